@@ -1,0 +1,128 @@
+"""Warm start from PyVRP: a relaxation of the problem solved with reload depots.
+
+PyVRP's iterated local search builds several-trip routes well and fast. It cannot express
+everything our runners need, so it solves a relaxation and OR-Tools completes the plan under
+the full model (``routing.model``):
+
+- every runner starts at the market; one that is elsewhere or still carrying goods becomes
+  available there at the time it could first be back;
+- picking time at the market is added to the service at the door;
+- soft windows become open-ended; maximum ride times and cash caps are left out.
+
+The market is depot 0; its copy, depot 1, is the reload depot, and only arcs *into* the copy
+carry ``reload_s``, so the time to park and load counts at each return and not at the start.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pyvrp
+import pyvrp.stop
+
+from routing.problem import Problem
+
+_UNBOUNDED = np.iinfo(np.int64).max
+
+
+def pyvrp_plan(
+    problem: Problem,
+    stops: Sequence[int],
+    *,
+    time_limit_s: float,
+    seed: int,
+    max_iterations: int | None = None,
+) -> list[list[list[int]]]:
+    """PyVRP's plan for ``stops``: per vehicle, trips of stop indices (carried stops first)."""
+    p = problem
+    carrier = p.carrier_of()
+    clients = [s for s in stops if s not in carrier]
+    if not clients:
+        return [[list(v.carried)] if v.carried else [] for v in p.vehicles]
+
+    anywhere = any(v.end is None for v in p.vehicles)
+    # PyVRP locations: market, market copy (reload), [anywhere], then one per client.
+    locs = [p.depot, p.depot] + ([p.depot] if anywhere else [])
+    first_client = len(locs)
+    locs += [p.stops[s].location for s in clients]
+    idx = np.array(locs, dtype=np.int64)
+    distance = p.distance_m[idx[:, None], idx[None, :]].copy()
+    duration = p.duration_s[idx[:, None], idx[None, :]].copy()
+    duration[first_client:, 1] += p.reload_s
+    if anywhere:
+        distance[:, 2] = 0
+        duration[:, 2] = 0
+    np.fill_diagonal(distance, 0)
+    np.fill_diagonal(duration, 0)
+
+    use_slots = any(v.max_orders_per_trip is not None for v in p.vehicles)
+    horizon = max(v.shift.end for v in p.vehicles)
+    depots = [pyvrp.Depot(0), pyvrp.Depot(1)] + ([pyvrp.Depot(2)] if anywhere else [])
+    pv_clients = []
+    for k, s in enumerate(clients):
+        stop = p.stops[s]
+        window = stop.window
+        early, late = (0, horizon) if window is None else (window.start, window.end)
+        if window is not None and window.soft:
+            late = horizon
+        pv_clients.append(
+            pyvrp.Client(
+                location=first_client + k,
+                delivery=[stop.weight_g, stop.count] if use_slots else [stop.weight_g],
+                service_duration=stop.service_s + stop.picking_s,
+                tw_early=early,
+                tw_late=late,
+                prize=stop.penalty,
+                required=False,
+            )
+        )
+    vehicle_types = []
+    for v, veh in enumerate(p.vehicles):
+        ready = p.ready_at_market(v)
+        cap = [veh.capacity_g]
+        if use_slots:
+            cap.append(veh.max_orders_per_trip or sum(p.stops[s].count for s in clients))
+        trips_left = None if veh.max_trips is None else veh.max_trips - (1 if veh.carried else 0)
+        vehicle_types.append(
+            pyvrp.VehicleType(
+                num_available=1,
+                capacity=cap,
+                start_depot=0,
+                end_depot=2 if veh.end is None else 0,
+                tw_early=min(ready, veh.shift.end),
+                tw_late=veh.shift.end,
+                shift_duration=veh.max_duration_s if veh.max_duration_s is not None else _UNBOUNDED,
+                reload_depots=[] if trips_left == 1 else [1],
+                max_reloads=max(0, trips_left - 1) if trips_left is not None else 2**32,
+            )
+        )
+    data = pyvrp.ProblemData(
+        locations=[pyvrp.Location(0.0, 0.0) for _ in locs],
+        clients=pv_clients,
+        depots=depots,
+        vehicle_types=vehicle_types,
+        distance_matrices=[distance],
+        duration_matrices=[duration],
+    )
+    stop: pyvrp.stop.StoppingCriterion = pyvrp.stop.MaxRuntime(time_limit_s)
+    if max_iterations is not None:
+        stop = pyvrp.stop.MaxIterations(max_iterations)
+    result = pyvrp.solve(data, stop=stop, seed=seed, display=False, collect_stats=False)
+    plan: list[list[list[int]]] = [[list(v.carried)] if v.carried else [] for v in p.vehicles]
+    for route in result.best.routes():
+        v = route.vehicle_type()
+        if _trips_left(p)[v] == 0:
+            continue
+        trips: dict[int, list[int]] = {}
+        for act in route.schedule():
+            if act.type == pyvrp.ActivityType.CLIENT:
+                trips.setdefault(act.trip, []).append(clients[act.idx])
+        plan[v].extend(trips[k] for k in sorted(trips))
+    return plan
+
+
+def _trips_left(p: Problem) -> list[int | None]:
+    return [
+        None if v.max_trips is None else v.max_trips - (1 if v.carried else 0) for v in p.vehicles
+    ]

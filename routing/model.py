@@ -1,0 +1,386 @@
+"""The OR-Tools model of one market's problem; builds it and reads plans in and out of it.
+
+Several trips, one correct way: every order is a *pickup* node at the market (its service
+time is the picking time) paired with its *delivery* node at the door. Capacity dimensions
+count what is on board, so a trip is whatever happens between two market visits:
+
+- ``time``: travel plus service at the from-node; a return to the market (an arc into a pickup
+  from anywhere else) adds ``Problem.reload_s``; windows, shifts and route durations on it.
+- ``weight``, ``slots`` and ``cash``: on board (+ at pickup, - at delivery) and cash held.
+- ``trip``: how many times the runner has loaded at the market. A pickup and its delivery must
+  share it, so no order rides through the market; carried stops are delivered at trip 0.
+
+Matrices are handed over whole (``RegisterTransitMatrix`` / unary vectors): no Python
+callback runs per arc during the search.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from ortools.constraint_solver import pywrapcp
+
+from routing.problem import Problem
+from routing.solution import Route, Visit, VisitKind
+
+_ANYWHERE = -1  # location of an end node when a runner may finish wherever it is
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How stops and vehicles map to OR-Tools nodes."""
+
+    delivery: dict[int, int]
+    """Stop -> its delivery node."""
+    pickup: dict[int, int]
+    """Stop -> its pickup node at the market (carried stops have none)."""
+    starts: list[int]
+    ends: list[int]
+    location: npt.NDArray[np.int64]
+    """Location of every node (``-1`` for an end anywhere)."""
+    stop: npt.NDArray[np.int64]
+    """Stop of every delivery or pickup node, ``-1`` elsewhere."""
+    is_pickup: npt.NDArray[np.bool_]
+
+    @property
+    def num_nodes(self) -> int:
+        return int(self.location.shape[0])
+
+
+def _layout(problem: Problem, stops: Sequence[int]) -> Layout:
+    carried = problem.carrier_of()
+    delivery = {s: i for i, s in enumerate(stops)}
+    picked = [s for s in stops if s not in carried]
+    pickup = {s: len(stops) + i for i, s in enumerate(picked)}
+    first_start = len(stops) + len(picked)
+    n_veh = len(problem.vehicles)
+    starts = list(range(first_start, first_start + n_veh))
+    ends = list(range(first_start + n_veh, first_start + 2 * n_veh))
+    location = np.array(
+        [problem.stops[s].location for s in stops]
+        + [problem.depot] * len(picked)
+        + [v.start for v in problem.vehicles]
+        + [_ANYWHERE if v.end is None else v.end for v in problem.vehicles],
+        dtype=np.int64,
+    )
+    stop = np.array(list(stops) + picked + [-1] * (2 * n_veh), dtype=np.int64)
+    is_pickup = np.zeros(location.shape[0], dtype=bool)
+    is_pickup[len(stops) : first_start] = True
+    return Layout(delivery, pickup, starts, ends, location, stop, is_pickup)
+
+
+def _node_matrix(matrix: npt.NDArray[np.int64], location: npt.NDArray[np.int64]) -> np.ndarray:
+    """``matrix`` between nodes; arcs into an end-anywhere node are free."""
+    loc = np.where(location == _ANYWHERE, 0, location)
+    out = matrix[loc[:, None], loc[None, :]].copy()
+    out[:, location == _ANYWHERE] = 0
+    out[location == _ANYWHERE, :] = 0
+    return out
+
+
+class RoutingModel:
+    """The OR-Tools routing model of ``problem`` restricted to ``stops``."""
+
+    def __init__(self, problem: Problem, stops: Sequence[int]) -> None:
+        self.problem = problem
+        self.stops = list(stops)
+        self.layout = lay = _layout(problem, self.stops)
+        n_veh = len(problem.vehicles)
+        self.manager = pywrapcp.RoutingIndexManager(lay.num_nodes, n_veh, lay.starts, lay.ends)
+        self.routing = pywrapcp.RoutingModel(self.manager)
+        self._build()
+
+    # -- building ---------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        p, lay, routing = self.problem, self.layout, self.routing
+        stops = p.stops
+        loc = lay.location
+        distance = _node_matrix(p.distance_m, loc)
+        travel = _node_matrix(p.duration_s, loc)
+        service = np.zeros(lay.num_nodes, dtype=np.int64)
+        for s, node in lay.delivery.items():
+            service[node] = stops[s].service_s
+        for s, node in lay.pickup.items():
+            service[node] = stops[s].picking_s
+        # A market visit starts where an arc enters a pickup from a non-pickup node.
+        new_visit = (~lay.is_pickup)[:, None] & lay.is_pickup[None, :]
+        away = (loc != p.depot)[:, None]
+        transit = travel + service[:, None] + np.where(new_visit & away, p.reload_s, 0)
+        self.travel, self.distance = travel, distance
+
+        arc = routing.RegisterTransitMatrix(distance.tolist())
+        routing.SetArcCostEvaluatorOfAllVehicles(arc)
+
+        horizon = max(v.shift.end for v in p.vehicles)
+        time_cb = routing.RegisterTransitMatrix(transit.tolist())
+        routing.AddDimension(time_cb, horizon, horizon, False, "time")
+        self.time = time = routing.GetDimensionOrDie("time")
+
+        trip_cb = routing.RegisterTransitMatrix(new_visit.astype(np.int64).tolist())
+        trip_caps = [
+            (v.max_trips - (1 if v.carried else 0)) if v.max_trips is not None else len(stops) + 1
+            for v in p.vehicles
+        ]
+        routing.AddDimensionWithVehicleCapacity(trip_cb, 0, trip_caps, True, "trip")
+        self.trip = trip = routing.GetDimensionOrDie("trip")
+
+        self._load_dimension("weight", "weight_g", [v.capacity_g for v in p.vehicles])
+        if any(v.max_orders_per_trip is not None for v in p.vehicles):
+            big = sum(s.count for s in stops) + 1
+            caps = [
+                v.max_orders_per_trip if v.max_orders_per_trip is not None else big
+                for v in p.vehicles
+            ]
+            self._load_dimension("slots", "count", caps)
+        if any(v.cash_cap_rp is not None for v in p.vehicles):
+            self._cash_dimension()
+
+        solver = routing.solver()
+        index = self.manager.NodeToIndex
+        for v, veh in enumerate(p.vehicles):
+            for node in (lay.starts[v], lay.ends[v]):
+                time.CumulVar(index(node) if node == lay.starts[v] else routing.End(v)).SetRange(
+                    veh.shift.start, veh.shift.end
+                )
+            if veh.max_duration_s is not None:
+                time.SetSpanUpperBoundForVehicle(veh.max_duration_s, v)
+        if p.balance_cost:
+            time.SetGlobalSpanCostCoefficient(p.balance_cost)
+
+        carrier = p.carrier_of()
+        allowed = self._allowed_vehicles()
+        for s in self.stops:
+            stop = stops[s]
+            d = index(lay.delivery[s])
+            window = stop.window
+            if window is not None:
+                if window.soft:
+                    time.CumulVar(d).SetMin(window.start)
+                    time.SetCumulVarSoftUpperBound(d, window.end, window.lateness_cost)
+                else:
+                    time.CumulVar(d).SetRange(window.start, window.end)
+            if s in carrier:
+                v = carrier[s]
+                routing.SetAllowedVehiclesForIndex([v], d)
+                trip.CumulVar(d).SetMax(0)
+                routing.AddDisjunction([d], stop.penalty * 100)
+                continue
+            pk = index(lay.pickup[s])
+            routing.AddPickupAndDelivery(pk, d)
+            solver.Add(routing.VehicleVar(pk) == routing.VehicleVar(d))
+            solver.Add(time.CumulVar(pk) <= time.CumulVar(d))
+            solver.Add(trip.CumulVar(pk) == trip.CumulVar(d))
+            if stop.max_ride_s is not None:
+                ride = time.CumulVar(d) - time.CumulVar(pk)
+                solver.Add(ride <= stop.max_ride_s + stop.picking_s)
+            routing.AddDisjunction([pk, d], stop.penalty, 2)
+            if s in allowed:
+                routing.SetAllowedVehiclesForIndex(allowed[s], pk)
+                routing.SetAllowedVehiclesForIndex(allowed[s], d)
+        for v, veh in enumerate(p.vehicles):
+            if veh.carried and veh.carried_in_order:
+                chain = [routing.Start(v)] + [index(lay.delivery[s]) for s in veh.carried]
+                for a, b in itertools.pairwise(chain):
+                    solver.Add(routing.NextVar(a) == b)
+
+    def _load_dimension(self, name: str, attr: str, capacities: list[int]) -> None:
+        p, lay, routing = self.problem, self.layout, self.routing
+        demand = np.zeros(lay.num_nodes, dtype=np.int64)
+        for s, node in lay.pickup.items():
+            demand[node] = getattr(p.stops[s], attr)
+        for s, node in lay.delivery.items():
+            demand[node] = -getattr(p.stops[s], attr)
+        cb = routing.RegisterUnaryTransitVector(demand.tolist())
+        routing.AddDimensionWithVehicleCapacity(cb, 0, capacities, False, name)
+        dim = routing.GetDimensionOrDie(name)
+        for v, veh in enumerate(p.vehicles):
+            on_board = sum(getattr(p.stops[s], attr) for s in veh.carried)
+            dim.CumulVar(routing.Start(v)).SetRange(on_board, on_board)
+
+    def _cash_dimension(self) -> None:
+        p, lay, routing = self.problem, self.layout, self.routing
+        collect = np.zeros(lay.num_nodes, dtype=np.int64)
+        for s, node in lay.delivery.items():
+            collect[node] = p.stops[s].cash_rp
+        total = int(collect.sum()) + max(v.cash_on_hand_rp for v in p.vehicles)
+        caps = [v.cash_cap_rp if v.cash_cap_rp is not None else total for v in p.vehicles]
+        cb = routing.RegisterUnaryTransitVector(collect.tolist())
+        routing.AddDimensionWithVehicleCapacity(cb, 0, caps, False, "cash")
+        dim = routing.GetDimensionOrDie("cash")
+        for v, veh in enumerate(p.vehicles):
+            dim.CumulVar(routing.Start(v)).SetRange(veh.cash_on_hand_rp, veh.cash_on_hand_rp)
+
+    def _allowed_vehicles(self) -> dict[int, list[int]]:
+        """Stops that only some vehicles can carry (too heavy or too much cash for the others)."""
+        p = self.problem
+        out: dict[int, list[int]] = {}
+        for s in self.stops:
+            stop = p.stops[s]
+            fits = [
+                v
+                for v, veh in enumerate(p.vehicles)
+                if stop.weight_g <= veh.capacity_g
+                and (veh.max_orders_per_trip is None or stop.count <= veh.max_orders_per_trip)
+                and (
+                    veh.cash_cap_rp is None or stop.cash_rp + veh.cash_on_hand_rp <= veh.cash_cap_rp
+                )
+            ]
+            if len(fits) < len(p.vehicles):
+                out[s] = fits
+        return out
+
+    # -- plans in and out -------------------------------------------------------------------
+
+    def node_route(self, vehicle: int, trips: Sequence[Sequence[int]]) -> list[int]:
+        """The OR-Tools indices visiting ``trips`` (stop indices) for ``vehicle``.
+
+        Stops without a pickup node (carried ones) are delivered without loading; the goods
+        of a trip are picked perishables last, so their ride starts as late as possible.
+        """
+        lay = self.layout
+        index = self.manager.NodeToIndex
+        route: list[int] = []
+        for trip in trips:
+            to_pick = [s for s in trip if s in lay.pickup]
+            to_pick.sort(key=lambda s: -(self.problem.stops[s].max_ride_s or 10**12))
+            route.extend(index(lay.pickup[s]) for s in to_pick)
+            route.extend(index(lay.delivery[s]) for s in trip)
+        return route
+
+    def read_plan(self, plan: Sequence[Sequence[Sequence[int]]]) -> pywrapcp.Assignment | None:
+        """An assignment for ``plan`` (per vehicle, trips of stop indices), or ``None``."""
+        routes = [self.node_route(v, plan[v]) for v in range(len(plan))]
+        routes += [[] for _ in range(len(self.problem.vehicles) - len(routes))]
+        return self.routing.ReadAssignmentFromRoutes(routes, True)
+
+    def plan_of(self, assignment: pywrapcp.Assignment) -> list[list[list[int]]]:
+        """Per vehicle, the trips (stop indices in delivery order) of ``assignment``."""
+        lay, routing = self.layout, self.routing
+        plan: list[list[list[int]]] = []
+        for v in range(len(self.problem.vehicles)):
+            trips: list[list[int]] = []
+            index = assignment.Value(routing.NextVar(routing.Start(v)))
+            last_was_pickup = False
+            while not routing.IsEnd(index):
+                node = self.manager.IndexToNode(index)
+                if lay.is_pickup[node]:
+                    if not last_was_pickup:
+                        trips.append([])
+                    last_was_pickup = True
+                else:
+                    if not trips:
+                        trips.append([])
+                    trips[-1].append(int(lay.stop[node]))
+                    last_was_pickup = False
+                index = assignment.Value(routing.NextVar(index))
+            plan.append([t for t in trips if t])
+        return plan
+
+    def routes_of(self, assignment: pywrapcp.Assignment) -> tuple[Route, ...]:
+        """The routes of ``assignment`` with the earliest schedule the model allows."""
+        return tuple(self._route(v, assignment) for v in range(len(self.problem.vehicles)))
+
+    def _route(self, v: int, assignment: pywrapcp.Assignment) -> Route:
+        p, lay, routing = self.problem, self.layout, self.routing
+        veh = p.vehicles[v]
+        indices = [routing.Start(v)]
+        while not routing.IsEnd(indices[-1]):
+            indices.append(assignment.Value(routing.NextVar(indices[-1])))
+        nodes = [self.manager.IndexToNode(i) for i in indices]
+        cumul = [assignment.Min(self.time.CumulVar(i)) for i in indices]
+
+        # Group consecutive pickups into one market visit: (kind, node positions).
+        places: list[tuple[VisitKind, list[int]]] = [(VisitKind.START, [0])]
+        for k in range(1, len(nodes) - 1):
+            if lay.is_pickup[nodes[k]]:
+                if places[-1][0] is VisitKind.MARKET and lay.is_pickup[nodes[k - 1]]:
+                    places[-1][1].append(k)
+                else:
+                    places.append((VisitKind.MARKET, [k]))
+            else:
+                places.append((VisitKind.DELIVERY, [k]))
+        places.append((VisitKind.END, [len(nodes) - 1]))
+
+        def loc(k: int) -> int:
+            return int(lay.location[nodes[k]])
+
+        end_loc = loc(len(nodes) - 1)
+        if end_loc == _ANYWHERE:
+            end_loc = loc(places[-2][1][-1])
+        # Arrival and service start of every place, from the cumuls.
+        arrival: list[int] = []
+        start: list[int] = []
+        for i, (kind, ks) in enumerate(places):
+            c = cumul[ks[0]]
+            if kind is VisitKind.MARKET:
+                prev_loc = loc(places[i - 1][1][-1])
+                reload = p.reload_s if prev_loc != p.depot else 0
+                arrival.append(c - reload)
+            else:
+                arrival.append(c)
+            start.append(c)
+        visits: list[Visit] = []
+        trip = 1 if veh.carried else 0
+        load = sum(p.stops[s].weight_g for s in veh.carried)
+        cash = veh.cash_on_hand_rp
+        lateness = 0
+        for i, (kind, ks) in enumerate(places):
+            node_stops = tuple(int(lay.stop[nodes[k]]) for k in ks if lay.stop[nodes[k]] >= 0)
+            here = end_loc if kind is VisitKind.END else loc(ks[0])
+            if i + 1 < len(places):
+                nxt = places[i + 1]
+                nxt_loc = end_loc if nxt[0] is VisitKind.END else loc(nxt[1][0])
+                leave = arrival[i + 1] - int(p.duration_s[here, nxt_loc])
+                if nxt[0] is VisitKind.END and lay.location[nodes[nxt[1][0]]] == _ANYWHERE:
+                    leave = arrival[i + 1]
+            else:
+                leave = arrival[i]
+            dist_in = 0
+            if i > 0:
+                prev_here = visits[-1].location
+                dist_in = int(p.distance_m[prev_here, here])
+            if kind is VisitKind.START:
+                arrival[i] = start[i] = leave
+                busy = 0
+            elif kind is VisitKind.MARKET:
+                trip += 1
+                load = sum(p.stops[s].weight_g for s in node_stops)
+                busy = (start[i] - arrival[i]) + sum(p.stops[s].picking_s for s in node_stops)
+            elif kind is VisitKind.DELIVERY:
+                stop = p.stops[node_stops[0]]
+                load -= stop.weight_g
+                cash += stop.cash_rp
+                busy = stop.service_s
+                if stop.window is not None and stop.window.soft:
+                    lateness += max(0, start[i] - stop.window.end)
+            else:
+                busy = 0
+                leave = arrival[i]
+            waiting = leave - arrival[i] - busy
+            visits.append(
+                Visit(
+                    kind=kind,
+                    location=here,
+                    stops=node_stops,
+                    arrival=arrival[i],
+                    start=start[i] if kind is not VisitKind.END else arrival[i],
+                    departure=leave,
+                    waiting=waiting,
+                    trip=trip,
+                    load_g=0 if kind is VisitKind.END else load,
+                    cash_rp=cash,
+                    distance_m=dist_in,
+                )
+            )
+        return Route(
+            vehicle=v,
+            visits=tuple(visits),
+            distance_m=sum(x.distance_m for x in visits),
+            duration_s=visits[-1].arrival - visits[0].departure,
+            lateness_s=lateness,
+        )

@@ -1,0 +1,268 @@
+"""The routing problem of one market: plain, immutable, validated data.
+
+Units: metres and seconds as integers, weights in grams, money in whole rupiah. Times are
+seconds on one clock that the caller chooses (dispatch uses seconds after local midnight).
+Locations are indices into the distance and duration matrices.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from routing.exceptions import ProblemError
+
+#: Penalty (in objective units, i.e. metres) for leaving one stop of priority 0 unserved.
+#: Far above any route a runner could drive, so a stop is only dropped when it cannot be served.
+DEFAULT_DROP_PENALTY = 10_000_000
+
+
+@dataclass(frozen=True)
+class TimeWindow:
+    """When service at a stop may start, or when a runner works.
+
+    A hard window forbids starting after ``end``; a soft one allows it at ``lateness_cost``
+    per second late. Starting before ``start`` is never allowed: the runner waits.
+    """
+
+    start: int
+    """Earliest start, in seconds."""
+    end: int
+    """Latest start (hard) or the start after which lateness is charged (soft), in seconds."""
+    soft: bool = False
+    """Whether ``end`` may be exceeded at a cost."""
+    lateness_cost: int = 0
+    """Objective units per second late; only used when ``soft``."""
+
+    def validate(self, where: str) -> None:
+        """Raise :class:`ProblemError` when the window is inconsistent."""
+        if self.start < 0:
+            msg = f"start must be >= 0, got {self.start!r}"
+            raise ProblemError(f"{where}.start", msg)
+        if self.end < self.start:
+            msg = f"end ({self.end!r}) is before start ({self.start!r})"
+            raise ProblemError(f"{where}.end", msg)
+        if self.lateness_cost < 0:
+            msg = f"must be >= 0, got {self.lateness_cost!r}"
+            raise ProblemError(f"{where}.lateness_cost", msg)
+
+
+@dataclass(frozen=True)
+class Stop:
+    """One order to deliver: goods bought at the market and taken to ``location``."""
+
+    location: int
+    """Index of the customer's door in the matrices."""
+    weight_g: int = 0
+    """Load in grams; occupies the runner from the market to the door."""
+    cash_rp: int = 0
+    """Cash on delivery to collect at the door, in rupiah; counts against a cash cap."""
+    count: int = 1
+    """How many order slots it takes (for a per-trip order limit)."""
+    window: TimeWindow | None = None
+    """When service may start; ``None`` means any time within the runner's shift."""
+    service_s: int = 0
+    """Time at the door (handing over, collecting cash), in seconds."""
+    picking_s: int = 0
+    """Time to buy the goods at the market stalls before the trip, in seconds."""
+    max_ride_s: int | None = None
+    """Longest time from leaving the market to arriving at the door (perishables)."""
+    priority: int = 0
+    """Higher is more important; scales the drop penalty unless ``drop_penalty`` is given."""
+    drop_penalty: int | None = None
+    """Cost of leaving the stop unserved; defaults to ``DEFAULT_DROP_PENALTY * (1 + priority)``."""
+    name: str = ""
+    """Caller's identifier, carried into the solution untouched."""
+
+    @property
+    def penalty(self) -> int:
+        """The cost of dropping this stop, in objective units."""
+        if self.drop_penalty is not None:
+            return self.drop_penalty
+        return DEFAULT_DROP_PENALTY * (1 + self.priority)
+
+
+@dataclass(frozen=True)
+class Vehicle:
+    """One runner on a motorbike."""
+
+    start: int
+    """Location where the runner is: the market, or its current position mid-shift."""
+    end: int | None
+    """Location where the runner must finish (usually the market); ``None`` is anywhere."""
+    shift: TimeWindow
+    """Working hours: leaves ``start`` no earlier than ``shift.start``, done by ``shift.end``."""
+    capacity_g: int
+    """Load per trip, in grams."""
+    cash_cap_rp: int | None = None
+    """Most cash the runner may hold (cash on hand plus everything collected), in rupiah."""
+    cash_on_hand_rp: int = 0
+    """Cash already collected before this plan starts."""
+    max_orders_per_trip: int | None = None
+    """Most order slots (``Stop.count``) on board at once."""
+    max_duration_s: int | None = None
+    """Longest route, from leaving ``start`` to reaching the end, in seconds."""
+    max_trips: int | None = None
+    """Most trips (loadings at the market, a carried load counts as the first); ``None`` is any."""
+    carried: tuple[int, ...] = ()
+    """Stops (indices into ``Problem.stops``) already on board, delivered before any reload."""
+    carried_in_order: bool = False
+    """Whether ``carried`` must be delivered exactly in the given order."""
+    name: str = ""
+    """Caller's identifier, carried into the solution untouched."""
+
+
+@dataclass(frozen=True, eq=False)
+class Problem:
+    """One market's orders, its runners, and the travel between every pair of locations."""
+
+    depot: int
+    """Location of the market, where goods are bought and every trip starts."""
+    stops: tuple[Stop, ...]
+    vehicles: tuple[Vehicle, ...]
+    distance_m: npt.NDArray[np.int64] = field(repr=False)
+    """Road distance in metres, ``distance_m[i, j]`` from location i to j."""
+    duration_s: npt.NDArray[np.int64] = field(repr=False)
+    """Travel time in seconds, parking included; service times are separate."""
+    reload_s: int = 0
+    """Time to park and load at the market on every return to it (not at the first start)."""
+    balance_cost: int = 0
+    """Objective units per second of the longest working day; evens out the runners' time."""
+
+    def __init__(
+        self,
+        depot: int,
+        stops: Sequence[Stop],
+        vehicles: Sequence[Vehicle],
+        distance_m: npt.ArrayLike,
+        duration_s: npt.ArrayLike,
+        reload_s: int = 0,
+        balance_cost: int = 0,
+    ) -> None:
+        object.__setattr__(self, "depot", depot)
+        object.__setattr__(self, "stops", tuple(stops))
+        object.__setattr__(self, "vehicles", tuple(vehicles))
+        object.__setattr__(self, "distance_m", _matrix("distance_m", distance_m))
+        object.__setattr__(self, "duration_s", _matrix("duration_s", duration_s))
+        object.__setattr__(self, "reload_s", reload_s)
+        object.__setattr__(self, "balance_cost", balance_cost)
+        self._validate()
+
+    @property
+    def num_locations(self) -> int:
+        """How many locations the matrices cover."""
+        return int(self.distance_m.shape[0])
+
+    def carrier_of(self) -> dict[int, int]:
+        """Map each carried stop to the vehicle that carries it."""
+        return {s: v for v, veh in enumerate(self.vehicles) for s in veh.carried}
+
+    def ready_at_market(self, vehicle: int) -> int:
+        """Earliest time ``vehicle`` can start loading at the market, in seconds.
+
+        A runner that is elsewhere first delivers what it carries (each as early as its window
+        allows), then rides back and parks (``reload_s``).
+        """
+        veh = self.vehicles[vehicle]
+        time, loc = veh.shift.start, veh.start
+        for s in veh.carried:
+            stop = self.stops[s]
+            time += int(self.duration_s[loc, stop.location])
+            if stop.window is not None:
+                time = max(time, stop.window.start)
+            time += stop.service_s
+            loc = stop.location
+        if loc != self.depot:
+            time += int(self.duration_s[loc, self.depot]) + self.reload_s
+        return time
+
+    def _validate(self) -> None:
+        n = self.num_locations
+        if self.duration_s.shape != self.distance_m.shape:
+            msg = f"shape {self.duration_s.shape} differs from distance_m's {self.distance_m.shape}"
+            raise ProblemError("duration_s", msg)
+        _location("depot", self.depot, n)
+        for name in ("reload_s", "balance_cost"):
+            if getattr(self, name) < 0:
+                msg = f"must be >= 0, got {getattr(self, name)!r}"
+                raise ProblemError(name, msg)
+        if not self.vehicles:
+            raise ProblemError("vehicles", "at least one vehicle is needed")
+        for i, stop in enumerate(self.stops):
+            _validate_stop(f"stops[{i}]", stop, n)
+        carried_by: dict[int, int] = {}
+        for v, veh in enumerate(self.vehicles):
+            where = f"vehicles[{v}]"
+            _validate_vehicle(where, veh, n)
+            for s in veh.carried:
+                if not 0 <= s < len(self.stops):
+                    msg = f"stop index {s!r} out of range (0..{len(self.stops) - 1})"
+                    raise ProblemError(f"{where}.carried", msg)
+                if s in carried_by:
+                    msg = f"stop {s} is already carried by vehicles[{carried_by[s]}]"
+                    raise ProblemError(f"{where}.carried", msg)
+                carried_by[s] = v
+
+
+def _matrix(name: str, values: npt.ArrayLike) -> npt.NDArray[np.int64]:
+    raw = np.asarray(values)
+    if raw.ndim != 2 or raw.shape[0] != raw.shape[1]:
+        msg = f"must be a square matrix, got shape {raw.shape}"
+        raise ProblemError(name, msg)
+    if raw.shape[0] == 0:
+        raise ProblemError(name, "must cover at least the depot")
+    if raw.dtype.kind == "f" and not np.all(np.isfinite(raw)):
+        raise ProblemError(name, "contains NaN or infinite values")
+    if raw.dtype.kind not in "iuf":
+        msg = f"must be numeric, got dtype {raw.dtype}"
+        raise ProblemError(name, msg)
+    matrix = np.rint(raw).astype(np.int64)
+    if np.any(matrix < 0):
+        raise ProblemError(name, "contains negative values")
+    matrix.setflags(write=False)
+    return matrix
+
+
+def _location(where: str, index: int, n: int) -> None:
+    if not isinstance(index, int | np.integer) or not 0 <= index < n:
+        msg = f"location {index!r} is not an index of the {n}x{n} matrices"
+        raise ProblemError(where, msg)
+
+
+def _non_negative(where: str, value: int | None) -> None:
+    if value is None:
+        return
+    if isinstance(value, float) and math.isnan(value):
+        raise ProblemError(where, "is NaN")
+    if value < 0:
+        msg = f"must be >= 0, got {value!r}"
+        raise ProblemError(where, msg)
+
+
+def _validate_stop(where: str, stop: Stop, n: int) -> None:
+    _location(f"{where}.location", stop.location, n)
+    for name in ("weight_g", "cash_rp", "count", "service_s", "picking_s", "priority"):
+        _non_negative(f"{where}.{name}", getattr(stop, name))
+    _non_negative(f"{where}.max_ride_s", stop.max_ride_s)
+    _non_negative(f"{where}.drop_penalty", stop.drop_penalty)
+    if stop.window is not None:
+        stop.window.validate(f"{where}.window")
+
+
+def _validate_vehicle(where: str, veh: Vehicle, n: int) -> None:
+    _location(f"{where}.start", veh.start, n)
+    if veh.end is not None:
+        _location(f"{where}.end", veh.end, n)
+    veh.shift.validate(f"{where}.shift")
+    if veh.shift.soft:
+        raise ProblemError(f"{where}.shift", "a shift is always hard")
+    for name in ("capacity_g", "cash_cap_rp", "cash_on_hand_rp", "max_orders_per_trip"):
+        _non_negative(f"{where}.{name}", getattr(veh, name))
+    _non_negative(f"{where}.max_duration_s", veh.max_duration_s)
+    if veh.max_trips is not None and veh.max_trips < 1:
+        msg = f"must be >= 1, got {veh.max_trips!r}"
+        raise ProblemError(f"{where}.max_trips", msg)

@@ -1,0 +1,321 @@
+"""``solve(problem, params) -> Solution``: the one way into the routing engine.
+
+The path of a solve:
+
+1. checks before the solve drop the stops no runner could serve even alone, with the reason;
+2. PyVRP (``routing.construction``) builds several-trip routes for a relaxation of the rest;
+3. the OR-Tools model (``routing.model``) reads them in; stops that break the full model's
+   constraints are taken out again, one runner at a time, so the start is always feasible;
+4. OR-Tools' guided local search improves the plan under every constraint until the time
+   limit, or until it stalls;
+5. stops the search left out are tried once more by insertion, and otherwise reported with the
+   reason found by checks after the solve.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Literal
+
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
+from routing.construction import pyvrp_plan
+from routing.model import RoutingModel
+from routing.problem import Problem
+from routing.solution import Dropped, DropReason, Solution, Statistics
+
+Plan = list[list[list[int]]]
+
+
+@dataclass(frozen=True)
+class SolveParams:
+    """How long and how to search."""
+
+    time_limit_s: float = 1.0
+    """Wall-clock budget of the whole solve, in seconds."""
+    seed: int = 1
+    """Seed of the construction's random choices."""
+    engine: Literal["hybrid", "ortools"] = "hybrid"
+    """``hybrid``: PyVRP construction, OR-Tools completion; ``ortools``: OR-Tools alone."""
+    construction_share: float = 0.85
+    """Part of the time limit given to the construction (hybrid only)."""
+    stall_s: float | None = None
+    """Stop OR-Tools' search when the best plan has not improved for this long."""
+    max_iterations: int | None = None
+    """A budget that does not depend on the clock (PyVRP iterations, OR-Tools solutions):
+    with it the same seed gives the same answer. The time limit still applies as a safety."""
+
+
+def solve(problem: Problem, params: SolveParams | None = None) -> Solution:
+    """Plan routes for ``problem``; every stop is served once or dropped with a reason."""
+    params = params or SolveParams()
+    started = time.perf_counter()
+    deadline = started + params.time_limit_s
+    dropped, servable = precheck(problem)
+    model = RoutingModel(problem, servable)
+    search = _search_parameters(params, deadline - time.perf_counter())
+    model.routing.CloseModelWithParameters(search)
+    notes: list[str] = []
+    engine = "ortools"
+    construction_s = 0.0
+    assignment: pywrapcp.Assignment | None = None
+    first_solution_s: float | None = None
+
+    if params.engine == "hybrid" and servable:
+        engine = "pyvrp+ortools"
+        budget = params.time_limit_s * params.construction_share
+        plan = pyvrp_plan(
+            problem,
+            servable,
+            time_limit_s=max(0.01, budget - (time.perf_counter() - started)),
+            seed=params.seed,
+            max_iterations=params.max_iterations,
+        )
+        construction_s = time.perf_counter() - started
+        assignment = model.read_plan(plan)
+        if assignment is None:
+            plan = _feasible_part(model, plan)
+            assignment = model.read_plan(plan)
+            notes.append("the warm start broke constraints PyVRP does not model; trimmed")
+        if assignment is not None:
+            first_solution_s = time.perf_counter() - started
+
+    improve_started = time.perf_counter()
+    remaining = deadline - improve_started
+    if assignment is None or remaining > 0.02 or params.max_iterations is not None:
+        search = _search_parameters(params, max(0.02, remaining))
+        stall = _StallGuard(model.routing, params.stall_s)
+        model.routing.AddAtSolutionCallback(stall)
+        if assignment is None:
+            if first_solution_s is None:
+                notes.append("no warm start; OR-Tools built the first plan")
+            found = model.routing.SolveWithParameters(search)
+            if found is not None and first_solution_s is None:
+                first_solution_s = stall.first_at - started if stall.first_at else None
+        else:
+            found = model.routing.SolveFromAssignmentWithParameters(assignment, search)
+        if found is not None:
+            assignment = found
+    improvement_s = time.perf_counter() - improve_started
+
+    if assignment is None:
+        reason = DropReason.NOT_PLANNED
+        dropped += [
+            Dropped(s, reason, "the solver found no plan in the time given") for s in servable
+        ]
+        return Solution(
+            routes=(),
+            dropped=tuple(sorted(dropped, key=lambda d: d.stop)),
+            objective=0,
+            status="infeasible",
+            stats=Statistics(
+                wall_s=time.perf_counter() - started,
+                first_solution_s=None,
+                engine=engine,
+                construction_s=construction_s,
+                improvement_s=improvement_s,
+                notes=tuple(notes),
+            ),
+        )
+
+    plan = model.plan_of(assignment)
+    assignment, plan, late_dropped = _place_or_explain(model, assignment, plan)
+    dropped += late_dropped
+    routes = model.routes_of(assignment)
+    return Solution(
+        routes=routes,
+        dropped=tuple(sorted(dropped, key=lambda d: d.stop)),
+        objective=int(assignment.ObjectiveValue()),
+        status="feasible",
+        stats=Statistics(
+            wall_s=time.perf_counter() - started,
+            first_solution_s=first_solution_s,
+            engine=engine,
+            construction_s=construction_s,
+            improvement_s=improvement_s,
+            notes=tuple(notes),
+        ),
+    )
+
+
+def precheck(problem: Problem) -> tuple[list[Dropped], list[int]]:
+    """Stops no runner can serve even alone (dropped, with reasons) and the others."""
+    carried = problem.carrier_of()
+    dropped: list[Dropped] = []
+    servable: list[int] = []
+    for s in range(len(problem.stops)):
+        if s in carried:
+            servable.append(s)
+            continue
+        verdicts = [_alone(problem, v, s) for v in range(len(problem.vehicles))]
+        if any(v is None for v in verdicts):
+            servable.append(s)
+        else:
+            # Report the check that the most promising runner failed last.
+            order = list(_REASON_ORDER)
+            reason, detail = max(
+                (v for v in verdicts if v is not None), key=lambda v: order.index(v[0])
+            )
+            dropped.append(Dropped(s, reason, detail))
+    return dropped, servable
+
+
+_REASON_ORDER = (
+    DropReason.EXCEEDS_CAPACITY,
+    DropReason.RIDE_TIME_UNREACHABLE,
+    DropReason.OUTSIDE_SHIFT,
+    DropReason.WINDOW_UNREACHABLE,
+)
+
+
+def _alone(problem: Problem, v: int, s: int) -> tuple[DropReason, str] | None:
+    """Why vehicle ``v`` could not serve stop ``s`` even with nothing else to do."""
+    p, veh, stop = problem, problem.vehicles[v], problem.stops[s]
+    if stop.weight_g > veh.capacity_g:
+        detail = (
+            f"weighs {stop.weight_g / 1000:g} kg; the runner takes {veh.capacity_g / 1000:g} kg"
+        )
+        return DropReason.EXCEEDS_CAPACITY, detail
+    if veh.max_orders_per_trip is not None and stop.count > veh.max_orders_per_trip:
+        detail = f"takes {stop.count} order slots; a trip holds {veh.max_orders_per_trip}"
+        return DropReason.EXCEEDS_CAPACITY, detail
+    if veh.cash_cap_rp is not None and stop.cash_rp + veh.cash_on_hand_rp > veh.cash_cap_rp:
+        detail = f"collects Rp {stop.cash_rp:,}; the runner may hold Rp {veh.cash_cap_rp:,}"
+        return DropReason.EXCEEDS_CAPACITY, detail
+    ride = int(p.duration_s[p.depot, stop.location])
+    if stop.max_ride_s is not None and ride > stop.max_ride_s:
+        detail = f"the ride from the market takes {ride} s; at most {stop.max_ride_s} s allowed"
+        return DropReason.RIDE_TIME_UNREACHABLE, detail
+    ready = p.ready_at_market(v)
+    arrive = ready + stop.picking_s + ride
+    window = stop.window
+    begin = max(arrive, window.start) if window is not None else arrive
+    if window is not None and not window.soft and begin > window.end:
+        if window.end < veh.shift.start or window.start > veh.shift.end:
+            detail = f"its window {_hhmm(window.start)}-{_hhmm(window.end)} is outside the shift"
+            return DropReason.OUTSIDE_SHIFT, detail
+        detail = (
+            f"the earliest arrival is {_hhmm(arrive)}, after its window ends ({_hhmm(window.end)})"
+        )
+        return DropReason.WINDOW_UNREACHABLE, detail
+    back = int(p.duration_s[stop.location, veh.end]) if veh.end is not None else 0
+    finish = begin + stop.service_s + back
+    if finish > veh.shift.end:
+        detail = f"cannot be served and back before the shift ends at {_hhmm(veh.shift.end)}"
+        return DropReason.OUTSIDE_SHIFT, detail
+    if veh.max_duration_s is not None and finish - begin + (arrive - veh.shift.start) > (
+        veh.max_duration_s
+    ):
+        detail = f"serving it alone takes longer than the {veh.max_duration_s} s a route may last"
+        return DropReason.OUTSIDE_SHIFT, detail
+    return None
+
+
+def _hhmm(seconds: int) -> str:
+    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
+
+
+def _search_parameters(
+    params: SolveParams, seconds: float
+) -> pywrapcp.DefaultRoutingSearchParameters:
+    search = pywrapcp.DefaultRoutingSearchParameters()
+    search.first_solution_strategy = (
+        routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
+    )
+    search.local_search_metaheuristic = (
+        routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
+    )
+    search.time_limit.FromMilliseconds(max(1, int(seconds * 1000)))
+    if params.max_iterations is not None:
+        search.solution_limit = params.max_iterations
+    return search
+
+
+class _StallGuard:
+    """Solution callback: remembers the first solution and stops a stalled search."""
+
+    def __init__(self, routing: pywrapcp.RoutingModel, stall_s: float | None) -> None:
+        self.routing = routing
+        self.stall_s = stall_s
+        self.best: int | None = None
+        self.improved_at = time.perf_counter()
+        self.first_at: float | None = None
+
+    def __call__(self) -> None:
+        now = time.perf_counter()
+        if self.first_at is None:
+            self.first_at = now
+        cost = self.routing.CostVar().Max()
+        if self.best is None or cost < self.best:
+            self.best, self.improved_at = cost, now
+        elif self.stall_s is not None and now - self.improved_at > self.stall_s:
+            self.routing.solver().FinishCurrentSearch()
+
+
+def _feasible_part(model: RoutingModel, plan: Plan) -> Plan:
+    """``plan`` with the stops that break the full model taken out, runner by runner."""
+    n = len(model.problem.vehicles)
+    out: Plan = []
+    for v in range(n):
+        if _feasible_for(model, v, plan[v]):
+            out.append(plan[v])
+            continue
+        kept: list[list[int]] = []
+        for trip in plan[v]:
+            current: list[int] = []
+            for s in trip:
+                if _feasible_for(model, v, [*kept, [*current, s]]):
+                    current.append(s)
+            if current:
+                kept.append(current)
+        out.append(kept)
+    return out
+
+
+def _feasible_for(model: RoutingModel, v: int, trips: list[list[int]]) -> bool:
+    plan: Plan = [[] for _ in model.problem.vehicles]
+    plan[v] = trips
+    return model.read_plan(plan) is not None
+
+
+def _place_or_explain(
+    model: RoutingModel, assignment: pywrapcp.Assignment, plan: Plan
+) -> tuple[pywrapcp.Assignment, Plan, list[Dropped]]:
+    """Try to insert the stops the search left out; explain those that still do not fit."""
+    served = {s for trips in plan for trip in trips for s in trip}
+    left_out = [s for s in model.stops if s not in served]
+    dropped: list[Dropped] = []
+    for s in left_out:
+        better = _cheapest_insertion(model, plan, s)
+        if better is not None:
+            assignment, plan = better
+            continue
+        if any(_feasible_for(model, v, [[s]]) for v in range(len(model.problem.vehicles))):
+            detail = "the runners' time and load are taken by other orders"
+            dropped.append(Dropped(s, DropReason.NO_CAPACITY_LEFT, detail))
+        else:
+            detail = "no runner can serve it within its shift under all constraints"
+            dropped.append(Dropped(s, DropReason.WINDOW_UNREACHABLE, detail))
+    return assignment, plan, dropped
+
+
+def _cheapest_insertion(
+    model: RoutingModel, plan: Plan, s: int
+) -> tuple[pywrapcp.Assignment, Plan] | None:
+    """The cheapest feasible plan with ``s`` added at the end of a trip or as a new trip."""
+    best: tuple[int, pywrapcp.Assignment, Plan] | None = None
+    for v, trips in enumerate(plan):
+        options = [[*trips[:k], [*trips[k], s], *trips[k + 1 :]] for k in range(len(trips))]
+        options += (
+            [[*trips, [s]], [[s], *trips]]
+            if not model.problem.vehicles[v].carried
+            else [[*trips, [s]]]
+        )
+        for option in options:
+            candidate = [list(t) for t in plan]
+            candidate[v] = option
+            found = model.read_plan(candidate)
+            if found is not None and (best is None or found.ObjectiveValue() < best[0]):
+                best = (found.ObjectiveValue(), found, candidate)
+    return None if best is None else (best[1], best[2])
