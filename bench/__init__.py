@@ -1,0 +1,1 @@
+"""Benchmarks of the routing engine; run as modules (``python -m bench.market``)."""
