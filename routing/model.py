@@ -166,7 +166,7 @@ class RoutingModel:
                     time.CumulVar(d).SetRange(window.start, window.end)
             if s in carrier:
                 v = carrier[s]
-                routing.SetAllowedVehiclesForIndex([v], d)
+                self._allow(d, [v])
                 trip.CumulVar(d).SetMax(0)
                 routing.AddDisjunction([d], stop.penalty * 100)
                 continue
@@ -180,13 +180,17 @@ class RoutingModel:
                 solver.Add(ride <= stop.max_ride_s + stop.picking_s)
             routing.AddDisjunction([pk, d], stop.penalty, 2)
             if s in allowed:
-                routing.SetAllowedVehiclesForIndex(allowed[s], pk)
-                routing.SetAllowedVehiclesForIndex(allowed[s], d)
+                self._allow(pk, allowed[s])
+                self._allow(d, allowed[s])
         for v, veh in enumerate(p.vehicles):
             if veh.carried and veh.carried_in_order:
                 chain = [routing.Start(v)] + [index(lay.delivery[s]) for s in veh.carried]
                 for a, b in itertools.pairwise(chain):
                     solver.Add(routing.NextVar(a) == b)
+
+    def _allow(self, index: int, vehicles: list[int]) -> None:
+        """Only ``vehicles`` may visit ``index`` (-1 keeps it droppable)."""
+        self.routing.VehicleVar(index).SetValues([-1, *vehicles])
 
     def _load_dimension(self, name: str, attr: str, capacities: list[int]) -> None:
         p, lay, routing = self.problem, self.layout, self.routing

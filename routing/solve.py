@@ -43,8 +43,9 @@ class SolveParams:
     stall_s: float | None = None
     """Stop OR-Tools' search when the best plan has not improved for this long."""
     max_iterations: int | None = None
-    """A budget that does not depend on the clock (PyVRP iterations, OR-Tools solutions):
-    with it the same seed gives the same answer. The time limit still applies as a safety."""
+    """A budget that does not depend on the clock: PyVRP iterations, then OR-Tools descends to
+    a local optimum (at most this many solutions). With it the same seed gives the same
+    answer; the time limit still applies as a safety net."""
 
 
 def solve(problem: Problem, params: SolveParams | None = None) -> Solution:
@@ -228,6 +229,10 @@ def _search_parameters(
     )
     search.time_limit.FromMilliseconds(max(1, int(seconds * 1000)))
     if params.max_iterations is not None:
+        # Clock-free: descend to a local optimum (GLS would only stop on the clock).
+        search.local_search_metaheuristic = (
+            routing_enums_pb2.LocalSearchMetaheuristic.GREEDY_DESCENT
+        )
         search.solution_limit = params.max_iterations
     return search
 
