@@ -15,15 +15,23 @@ carry ``reload_s``, so the time to park and load counts at each return and not a
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 
 import numpy as np
 import pyvrp
+import pyvrp.search
 import pyvrp.stop
 
 from routing.problem import Problem
 
 _UNBOUNDED = np.iinfo(np.int64).max
+
+#: PyVRP search settings for one market's morning (3 runners, up to a few hundred orders).
+_SEARCH = pyvrp.SolveParams(
+    neighbourhood=pyvrp.search.NeighbourhoodParams(num_neighbours=30),
+    perturbation=pyvrp.search.PerturbationParams(1, 10),
+)
 
 
 def pyvrp_plan(
@@ -32,6 +40,7 @@ def pyvrp_plan(
     *,
     time_limit_s: float,
     seed: int,
+    stall_s: float | None = None,
     max_iterations: int | None = None,
 ) -> list[list[list[int]]]:
     """PyVRP's plan for ``stops``: per vehicle, trips of stop indices (carried stops first)."""
@@ -73,8 +82,7 @@ def pyvrp_plan(
                 service_duration=stop.service_s + stop.picking_s,
                 tw_early=early,
                 tw_late=late,
-                prize=stop.penalty,
-                required=False,
+                required=True,
             )
         )
     vehicle_types = []
@@ -105,10 +113,12 @@ def pyvrp_plan(
         distance_matrices=[distance],
         duration_matrices=[duration],
     )
-    stop: pyvrp.stop.StoppingCriterion = pyvrp.stop.MaxRuntime(time_limit_s)
+    stop: pyvrp.stop.StoppingCriterion = _Stop(time_limit_s, stall_s)
     if max_iterations is not None:
         stop = pyvrp.stop.MaxIterations(max_iterations)
-    result = pyvrp.solve(data, stop=stop, seed=seed, display=False, collect_stats=False)
+    result = pyvrp.solve(
+        data, stop=stop, seed=seed, display=False, collect_stats=False, params=_SEARCH
+    )
     plan: list[list[list[int]]] = [[list(v.carried)] if v.carried else [] for v in p.vehicles]
     for route in result.best.routes():
         v = route.vehicle_type()
@@ -120,6 +130,23 @@ def pyvrp_plan(
                 trips.setdefault(act.trip, []).append(clients[act.idx])
         plan[v].extend(trips[k] for k in sorted(trips))
     return plan
+
+
+class _Stop:
+    """PyVRP stopping criterion: the time limit, or ``stall_s`` without a better plan."""
+
+    def __init__(self, time_limit_s: float, stall_s: float | None) -> None:
+        self.deadline = time.perf_counter() + time_limit_s
+        self.stall_s = stall_s
+        self.best = float("inf")
+        self.improved_at = time.perf_counter()
+
+    def __call__(self, best_cost: float) -> bool:
+        now = time.perf_counter()
+        if best_cost < self.best:
+            self.best, self.improved_at = best_cost, now
+        stalled = self.stall_s is not None and now - self.improved_at > self.stall_s
+        return now >= self.deadline or stalled
 
 
 def _trips_left(p: Problem) -> list[int | None]:

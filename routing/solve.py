@@ -41,7 +41,8 @@ class SolveParams:
     construction_share: float = 0.85
     """Part of the time limit given to the construction (hybrid only)."""
     stall_s: float | None = None
-    """Stop OR-Tools' search when the best plan has not improved for this long."""
+    """Stop searching (construction and improvement alike) when the best plan has not
+    improved for this many seconds; ``None`` searches until the time limit."""
     max_iterations: int | None = None
     """A budget that does not depend on the clock: PyVRP iterations, then OR-Tools descends to
     a local optimum (at most this many solutions). With it the same seed gives the same
@@ -71,6 +72,7 @@ def solve(problem: Problem, params: SolveParams | None = None) -> Solution:
             servable,
             time_limit_s=max(0.01, budget - (time.perf_counter() - started)),
             seed=params.seed,
+            stall_s=params.stall_s,
             max_iterations=params.max_iterations,
         )
         construction_s = time.perf_counter() - started

@@ -139,3 +139,15 @@ def test_trips_appear_exactly_when_the_load_needs_them() -> None:
         problem = Problem(0, stops, [vehicle], distance, distance // 10)
         solution = solve_problem(problem, DETERMINISTIC)
         assert solution.routes[0].trips == loads
+
+
+def test_a_stalled_search_stops_before_its_time_limit() -> None:
+    """With a stall limit, a solve of a trivial day returns long before its 60 s budget."""
+    x = np.array([0, 1000, 2000])
+    distance = np.abs(x[:, None] - x[None, :])
+    stops = [Stop(location=1, weight_g=1_000), Stop(location=2, weight_g=1_000)]
+    vehicle = Vehicle(start=0, end=0, shift=SHIFT, capacity_g=40_000)
+    problem = Problem(0, stops, [vehicle], distance, distance // 10)
+    solution = solve_problem(problem, SolveParams(time_limit_s=60, stall_s=0.2))
+    assert solution.served() == {0, 1}
+    assert solution.stats.wall_s < 30
