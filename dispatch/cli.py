@@ -1,9 +1,9 @@
 """The ``antar`` command line.
 
-Until the dispatch domain lands, it plans benchmark instances with the routing engine:
-
-    antar route FILE [--time-limit S] [--seed N] [--engine hybrid|ortools]
-    antar demo
+antar db upgrade          migrate the configured database (ANTAR_DATABASE_URL) to the newest schema
+antar seed                upgrade, then add the six markets and their runners (idempotent)
+antar route FILE [--time-limit S] [--seed N] [--engine hybrid|ortools]
+antar demo                plan the bundled Solomon instance RC101
 """
 
 from __future__ import annotations
@@ -13,6 +13,13 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
+
+from dispatch.db import current_revision, make_engine, upgrade
+from dispatch.seed import seed
+from dispatch.settings import get_settings
 from routing import (
     InstanceFormatError,
     Problem,
@@ -78,9 +85,65 @@ def _route(args: argparse.Namespace) -> int:
     return 0
 
 
+def _database_label(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _db_upgrade(_args: argparse.Namespace) -> int:
+    url = get_settings().database_url
+    engine = make_engine(url)
+    try:
+        before = current_revision(engine)
+        upgrade(engine)
+        after = current_revision(engine)
+    except SQLAlchemyError as exc:
+        print(f"antar: cannot upgrade {_database_label(url)}: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        engine.dispose()
+    if before == after:
+        print(f"{_database_label(url)}: already at revision {after}")
+    else:
+        print(f"{_database_label(url)}: upgraded from {before or 'empty'} to revision {after}")
+    return 0
+
+
+def _seed(_args: argparse.Namespace) -> int:
+    settings = get_settings()
+    engine = make_engine(settings.database_url)
+    try:
+        upgrade(engine)
+        with Session(engine) as session:
+            result = seed(session, settings=settings)
+    except SQLAlchemyError as exc:
+        print(
+            f"antar: cannot seed {_database_label(settings.database_url)}: {exc}", file=sys.stderr
+        )
+        return 2
+    finally:
+        engine.dispose()
+    if not result.changed:
+        print("nothing changed: every market and runner is already there")
+        return 0
+    for code in result.markets:
+        print(f"created market {code}")
+    for runner in result.runners:
+        print(f"created runner {runner}")
+    print(f"{len(result.markets)} markets and {len(result.runners)} runners created")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="antar", description="Pasar Antar runner dispatch")
     commands = parser.add_subparsers(dest="command", required=True)
+    db = commands.add_parser("db", help="database schema")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    db_commands.add_parser("upgrade", help="migrate to the newest schema").set_defaults(
+        run=_db_upgrade
+    )
+    commands.add_parser("seed", help="upgrade, then add the markets and runners").set_defaults(
+        run=_seed
+    )
     route = commands.add_parser("route", help="plan a Solomon or VRPLIB instance")
     route.add_argument("file", type=Path)
     route.add_argument("--time-limit", type=float, default=2.0, help="seconds (default 2)")

@@ -1,0 +1,112 @@
+"""The one place that creates database engines, sessions and runs the migrations.
+
+SQLite (the embedded default) gets WAL journalling, foreign keys and a busy timeout on every
+connection; PostgreSQL is reached through psycopg 3 (``postgresql+psycopg://``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import event
+from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlmodel import Session, create_engine
+
+#: Where the Alembic environment and revisions live (inside the installed package).
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+#: How long a SQLite connection waits for a lock held by another writer, in milliseconds.
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def normalise_url(url: str | URL) -> URL:
+    """The URL as SQLAlchemy should see it: plain PostgreSQL URLs are sent through psycopg 3."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+    finally:
+        cursor.close()
+
+
+def make_engine(url: str | URL, *, echo: bool = False) -> Engine:
+    """An engine for ``url``; for SQLite with WAL, foreign keys and a busy timeout on.
+
+    The directory of a SQLite file must exist; the file itself is created on first use.
+    """
+    parsed = normalise_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        engine = create_engine(
+            parsed,
+            echo=echo,
+            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+        )
+        event.listen(engine, "connect", _on_sqlite_connect)
+        return engine
+    return create_engine(parsed, echo=echo, pool_pre_ping=True)
+
+
+def alembic_config() -> Config:
+    """Alembic configured in code, pointing at the packaged migrations (no ``alembic.ini``)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def _upgrade_connection(connection: Connection, revision: str) -> None:
+    config = alembic_config()
+    config.attributes["connection"] = connection
+    command.upgrade(config, revision)
+
+
+def upgrade(engine_or_url: Engine | str | URL, revision: str = "head") -> None:
+    """Migrate the database to ``revision`` (the newest by default), in one transaction."""
+    if isinstance(engine_or_url, Engine):
+        with engine_or_url.begin() as connection:
+            _upgrade_connection(connection, revision)
+        return
+    engine = make_engine(engine_or_url)
+    try:
+        with engine.begin() as connection:
+            _upgrade_connection(connection, revision)
+    finally:
+        engine.dispose()
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The revision the database is at, or ``None`` before the first migration."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def get_session(engine: Engine) -> Iterator[Session]:
+    """Yield one session (the shape of a FastAPI dependency); closed afterwards."""
+    with Session(engine) as session:
+        yield session
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """A session whose work is committed on success and rolled back on any exception."""
+    with Session(engine) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise

@@ -1,0 +1,485 @@
+"""SQLModel tables of the dispatch domain and their model families.
+
+Per table, as in the FastAPI template: ``XBase`` (shared fields), ``X`` (the table),
+``XCreate``, ``XUpdate`` (every field optional) and ``XPublic`` (what leaves the service).
+Units: money in whole rupiah, weights in grams, distances in metres, durations in seconds.
+Datetimes are timezone-aware and stored in UTC; shift and opening hours are local times (WIB).
+"""
+
+# No ``from __future__ import annotations``: SQLModel relationships need real annotations.
+
+import enum
+import uuid
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+import sqlalchemy as sa
+from pydantic import field_validator, model_validator
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import JSON, Field, Relationship, SQLModel
+
+#: Constraint names that Alembic (and SQLite batch migrations) can address later.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+#: An E.164 phone number: ``+`` then up to 15 digits (``+6281234567890``).
+E164_PATTERN = r"^\+[1-9][0-9]{7,14}$"
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware datetime stored in UTC; naive values are refused.
+
+    PostgreSQL keeps the offset itself; SQLite does not, so values read back are marked UTC.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            msg = f"naive datetime {value!r}: datetimes must be timezone-aware"
+            raise ValueError(msg)
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware, in UTC."""
+    return datetime.now(UTC)
+
+
+def _enum_type(enum_class: type[enum.Enum]) -> sa.Enum:
+    """A portable enum column: VARCHAR holding the member values (no native PostgreSQL type)."""
+    return sa.Enum(
+        enum_class,
+        native_enum=False,
+        create_constraint=False,
+        length=20,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
+
+
+def _require_aware(value: datetime | None) -> datetime | None:
+    if value is not None and (value.tzinfo is None or value.utcoffset() is None):
+        msg = "datetime must carry a time zone (e.g. +07:00 for WIB)"
+        raise ValueError(msg)
+    return value
+
+
+# --- enums -------------------------------------------------------------------------------
+
+
+class RunnerStatus(enum.StrEnum):
+    """Whether a runner can be planned."""
+
+    AVAILABLE = "available"
+    OFF_DUTY = "off_duty"
+    INACTIVE = "inactive"
+
+
+class Fulfilment(enum.StrEnum):
+    """Delivered by a runner, or collected at the market by the customer ("diambil sendiri")."""
+
+    DELIVERY = "delivery"
+    PICKUP = "pickup"
+
+
+class Payment(enum.StrEnum):
+    """Cash on delivery, or paid beforehand (LinkAja / QRIS)."""
+
+    COD = "cod"
+    CASHLESS = "cashless"
+
+
+class OrderStatus(enum.StrEnum):
+    """``pending -> assigned -> picked_up -> delivered | failed``, or ``cancelled``."""
+
+    PENDING = "pending"
+    ASSIGNED = "assigned"
+    PICKED_UP = "picked_up"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class RunStatus(enum.StrEnum):
+    """``queued -> running -> done | failed``."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+# --- Market ------------------------------------------------------------------------------
+
+
+class MarketBase(SQLModel):
+    code: str = Field(max_length=40, regex=r"^[a-z0-9]+(-[a-z0-9]+)*$")
+    name: str = Field(max_length=120)
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    address: str = Field(default="", max_length=300)
+    kelurahan: str = Field(default="", max_length=80)
+    opens: time = Field(default=time(5, 0), description="local time (WIB)")
+    closes: time = Field(default=time(12, 0), description="local time (WIB)")
+
+
+class Market(MarketBase, table=True):
+    __tablename__ = "markets"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    code: str = Field(max_length=40, unique=True)
+    runners: list["Runner"] = Relationship(back_populates="market")
+
+
+class MarketCreate(MarketBase):
+    pass
+
+
+class MarketUpdate(SQLModel):
+    name: str | None = Field(default=None, max_length=120)
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    address: str | None = Field(default=None, max_length=300)
+    kelurahan: str | None = Field(default=None, max_length=80)
+    opens: time | None = None
+    closes: time | None = None
+
+
+class MarketPublic(MarketBase):
+    id: uuid.UUID
+
+
+# --- Runner ------------------------------------------------------------------------------
+
+
+class RunnerBase(SQLModel):
+    name: str = Field(max_length=120)
+    phone: str = Field(max_length=16, regex=E164_PATTERN)
+    capacity_g: int = Field(gt=0, description="load per trip, grams")
+    cash_cap_rp: int = Field(ge=0, description="cash a runner may carry, whole rupiah")
+    max_orders_per_trip: int | None = Field(default=None, gt=0)
+    shift_start: time = Field(description="local time (WIB)")
+    shift_end: time = Field(description="local time (WIB)")
+    status: RunnerStatus = Field(default=RunnerStatus.AVAILABLE, sa_type=_enum_type(RunnerStatus))
+
+
+class Runner(RunnerBase, table=True):
+    __tablename__ = "runners"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    market_id: uuid.UUID = Field(foreign_key="markets.id", index=True, ondelete="RESTRICT")
+    last_lat: float | None = None
+    last_lon: float | None = None
+    last_seen_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    market: Market = Relationship(back_populates="runners")
+
+
+class RunnerCreate(RunnerBase):
+    market_id: uuid.UUID
+
+
+class RunnerUpdate(SQLModel):
+    name: str | None = Field(default=None, max_length=120)
+    phone: str | None = Field(default=None, max_length=16, regex=E164_PATTERN)
+    capacity_g: int | None = Field(default=None, gt=0)
+    cash_cap_rp: int | None = Field(default=None, ge=0)
+    max_orders_per_trip: int | None = Field(default=None, gt=0)
+    shift_start: time | None = None
+    shift_end: time | None = None
+    status: RunnerStatus | None = None
+
+
+class RunnerPublic(RunnerBase):
+    id: uuid.UUID
+    market_id: uuid.UUID
+    last_lat: float | None
+    last_lon: float | None
+    last_seen_at: datetime | None
+
+
+# --- Order and its items -----------------------------------------------------------------
+
+
+class OrderItemBase(SQLModel):
+    name: str = Field(max_length=120)
+    quantity: float = Field(gt=0)
+    unit: str = Field(default="", max_length=20, description="kg, ikat, buah, ...")
+    weight_g: int = Field(gt=0, description="weight of the whole line, grams")
+
+
+class OrderItem(OrderItemBase, table=True):
+    __tablename__ = "order_items"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    order_id: uuid.UUID = Field(foreign_key="orders.id", index=True, ondelete="CASCADE")
+    order: "Order" = Relationship(back_populates="items")
+
+
+class OrderItemCreate(OrderItemBase):
+    pass
+
+
+class OrderItemPublic(OrderItemBase):
+    id: uuid.UUID
+
+
+class OrderBase(SQLModel):
+    customer_name: str = Field(max_length=120)
+    phone: str = Field(max_length=16, regex=E164_PATTERN)
+    address: str = Field(default="", max_length=500)
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    location_approximate: bool = False
+    service_date: date = Field(index=True, description="the market day the order is for")
+    weight_g: int = Field(gt=0, description="total weight, grams")
+    fulfilment: Fulfilment = Field(default=Fulfilment.DELIVERY, sa_type=_enum_type(Fulfilment))
+    payment: Payment = Field(default=Payment.COD, sa_type=_enum_type(Payment))
+    amount_rp: int = Field(default=0, ge=0, description="goods, whole rupiah")
+    delivery_fee_rp: int = Field(default=0, ge=0, description="whole rupiah")
+    window_start: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    window_end: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    priority: int = Field(default=0, description="higher is served first when runners are short")
+    notes: str = Field(default="", max_length=1000)
+
+
+class Order(OrderBase, table=True):
+    __tablename__ = "orders"
+    __table_args__ = (
+        sa.UniqueConstraint("market_id", "idempotency_key"),
+        sa.Index("ix_orders_market_id_status", "market_id", "status"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    market_id: uuid.UUID = Field(foreign_key="markets.id", ondelete="RESTRICT")
+    idempotency_key: str = Field(max_length=200)
+    status: OrderStatus = Field(default=OrderStatus.PENDING, sa_type=_enum_type(OrderStatus))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    items: list[OrderItem] = Relationship(
+        back_populates="order", sa_relationship_kwargs={"cascade": "all, delete-orphan"}
+    )
+    status_changes: list["OrderStatusChange"] = Relationship(
+        back_populates="order", sa_relationship_kwargs={"cascade": "all, delete-orphan"}
+    )
+
+
+class OrderCreate(OrderBase):
+    market_id: uuid.UUID
+    idempotency_key: str = Field(min_length=1, max_length=200)
+    items: list[OrderItemCreate] = Field(default_factory=list)
+
+    @field_validator("window_start", "window_end")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        return _require_aware(value)
+
+    @model_validator(mode="after")
+    def _window_in_order(self) -> "OrderCreate":
+        if self.window_start and self.window_end and self.window_end <= self.window_start:
+            msg = "window_end must be after window_start"
+            raise ValueError(msg)
+        return self
+
+
+class OrderUpdate(SQLModel):
+    customer_name: str | None = Field(default=None, max_length=120)
+    phone: str | None = Field(default=None, max_length=16, regex=E164_PATTERN)
+    address: str | None = Field(default=None, max_length=500)
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    location_approximate: bool | None = None
+    weight_g: int | None = Field(default=None, gt=0)
+    fulfilment: Fulfilment | None = None
+    payment: Payment | None = None
+    amount_rp: int | None = Field(default=None, ge=0)
+    delivery_fee_rp: int | None = Field(default=None, ge=0)
+    window_start: datetime | None = None
+    window_end: datetime | None = None
+    priority: int | None = None
+    notes: str | None = Field(default=None, max_length=1000)
+
+    @field_validator("window_start", "window_end")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        return _require_aware(value)
+
+
+class OrderPublic(OrderBase):
+    id: uuid.UUID
+    market_id: uuid.UUID
+    idempotency_key: str
+    status: OrderStatus
+    created_at: datetime
+    updated_at: datetime
+    items: list[OrderItemPublic] = Field(default_factory=list)
+
+
+class OrderStatusChangeBase(SQLModel):
+    from_status: OrderStatus | None = Field(
+        default=None, sa_type=_enum_type(OrderStatus), description="None when created"
+    )
+    to_status: OrderStatus = Field(sa_type=_enum_type(OrderStatus))
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    by: str = Field(default="system", max_length=120, description="who made the change")
+    reason: str | None = Field(default=None, max_length=500)
+
+
+class OrderStatusChange(OrderStatusChangeBase, table=True):
+    __tablename__ = "order_status_changes"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    order_id: uuid.UUID = Field(foreign_key="orders.id", index=True, ondelete="CASCADE")
+    order: Order = Relationship(back_populates="status_changes")
+
+
+class OrderStatusChangePublic(OrderStatusChangeBase):
+    id: uuid.UUID
+    order_id: uuid.UUID
+
+
+# --- Dispatch runs, routes and stops -----------------------------------------------------
+
+
+class DispatchRunMarket(SQLModel, table=True):
+    """Which markets a dispatch run plans (one run may cover every market)."""
+
+    __tablename__ = "dispatch_run_markets"
+
+    run_id: uuid.UUID = Field(foreign_key="dispatch_runs.id", primary_key=True, ondelete="CASCADE")
+    market_id: uuid.UUID = Field(
+        foreign_key="markets.id", primary_key=True, index=True, ondelete="RESTRICT"
+    )
+
+
+class DispatchRunBase(SQLModel):
+    service_date: date = Field(index=True, description="the market day planned")
+    status: RunStatus = Field(default=RunStatus.QUEUED, sa_type=_enum_type(RunStatus))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    params: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    figures: dict[str, Any] = Field(
+        default_factory=dict, sa_type=JSON, description="objective, wall time, counts"
+    )
+    error: str | None = None
+
+
+class DispatchRun(DispatchRunBase, table=True):
+    __tablename__ = "dispatch_runs"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    markets: list[Market] = Relationship(link_model=DispatchRunMarket)
+    routes: list["Route"] = Relationship(
+        back_populates="run", sa_relationship_kwargs={"cascade": "all, delete-orphan"}
+    )
+    dropped: list["DroppedOrder"] = Relationship(
+        back_populates="run", sa_relationship_kwargs={"cascade": "all, delete-orphan"}
+    )
+
+
+class DispatchRunCreate(SQLModel):
+    service_date: date
+    market_ids: list[uuid.UUID] = Field(min_length=1)
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class DispatchRunUpdate(SQLModel):
+    status: RunStatus | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    figures: dict[str, Any] | None = None
+    error: str | None = None
+
+
+class DispatchRunPublic(DispatchRunBase):
+    id: uuid.UUID
+
+
+class RouteBase(SQLModel):
+    service_date: date
+    distance_m: int = Field(default=0, ge=0)
+    duration_s: int = Field(default=0, ge=0)
+    trips: int = Field(default=0, ge=0, description="returns to the market to load, plus one")
+
+
+class Route(RouteBase, table=True):
+    __tablename__ = "routes"
+    __table_args__ = (sa.UniqueConstraint("run_id", "runner_id"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    run_id: uuid.UUID = Field(foreign_key="dispatch_runs.id", index=True, ondelete="CASCADE")
+    runner_id: uuid.UUID = Field(foreign_key="runners.id", index=True, ondelete="RESTRICT")
+    market_id: uuid.UUID = Field(foreign_key="markets.id", index=True, ondelete="RESTRICT")
+    run: DispatchRun = Relationship(back_populates="routes")
+    stops: list["RouteStop"] = Relationship(
+        back_populates="route",
+        sa_relationship_kwargs={"cascade": "all, delete-orphan", "order_by": "RouteStop.sequence"},
+    )
+
+
+class RoutePublic(RouteBase):
+    id: uuid.UUID
+    run_id: uuid.UUID
+    runner_id: uuid.UUID
+    market_id: uuid.UUID
+
+
+class RouteStopBase(SQLModel):
+    sequence: int = Field(ge=1, description="1 for the first delivery of the route")
+    trip: int = Field(ge=1, description="1 for the first trip from the market")
+    planned_arrival: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    distance_m: int = Field(default=0, ge=0, description="leg from the previous stop, metres")
+    duration_s: int = Field(default=0, ge=0, description="leg from the previous stop, seconds")
+
+
+class RouteStop(RouteStopBase, table=True):
+    __tablename__ = "route_stops"
+    __table_args__ = (sa.UniqueConstraint("route_id", "sequence"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    route_id: uuid.UUID = Field(foreign_key="routes.id", index=True, ondelete="CASCADE")
+    order_id: uuid.UUID = Field(foreign_key="orders.id", index=True, ondelete="RESTRICT")
+    route: Route = Relationship(back_populates="stops")
+
+
+class RouteStopPublic(RouteStopBase):
+    id: uuid.UUID
+    route_id: uuid.UUID
+    order_id: uuid.UUID
+
+
+class DroppedOrderBase(SQLModel):
+    reason_code: str = Field(max_length=60, description="e.g. exceeds_capacity")
+    reason: str = Field(default="", max_length=500)
+
+
+class DroppedOrder(DroppedOrderBase, table=True):
+    __tablename__ = "dropped_orders"
+    __table_args__ = (sa.UniqueConstraint("run_id", "order_id"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    run_id: uuid.UUID = Field(foreign_key="dispatch_runs.id", index=True, ondelete="CASCADE")
+    order_id: uuid.UUID = Field(foreign_key="orders.id", index=True, ondelete="RESTRICT")
+    run: DispatchRun = Relationship(back_populates="dropped")
+
+
+class DroppedOrderPublic(DroppedOrderBase):
+    id: uuid.UUID
+    run_id: uuid.UUID
+    order_id: uuid.UUID
