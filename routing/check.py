@@ -108,6 +108,7 @@ def schedule_trips(problem: Problem, vehicle: int, trips: Sequence[Sequence[int]
             start = arrival + (problem.reload_s if loc != problem.depot else 0)
             depart = start + sum(problem.stops[s].picking_s for s in stops)
             load = sum(problem.stops[s].weight_g for s in stops)
+            cash = 0  # handed in at the market
             visits.append(
                 Visit(
                     VisitKind.MARKET,
@@ -291,6 +292,7 @@ class _RouteChecker:
                 if on_board:
                     self.fail(f"returns to the market still carrying stops {sorted(on_board)}")
                 trip += 1
+                cash = 0  # handed in at the market
                 market_departure = visit.departure
                 load, slots = self._load(visit, prev, on_board)
             elif visit.kind is VisitKind.DELIVERY:

@@ -7,7 +7,8 @@ the full model (``routing.model``):
 - every runner starts at the market; one that is elsewhere or still carrying goods becomes
   available there at the time it could first be back;
 - picking time at the market is added to the service at the door;
-- soft windows become open-ended; maximum ride times and cash caps are left out.
+- soft windows become open-ended; maximum ride times are left out; cash on delivery is a
+  load dimension (handed in at each return), cash already held is left out.
 
 The market is depot 0; its copy, depot 1, is the reload depot, and only arcs *into* the copy
 carry ``reload_s``, so the time to park and load counts at each return and not at the start.
@@ -66,6 +67,8 @@ def pyvrp_plan(
     np.fill_diagonal(duration, 0)
 
     use_slots = any(v.max_orders_per_trip is not None for v in p.vehicles)
+    use_cash = any(v.cash_cap_rp is not None for v in p.vehicles)
+    all_cash = sum(p.stops[s].cash_rp for s in clients)
     horizon = max(v.shift.end for v in p.vehicles)
     depots = [pyvrp.Depot(0), pyvrp.Depot(1)] + ([pyvrp.Depot(2)] if anywhere else [])
     pv_clients = []
@@ -78,7 +81,9 @@ def pyvrp_plan(
         pv_clients.append(
             pyvrp.Client(
                 location=first_client + k,
-                delivery=[stop.weight_g, stop.count] if use_slots else [stop.weight_g],
+                delivery=[stop.weight_g]
+                + ([stop.count] if use_slots else [])
+                + ([stop.cash_rp] if use_cash else []),
                 service_duration=stop.service_s + stop.picking_s,
                 tw_early=early,
                 tw_late=late,
@@ -91,6 +96,8 @@ def pyvrp_plan(
         cap = [veh.capacity_g]
         if use_slots:
             cap.append(veh.max_orders_per_trip or sum(p.stops[s].count for s in clients))
+        if use_cash:
+            cap.append(veh.cash_cap_rp if veh.cash_cap_rp is not None else all_cash)
         trips_left = None if veh.max_trips is None else veh.max_trips - (1 if veh.carried else 0)
         vehicle_types.append(
             pyvrp.VehicleType(

@@ -6,7 +6,9 @@ count what is on board, so a trip is whatever happens between two market visits:
 
 - ``time``: travel plus service at the from-node; a return to the market (an arc into a pickup
   from anywhere else) adds ``Problem.reload_s``; windows, shifts and route durations on it.
-- ``weight``, ``slots`` and ``cash``: on board (+ at pickup, - at delivery) and cash held.
+- ``weight``, ``slots`` and ``cash``: on board (+ at pickup, - at delivery). Cash is handed in
+  at the market, so a trip's cash on delivery is taken on at loading like weight: the peak,
+  right after loading, is what the runner holds when the trip ends.
 - ``trip``: how many times the runner has loaded at the market. A pickup and its delivery must
   share it, so no order rides through the market; carried stops are delivered at trip 0.
 
@@ -192,7 +194,11 @@ class RoutingModel:
         """Only ``vehicles`` may visit ``index`` (-1 keeps it droppable)."""
         self.routing.VehicleVar(index).SetValues([-1, *vehicles])
 
-    def _load_dimension(self, name: str, attr: str, capacities: list[int]) -> None:
+    def _load_dimension(
+        self, name: str, attr: str, capacities: list[int], extra: list[int] | None = None
+    ) -> None:
+        """What is on board: ``attr`` of each stop, + at its pickup, - at its delivery;
+        a runner starts with its carried stops' ``attr`` plus ``extra``."""
         p, lay, routing = self.problem, self.layout, self.routing
         demand = np.zeros(lay.num_nodes, dtype=np.int64)
         for s, node in lay.pickup.items():
@@ -204,20 +210,14 @@ class RoutingModel:
         dim = routing.GetDimensionOrDie(name)
         for v, veh in enumerate(p.vehicles):
             on_board = sum(getattr(p.stops[s], attr) for s in veh.carried)
+            on_board += extra[v] if extra is not None else 0
             dim.CumulVar(routing.Start(v)).SetRange(on_board, on_board)
 
     def _cash_dimension(self) -> None:
-        p, lay, routing = self.problem, self.layout, self.routing
-        collect = np.zeros(lay.num_nodes, dtype=np.int64)
-        for s, node in lay.delivery.items():
-            collect[node] = p.stops[s].cash_rp
-        total = int(collect.sum()) + max(v.cash_on_hand_rp for v in p.vehicles)
+        p = self.problem
+        total = sum(s.cash_rp for s in p.stops) + max(v.cash_on_hand_rp for v in p.vehicles)
         caps = [v.cash_cap_rp if v.cash_cap_rp is not None else total for v in p.vehicles]
-        cb = routing.RegisterUnaryTransitVector(collect.tolist())
-        routing.AddDimensionWithVehicleCapacity(cb, 0, caps, False, "cash")
-        dim = routing.GetDimensionOrDie("cash")
-        for v, veh in enumerate(p.vehicles):
-            dim.CumulVar(routing.Start(v)).SetRange(veh.cash_on_hand_rp, veh.cash_on_hand_rp)
+        self._load_dimension("cash", "cash_rp", caps, [v.cash_on_hand_rp for v in p.vehicles])
 
     def _allowed_vehicles(self) -> dict[int, list[int]]:
         """Stops that only some vehicles can carry (too heavy or too much cash for the others)."""
@@ -354,6 +354,7 @@ class RoutingModel:
             elif kind is VisitKind.MARKET:
                 trip += 1
                 load = sum(p.stops[s].weight_g for s in node_stops)
+                cash = 0  # handed in at the market
                 busy = (start[i] - arrival[i]) + sum(p.stops[s].picking_s for s in node_stops)
             elif kind is VisitKind.DELIVERY:
                 stop = p.stops[node_stops[0]]

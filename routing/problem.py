@@ -99,9 +99,12 @@ class Vehicle:
     capacity_g: int
     """Load per trip, in grams."""
     cash_cap_rp: int | None = None
-    """Most cash the runner may hold (cash on hand plus everything collected), in rupiah."""
+    """Most cash the runner may hold at once, in rupiah. It hands the cash in at the market
+    on every return, so this caps the cash on delivery of one trip (plus, on its current
+    trip, the cash it already holds)."""
     cash_on_hand_rp: int = 0
-    """Cash already collected before this plan starts."""
+    """Cash already held when this plan starts; handed in at the first return to the market.
+    (The OR-Tools model counts it against the cap for the whole route: conservative.)"""
     max_orders_per_trip: int | None = None
     """Most order slots (``Stop.count``) on board at once."""
     max_duration_s: int | None = None

@@ -91,20 +91,28 @@ def test_max_trips_binds() -> None:
 # -- cash ----------------------------------------------------------------------------------------
 
 
-def test_cash_cap_limits_what_one_runner_collects() -> None:
-    """With a Rp 150.000 cap, a runner collects one Rp 100.000 order, not two."""
+def test_cash_cap_sends_the_runner_back_to_hand_in_cash() -> None:
+    """With a Rp 150.000 cap, two Rp 100.000 orders go out on two trips (cash handed in)."""
     stops = [Stop(location=k, weight_g=1_000, cash_rp=100_000) for k in (1, 2)]
     solution = solved(line_problem([1000, 1200], stops, [runner(cash_cap_rp=150_000)]))
-    assert len(solution.served()) == 1
-    assert solution.dropped[0].reason is DropReason.NO_CAPACITY_LEFT
+    assert solution.served() == {0, 1}
+    assert solution.routes[0].trips == 2
+    assert max(v.cash_rp for v in solution.routes[0].visits) == 100_000
 
 
-def test_cash_cap_with_room_serves_everything() -> None:
-    """With a Rp 300.000 cap both Rp 100.000 orders are collected."""
+def test_cash_cap_with_room_keeps_one_trip() -> None:
+    """With a Rp 300.000 cap both Rp 100.000 orders go out together."""
     stops = [Stop(location=k, weight_g=1_000, cash_rp=100_000) for k in (1, 2)]
     solution = solved(line_problem([1000, 1200], stops, [runner(cash_cap_rp=300_000)]))
-    assert solution.served() == {0, 1}
+    assert solution.routes[0].trips == 1
     assert solution.routes[0].visits[-1].cash_rp == 200_000
+
+
+def test_cash_over_the_cap_is_dropped() -> None:
+    """An order collecting more cash than a runner may hold is dropped as exceeds_capacity."""
+    stops = [Stop(location=1, weight_g=1_000, cash_rp=2_000_000)]
+    solution = solved(line_problem([1000], stops, [runner(cash_cap_rp=1_500_000)]))
+    assert reasons(solution) == {0: DropReason.EXCEEDS_CAPACITY}
 
 
 # -- windows -------------------------------------------------------------------------------------
