@@ -1,25 +1,51 @@
-"""The ``antar`` command line.
+"""The ``antar`` command line: what an operator drives.
 
-antar db upgrade          migrate the configured database (ANTAR_DATABASE_URL) to the newest schema
-antar seed                upgrade, then add the six markets and their runners (idempotent)
-antar route FILE [--time-limit S] [--seed N] [--engine hybrid|ortools]
-antar demo                plan the bundled Solomon instance RC101
+    antar db upgrade                       migrate the database (ANTAR_DATABASE_URL)
+    antar seed                             upgrade, then add the six markets and their runners
+    antar orders import FILE.csv [--date D]
+    antar orders generate --per-market N --seed S [--date D] [--csv FILE]
+    antar dispatch (--market CODE ... | --all) [--date D] [--time-limit S] [--workers N]
+                   [--executor local|dask] [--scheduler ADDRESS]
+    antar runs list | antar runs show ID
+    antar routes show --market CODE [--date D]
+    antar routes export --format json|csv|geojson|gpx --out PATH [--date D]
+    antar demo [--out DIR]                 fresh database, seed, orders, dispatch, exports
+    antar route FILE                       plan a Solomon or VRPLIB instance with the engine
+
+Dates are market days in WIB (default: today). Refusals print a message in Bahasa Indonesia
+(``--lang en`` for English) and exit with status 2; an import with refused rows exits 1.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import sys
+import uuid
 from collections.abc import Sequence
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy.engine import make_url
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
-from dispatch.db import current_revision, make_engine, upgrade
+from dispatch.csv_io import CSV_HEADER, read_order_rows
+from dispatch.db import current_revision, make_engine, session_scope, upgrade
+from dispatch.dispatcher import dispatch, fail_interrupted_runs
+from dispatch.errors import DomainError, Lang
+from dispatch.export import FORMATS, render
+from dispatch.generate import MarketSpot, generate_orders
+from dispatch.geo import geocoder_from_setting
+from dispatch.intake import import_orders
+from dispatch.models import DispatchRun, Market
+from dispatch.routes_view import day_export, list_runs, summarise
 from dispatch.seed import seed
-from dispatch.settings import get_settings
+from dispatch.settings import Settings, get_settings
 from routing import (
     InstanceFormatError,
     Problem,
@@ -32,8 +58,348 @@ from routing import (
 )
 from routing.instances import SCALE, read_solomon, read_vrplib
 
-#: The instance ``antar demo`` plans: Solomon's RC101 (mixed clusters, tight windows).
-DEMO_INSTANCE = Path(__file__).resolve().parent / "data" / "RC101.txt"
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+def _today(settings: Settings) -> date:
+    return datetime.now(ZoneInfo(settings.timezone)).date()
+
+
+def _day(args: argparse.Namespace, settings: Settings) -> date:
+    return args.date or _today(settings)
+
+
+def _parse_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        msg = f"not a date (YYYY-MM-DD): {text!r}"
+        raise argparse.ArgumentTypeError(msg) from exc
+
+
+def _database_label(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _engine(settings: Settings) -> Engine:
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    return engine
+
+
+def _km(metres: int) -> str:
+    return f"{metres / 1000:.1f}"
+
+
+# -- database and seed -----------------------------------------------------------------------
+
+
+def _db_upgrade(args: argparse.Namespace) -> int:
+    url = args.settings.database_url
+    engine = make_engine(url)
+    try:
+        before = current_revision(engine)
+        upgrade(engine)
+        after = current_revision(engine)
+    finally:
+        engine.dispose()
+    if before == after:
+        out.print(f"{_database_label(url)}: already at revision {after}")
+    else:
+        out.print(f"{_database_label(url)}: upgraded from {before or 'empty'} to revision {after}")
+    return 0
+
+
+def _seed(args: argparse.Namespace) -> int:
+    settings = args.settings
+    engine = _engine(settings)
+    try:
+        with Session(engine) as session:
+            result = seed(session, settings=settings)
+    finally:
+        engine.dispose()
+    if not result.changed:
+        out.print("nothing changed: every market and runner is already there")
+        return 0
+    for code in result.markets:
+        out.print(f"created market {code}")
+    for runner in result.runners:
+        out.print(f"created runner {runner}")
+    out.print(f"{len(result.markets)} markets and {len(result.runners)} runners created")
+    return 0
+
+
+# -- orders ----------------------------------------------------------------------------------
+
+
+def _orders_import(args: argparse.Namespace) -> int:
+    settings = args.settings
+    day = _day(args, settings)
+    engine = _engine(settings)
+    try:
+        with session_scope(engine) as session:
+            report = import_orders(
+                session,
+                read_order_rows(args.file),
+                service_date=day,
+                tz=ZoneInfo(settings.timezone),
+                geocoder=geocoder_from_setting(settings.geocoder),
+            )
+    finally:
+        engine.dispose()
+    for refusal in report.refused:
+        for error in refusal.errors:
+            field = error.field or "-"
+            err.print(f"line {refusal.line}: {field}: {error.message(args.lang)}", soft_wrap=True)
+    for line, key, _ in report.duplicates:
+        out.print(f"line {line}: duplicate of order {key} (not imported again)")
+    out.print(
+        f"{len(report.created)} imported, {len(report.duplicates)} duplicates, "
+        f"{len(report.refused)} refused (market day {day.isoformat()})"
+    )
+    return 0 if report.ok else 1
+
+
+def _orders_generate(args: argparse.Namespace) -> int:
+    settings = args.settings
+    day = _day(args, settings)
+    engine = _engine(settings)
+    try:
+        with Session(engine) as session:
+            markets = session.exec(select(Market).order_by(col(Market.code))).all()
+            spots = [MarketSpot(m.code, m.lat, m.lon) for m in markets]
+        if not spots:
+            err.print("antar: no markets yet; run `antar seed` first")
+            return 2
+        rows = list(generate_orders(spots, args.per_market, args.seed, day))
+        if args.csv:
+            with Path(args.csv).open("w", newline="", encoding="utf-8") as fh:
+                writer = csv.DictWriter(fh, fieldnames=CSV_HEADER)
+                writer.writeheader()
+                writer.writerows(rows)
+            out.print(f"{len(rows)} orders written to {args.csv}")
+            return 0
+        with session_scope(engine) as session:
+            report = import_orders(
+                session,
+                ((k + 2, row) for k, row in enumerate(rows)),
+                service_date=day,
+                tz=ZoneInfo(settings.timezone),
+                by="generator",
+            )
+    finally:
+        engine.dispose()
+    out.print(
+        f"{len(report.created)} orders generated for {day.isoformat()} "
+        f"({len(report.duplicates)} already there, {len(report.refused)} refused)"
+    )
+    return 0 if report.ok else 1
+
+
+# -- dispatch and runs -----------------------------------------------------------------------
+
+
+def _summary_table(markets: list[dict[str, Any]], title: str) -> Table:
+    table = Table(title=title)
+    for name in ("market", "orders", "routed", "dropped", "runners", "trips", "km", "wall s"):
+        table.add_column(name, justify="left" if name == "market" else "right")
+    for m in sorted(markets, key=lambda m: m["market"]):
+        table.add_row(
+            m["market"],
+            str(m["orders"]),
+            str(m["routed"]),
+            str(m["dropped"]),
+            f"{m['runners_used']}/{m['runners']}",
+            str(m["trips"]),
+            _km(m["distance_m"]),
+            f"{m.get('wall_s', 0):.2f}",
+        )
+    return table
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    settings = args.settings
+    day = _day(args, settings)
+    codes = None if args.all else args.market
+    engine = _engine(settings)
+    try:
+        from rich.progress import Progress as Bar
+
+        with Bar(console=err, transient=True) as bar:
+            task = bar.add_task("dispatching", total=None)
+
+            def tick(figures: dict[str, Any]) -> None:
+                bar.update(task, description=f"{figures['market']} planned", advance=1)
+
+            outcome = dispatch(
+                engine,
+                codes,
+                day,
+                settings,
+                time_limit_s=args.time_limit,
+                workers=args.workers,
+                executor=args.executor,
+                scheduler=args.scheduler,
+                progress=tick,
+            )
+    finally:
+        engine.dispose()
+    title = f"run {outcome.run_id} ({day.isoformat()}): {outcome.status.value}"
+    out.print(_summary_table(outcome.markets, title))
+    out.print(f"wall time {outcome.wall_s:.2f} s")
+    if outcome.error:
+        err.print(f"antar: dispatch failed: {outcome.error}")
+        return 1
+    return 0
+
+
+def _runs_list(args: argparse.Namespace) -> int:
+    engine = _engine(args.settings)
+    try:
+        with Session(engine) as session:
+            runs = list_runs(session, args.limit)
+    finally:
+        engine.dispose()
+    table = Table(title="dispatch runs")
+    for name in ("id", "date", "status", "markets", "routed", "dropped", "wall s"):
+        table.add_column(name)
+    for r in runs:
+        wall = "-" if r.wall_s is None else f"{r.wall_s:.2f}"
+        table.add_row(
+            str(r.id),
+            r.service_date.isoformat(),
+            r.status.value,
+            ",".join(r.markets),
+            str(r.routed),
+            str(r.dropped),
+            wall,
+        )
+    out.print(table)
+    return 0
+
+
+def _runs_show(args: argparse.Namespace) -> int:
+    try:
+        run_id = uuid.UUID(args.id)
+    except ValueError:
+        err.print(f"antar: not a run id: {args.id!r}")
+        return 2
+    engine = _engine(args.settings)
+    try:
+        with Session(engine) as session:
+            run = session.get(DispatchRun, run_id)
+            if run is None:
+                err.print(f"antar: no run {run_id}")
+                return 2
+            summary = summarise(run)
+            markets = list((run.figures or {}).get("markets", []))
+            dropped = [(d.order_id, d.reason_code, d.reason) for d in run.dropped]
+    finally:
+        engine.dispose()
+    out.print(f"run {summary.id}: {summary.status.value}, market day {summary.service_date}")
+    if summary.error:
+        out.print(f"error: {summary.error}")
+    if markets:
+        out.print(_summary_table(markets, "per market"))
+    for order_id, code, reason in dropped:
+        out.print(f"dropped {order_id}: {code} ({reason})")
+    return 0
+
+
+# -- routes ----------------------------------------------------------------------------------
+
+
+def _routes_show(args: argparse.Namespace) -> int:
+    settings = args.settings
+    day = _day(args, settings)
+    engine = _engine(settings)
+    try:
+        with Session(engine) as session:
+            export = day_export(session, day, [args.market.lower()])
+    finally:
+        engine.dispose()
+    if not export.markets:
+        err.print(f"antar: {args.market} has no finished dispatch for {day.isoformat()}")
+        return 2
+    market = export.markets[0]
+    for route in market.routes:
+        table = Table(
+            title=f"{route.runner}: {_km(route.distance_m)} km, {route.duration_s // 60} min"
+        )
+        for name in ("#", "trip", "arrival", "order", "kg", "COD Rp"):
+            table.add_column(name)
+        for stop in route.stops:
+            table.add_row(
+                str(stop.sequence),
+                str(stop.trip),
+                stop.arrival.strftime("%H:%M"),
+                stop.external_id,
+                f"{stop.weight_g / 1000:.1f}",
+                f"{stop.cod_rp:,}".replace(",", "."),
+            )
+        out.print(table)
+    for d in market.dropped:
+        out.print(f"dropped {d.external_id}: {d.reason_code} ({d.reason})")
+    return 0
+
+
+def _routes_export(args: argparse.Namespace) -> int:
+    settings = args.settings
+    day = _day(args, settings)
+    engine = _engine(settings)
+    try:
+        with Session(engine) as session:
+            export = day_export(session, day)
+    finally:
+        engine.dispose()
+    Path(args.out).write_text(render(export, args.format), encoding="utf-8")
+    out.print(f"{len(export.markets)} markets written to {args.out} ({args.format})")
+    return 0
+
+
+# -- demo ------------------------------------------------------------------------------------
+
+
+def _demo(args: argparse.Namespace) -> int:
+    folder = Path(args.out or f"antar-demo-{datetime.now():%Y%m%d-%H%M%S}").resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    database = folder / "antar.db"
+    if database.exists():
+        err.print(f"antar: {database} exists; the demo starts from a fresh database")
+        return 2
+    settings = args.settings.model_copy(update={"database_url": f"sqlite:///{database}"})
+    # Tomorrow's market morning: today's shifts may be over already.
+    day = _today(settings) + timedelta(days=1)
+    ns = argparse.Namespace(settings=settings, date=day, lang=args.lang)
+    out.rule("1. database and seed")
+    _seed(ns)
+    out.rule(f"2. {args.per_market} generated orders per market")
+    _orders_generate(argparse.Namespace(**vars(ns), per_market=args.per_market, seed=1, csv=None))
+    out.rule("3. dispatch of every market")
+    status = _dispatch(
+        argparse.Namespace(
+            **vars(ns),
+            all=True,
+            market=None,
+            time_limit=args.time_limit,
+            workers=2,
+            executor="local",
+            scheduler=None,
+        )
+    )
+    out.rule("4. exports")
+    for fmt in FORMATS:
+        suffix = {"geojson": "geojson", "gpx": "gpx", "json": "json", "csv": "csv"}[fmt]
+        _routes_export(argparse.Namespace(**vars(ns), format=fmt, out=folder / f"routes.{suffix}"))
+    out.print(f"\ndemo folder: {folder}")
+    return status
+
+
+# -- benchmark instances ---------------------------------------------------------------------
 
 
 def read_instance(path: Path) -> Problem:
@@ -85,57 +451,14 @@ def _route(args: argparse.Namespace) -> int:
     return 0
 
 
-def _database_label(url: str) -> str:
-    return make_url(url).render_as_string(hide_password=True)
-
-
-def _db_upgrade(_args: argparse.Namespace) -> int:
-    url = get_settings().database_url
-    engine = make_engine(url)
-    try:
-        before = current_revision(engine)
-        upgrade(engine)
-        after = current_revision(engine)
-    except SQLAlchemyError as exc:
-        print(f"antar: cannot upgrade {_database_label(url)}: {exc}", file=sys.stderr)
-        return 2
-    finally:
-        engine.dispose()
-    if before == after:
-        print(f"{_database_label(url)}: already at revision {after}")
-    else:
-        print(f"{_database_label(url)}: upgraded from {before or 'empty'} to revision {after}")
-    return 0
-
-
-def _seed(_args: argparse.Namespace) -> int:
-    settings = get_settings()
-    engine = make_engine(settings.database_url)
-    try:
-        upgrade(engine)
-        with Session(engine) as session:
-            result = seed(session, settings=settings)
-    except SQLAlchemyError as exc:
-        print(
-            f"antar: cannot seed {_database_label(settings.database_url)}: {exc}", file=sys.stderr
-        )
-        return 2
-    finally:
-        engine.dispose()
-    if not result.changed:
-        print("nothing changed: every market and runner is already there")
-        return 0
-    for code in result.markets:
-        print(f"created market {code}")
-    for runner in result.runners:
-        print(f"created runner {runner}")
-    print(f"{len(result.markets)} markets and {len(result.runners)} runners created")
-    return 0
+# -- parser ----------------------------------------------------------------------------------
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="antar", description="Pasar Antar runner dispatch")
+    parser.add_argument("--lang", choices=["id", "en"], default="id", help="message language")
     commands = parser.add_subparsers(dest="command", required=True)
+
     db = commands.add_parser("db", help="database schema")
     db_commands = db.add_subparsers(dest="db_command", required=True)
     db_commands.add_parser("upgrade", help="migrate to the newest schema").set_defaults(
@@ -144,26 +467,87 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("seed", help="upgrade, then add the markets and runners").set_defaults(
         run=_seed
     )
+
+    orders = commands.add_parser("orders", help="take orders in")
+    order_commands = orders.add_subparsers(dest="orders_command", required=True)
+    imp = order_commands.add_parser("import", help="import a CSV file of orders")
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--date", type=_parse_date, help="market day (default today, WIB)")
+    imp.set_defaults(run=_orders_import)
+    gen = order_commands.add_parser("generate", help="make realistic synthetic orders")
+    gen.add_argument("--per-market", type=int, required=True)
+    gen.add_argument("--seed", type=int, default=1)
+    gen.add_argument("--date", type=_parse_date)
+    gen.add_argument("--csv", type=Path, help="write a CSV file instead of importing")
+    gen.set_defaults(run=_orders_generate)
+
+    disp = commands.add_parser("dispatch", help="plan routes for markets")
+    which = disp.add_mutually_exclusive_group(required=True)
+    which.add_argument("--market", action="append", help="market code (repeatable)")
+    which.add_argument("--all", action="store_true", help="every market")
+    disp.add_argument("--date", type=_parse_date)
+    disp.add_argument("--time-limit", type=float, default=1.0, help="seconds per market")
+    disp.add_argument("--workers", type=int, default=2, help="markets solved at once")
+    disp.add_argument("--executor", choices=["local", "dask"], default="local")
+    disp.add_argument("--scheduler", help="Dask scheduler address (with --executor dask)")
+    disp.set_defaults(run=_dispatch)
+
+    runs = commands.add_parser("runs", help="dispatch runs")
+    run_commands = runs.add_subparsers(dest="runs_command", required=True)
+    lst = run_commands.add_parser("list", help="latest runs")
+    lst.add_argument("--limit", type=int, default=20)
+    lst.set_defaults(run=_runs_list)
+    show = run_commands.add_parser("show", help="one run")
+    show.add_argument("id")
+    show.set_defaults(run=_runs_show)
+
+    routes = commands.add_parser("routes", help="planned routes")
+    route_commands = routes.add_subparsers(dest="routes_command", required=True)
+    rshow = route_commands.add_parser("show", help="a market's routes")
+    rshow.add_argument("--market", required=True)
+    rshow.add_argument("--date", type=_parse_date)
+    rshow.set_defaults(run=_routes_show)
+    export = route_commands.add_parser("export", help="write the day's routes to a file")
+    export.add_argument("--format", choices=FORMATS, required=True)
+    export.add_argument("--out", type=Path, required=True)
+    export.add_argument("--date", type=_parse_date)
+    export.set_defaults(run=_routes_export)
+
+    demo = commands.add_parser("demo", help="the whole job on a fresh SQLite database")
+    demo.add_argument("--out", type=Path, help="folder for the database and exports")
+    demo.add_argument("--per-market", type=int, default=40)
+    demo.add_argument("--time-limit", type=float, default=1.0)
+    demo.set_defaults(run=_demo)
+
     route = commands.add_parser("route", help="plan a Solomon or VRPLIB instance")
     route.add_argument("file", type=Path)
     route.add_argument("--time-limit", type=float, default=2.0, help="seconds (default 2)")
     route.add_argument("--seed", type=int, default=1)
     route.add_argument("--engine", choices=["hybrid", "ortools"], default="hybrid")
     route.set_defaults(run=_route)
-    demo = commands.add_parser("demo", help="plan the bundled Solomon instance RC101")
-    demo.add_argument("--time-limit", type=float, default=2.0)
-    demo.set_defaults(
-        run=lambda a: _route(
-            argparse.Namespace(file=DEMO_INSTANCE, time_limit=a.time_limit, seed=1, engine="hybrid")
-        )
-    )
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``antar`` console script."""
     args = build_parser().parse_args(argv)
-    return int(args.run(args))
+    args.settings = get_settings()
+    lang: Lang = args.lang
+    try:
+        return int(args.run(args))
+    except DomainError as exc:
+        err.print(f"antar: {exc.message(lang)}", soft_wrap=True)
+        return 2
+    except SQLAlchemyError as exc:
+        label = _database_label(args.settings.database_url)
+        err.print(f"antar: database error on {label}: {exc}", soft_wrap=True)
+        return 2
+    except OSError as exc:
+        err.print(f"antar: {exc}", soft_wrap=True)
+        return 2
+
+
+__all__ = ["build_parser", "fail_interrupted_runs", "main"]
 
 
 if __name__ == "__main__":

@@ -34,6 +34,8 @@ def normalise_url(url: str | URL) -> URL:
 
 
 def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy, not pysqlite, start transactions (so SAVEPOINTs work); see _on_begin.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
@@ -42,6 +44,12 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute("PRAGMA synchronous = NORMAL")
     finally:
         cursor.close()
+
+
+def _on_sqlite_begin(connection: Connection) -> None:
+    """Take the write lock when a transaction starts: concurrent writers wait their turn
+    (busy timeout) instead of failing when a read transaction turns into a write."""
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_engine(url: str | URL, *, echo: bool = False) -> Engine:
@@ -57,6 +65,7 @@ def make_engine(url: str | URL, *, echo: bool = False) -> Engine:
             connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
         )
         event.listen(engine, "connect", _on_sqlite_connect)
+        event.listen(engine, "begin", _on_sqlite_begin)
         return engine
     return create_engine(parsed, echo=echo, pool_pre_ping=True)
 

@@ -35,6 +35,31 @@ class Settings(BaseSettings):
     runner_max_orders_per_trip: int | None = Field(default=None, gt=0)
     """Default limit on orders per trip; ``None`` means only the load limits a trip."""
 
+    geocoder: str = "off"
+    """Geocoder for addresses without coordinates: ``off`` or ``nominatim`` (never in tests)."""
+
+    door_service_s: int = Field(default=120, ge=0)
+    """Time at a customer's door (handing over, collecting cash), in seconds."""
+
+    picking_s: int = Field(default=120, ge=0)
+    """Time to buy one order's goods at the stalls before a trip, in seconds."""
+
+    reload_s: int = Field(default=300, ge=0)
+    """Time to park and load at the market on each return to it, in seconds."""
+
+    asap_minutes: int = Field(default=90, gt=0)
+    """An order without a window should arrive within this many minutes of the shift start
+    (or of its arrival, if later); lateness past that is charged, not forbidden."""
+
+    circuity: float = Field(default=1.3, ge=1.0)
+    """Road distance over great-circle distance."""
+
+    speed_kmh: float = Field(default=22.0, gt=0)
+    """Average motorbike speed in town."""
+
+    parking_s: int = Field(default=60, ge=0)
+    """Fixed time added to every ride (parking, finding the gate), in seconds."""
+
 
 def get_settings() -> Settings:
     """Read the settings from the environment now (nothing is cached or made at import)."""

@@ -1,0 +1,100 @@
+"""The order CSV: its exact header and a reader that yields rows with their line numbers."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Final
+
+from dispatch.errors import DomainError, listed
+
+CSV_HEADER: Final[tuple[str, ...]] = (
+    "market",
+    "external_id",
+    "customer_name",
+    "phone",
+    "address",
+    "lat",
+    "lon",
+    "items",
+    "weight_kg",
+    "fulfilment",
+    "payment",
+    "amount_rp",
+    "delivery_fee_rp",
+    "window_start",
+    "window_end",
+    "notes",
+)
+"""The columns of an order CSV, exactly and in this order."""
+
+BadRowHandler = Callable[[int, DomainError], object]
+"""Told of a row with the wrong number of cells: its line number and a ``csv.bad_row`` error."""
+
+
+def _decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise DomainError("csv.bad_encoding", params={"line": line}) from None
+
+
+def _check_header(header: list[str]) -> None:
+    if tuple(header) == CSV_HEADER:
+        return
+    if len(header) == 1 and ";" in header[0]:
+        raise DomainError("csv.bad_delimiter")
+    expected, got = Counter(CSV_HEADER), Counter(header)
+    raise DomainError(
+        "csv.bad_header",
+        params={
+            "missing": listed(list((expected - got).elements())),
+            "unexpected": listed(list((got - expected).elements())),
+            "expected": ",".join(CSV_HEADER),
+        },
+    )
+
+
+def read_order_rows(
+    source: str | os.PathLike[str],
+    *,
+    on_bad_row: BadRowHandler | None = None,
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """The order rows of a CSV as ``(line, row)``: the row's first line number (1-based, the
+    header is line 1) and its cells keyed by `CSV_HEADER`, values as written (not stripped).
+
+    ``source`` is a file path (``Path`` or any path-like) or the CSV text itself (a ``str``).
+    UTF-8, with or without a byte-order mark. Rows whose cells are all empty are skipped.
+
+    Raises `DomainError` ``csv.bad_encoding`` for a file that is not UTF-8, ``csv.bad_header``
+    (naming the missing and unknown columns) or ``csv.bad_delimiter`` (``;`` instead of ``,``)
+    when the header is not exactly `CSV_HEADER`. A row with the wrong number of cells raises
+    ``csv.bad_row``, unless ``on_bad_row`` is given: then it is told and the row skipped.
+    """
+    if isinstance(source, str):
+        text = source.removeprefix("\ufeff")
+    else:
+        text = _decode(Path(source).read_bytes())
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = next(reader, None)
+    _check_header(header or [])
+    line = reader.line_num + 1
+    for cells in reader:
+        start, line = line, reader.line_num + 1
+        if not any(cell.strip() for cell in cells):
+            continue
+        if len(cells) != len(CSV_HEADER):
+            error = DomainError(
+                "csv.bad_row",
+                params={"line": start, "count": len(cells), "expected": len(CSV_HEADER)},
+            )
+            if on_bad_row is None:
+                raise error
+            on_bad_row(start, error)
+            continue
+        yield start, dict(zip(CSV_HEADER, cells, strict=True))

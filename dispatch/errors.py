@@ -1,0 +1,293 @@
+"""Domain errors: a stable code, the input field at fault, and a message in Bahasa Indonesia.
+
+Every refusal of the dispatch domain is a `DomainError`. Its ``code`` is stable (clients and
+tests match on it), ``field`` names the input field as in the CSV header (``phone``,
+``weight_kg``; ``None`` when no single field is at fault) and ``params`` holds the values the
+message quotes. The message comes from `MESSAGES`, one template per code and language:
+Bahasa Indonesia by default, English on request. ``str(error)`` is the Indonesian message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Final, Literal
+
+Lang = Literal["id", "en"]
+"""A message language: ``"id"`` (Bahasa Indonesia, the default) or ``"en"`` (English)."""
+
+#: Message templates per code and language; ``{name}`` placeholders are filled from
+#: ``params`` plus ``field`` and ``label`` (the field's name in words, from `FIELD_LABELS`).
+#: A ``value`` param (the raw input) is shown quoted and cut short, see `shown`.
+MESSAGES: Final[Mapping[str, Mapping[Lang, str]]] = {
+    "order.required": {
+        "id": "{label} wajib diisi (kolom {field}).",
+        "en": "{label} is required (column {field}).",
+    },
+    "order.unknown_market": {
+        "id": "Pasar {value} tidak dikenal: pilih salah satu dari {known}.",
+        "en": "Unknown market {value}: choose one of {known}.",
+    },
+    "order.invalid_phone": {
+        "id": (
+            "Nomor telepon {value} tidak valid: tulis seperti 0812-3456-7890 "
+            "atau +62 812-3456-7890."
+        ),
+        "en": (
+            "Phone number {value} is not valid: write it like 0812-3456-7890 or +62 812-3456-7890."
+        ),
+    },
+    "order.invalid_weight": {
+        "id": (
+            "Berat {value} tidak valid: tulis berat dalam kg, lebih dari 0 dan paling banyak "
+            "10.000, misalnya 1,5."
+        ),
+        "en": (
+            "Weight {value} is not valid: write the weight in kg, above 0 and at most 10,000, "
+            "for example 1.5."
+        ),
+    },
+    "order.invalid_amount": {
+        "id": (
+            "{label} {value} tidak valid: tulis rupiah bulat dari 0 sampai 1.000.000.000, "
+            "misalnya 125.000 atau 125000."
+        ),
+        "en": (
+            "{label} {value} is not valid: write whole rupiah from 0 to 1,000,000,000, "
+            "for example 125.000 or 125000."
+        ),
+    },
+    "order.invalid_time": {
+        "id": "{label} {value} tidak valid: tulis jam WIB seperti 07:30 (00:00 sampai 23:59).",
+        "en": "{label} {value} is not valid: write a WIB time like 07:30 (00:00 to 23:59).",
+    },
+    "order.invalid_window": {
+        "id": (
+            "Jam antar tidak masuk akal: selesai {end} harus setelah mulai {start}. "
+            "Kosongkan keduanya untuk secepatnya."
+        ),
+        "en": (
+            "Delivery window makes no sense: end {end} must be after start {start}. "
+            "Leave both empty for as soon as possible."
+        ),
+    },
+    "order.invalid_value": {
+        "id": "{label} {value} tidak dikenal: pilih {allowed}.",
+        "en": "{label} {value} is not known: choose {allowed}.",
+    },
+    "order.invalid_coordinates": {
+        "id": "{label} {value} tidak valid: tulis angka desimal, misalnya -7.9826 atau 112.6308.",
+        "en": "{label} {value} is not valid: write a decimal number, e.g. -7.9826 or 112.6308.",
+    },
+    "order.incomplete_coordinates": {
+        "id": "Koordinat tidak lengkap: isi lat dan lon bersama, atau kosongkan keduanya.",
+        "en": "Incomplete coordinates: fill in both lat and lon, or leave both empty.",
+    },
+    "order.outside_service_area": {
+        "id": (
+            "Titik antar ({lat}, {lon}) di luar Kota Malang: layanan antar hanya di dalam "
+            "kota. Periksa lokasi yang dibagikan pelanggan."
+        ),
+        "en": (
+            "Delivery point ({lat}, {lon}) is outside Kota Malang: delivery is only within "
+            "the city. Check the location the customer shared."
+        ),
+    },
+    "order.cannot_locate": {
+        "id": (
+            "Lokasi antar tidak ditemukan: isi lat dan lon, atau sebut kelurahan di alamat "
+            '(misalnya "Kel. Sawojajar").'
+        ),
+        "en": (
+            "Cannot locate the delivery: fill in lat and lon, or name the kelurahan in the "
+            'address (for example "Kel. Sawojajar").'
+        ),
+    },
+    "dispatch.unknown_market": {
+        "id": "Pasar {code} tidak dikenal.",
+        "en": "Unknown market {code}.",
+    },
+    "dispatch.no_markets": {
+        "id": "Tidak ada pasar untuk di-dispatch.",
+        "en": "There are no markets to dispatch.",
+    },
+    "dispatch.market_busy": {
+        "id": "Pasar {code} sedang di-dispatch: tunggu sampai selesai, lalu coba lagi.",
+        "en": "Market {code} is being dispatched already: wait until it finishes, then retry.",
+    },
+    "dispatch.unknown_run": {
+        "id": "Dispatch {id} tidak ditemukan.",
+        "en": "Dispatch run {id} not found.",
+    },
+    "order.invalid": {
+        "id": "Pesanan ditolak, {count} kesalahan: {details}",
+        "en": "Order refused, {count} errors: {details}",
+    },
+    "csv.bad_header": {
+        "id": (
+            "Baris judul CSV tidak sesuai (kolom kurang: {missing}; kolom tidak dikenal: "
+            "{unexpected}). Baris judul harus persis: {expected}"
+        ),
+        "en": (
+            "The CSV header does not match (missing columns: {missing}; unknown columns: "
+            "{unexpected}). The header must be exactly: {expected}"
+        ),
+    },
+    "csv.bad_delimiter": {
+        "id": (
+            "Kolom CSV harus dipisah koma (,), bukan titik koma (;): simpan ulang berkas "
+            'sebagai "CSV UTF-8 (dipisah koma)".'
+        ),
+        "en": (
+            "CSV columns must be separated by commas (,), not semicolons (;): save the file "
+            'again as "CSV UTF-8 (comma delimited)".'
+        ),
+    },
+    "csv.bad_encoding": {
+        "id": (
+            'Berkas CSV bukan UTF-8 (baris {line}): simpan ulang sebagai "CSV UTF-8 '
+            '(dipisah koma)".'
+        ),
+        "en": 'The CSV file is not UTF-8 (line {line}): save it again as "CSV UTF-8".',
+    },
+    "csv.bad_row": {
+        "id": (
+            "Baris {line} berisi {count} kolom, seharusnya {expected}: "
+            "periksa koma dan tanda kutip."
+        ),
+        "en": "Line {line} has {count} columns instead of {expected}: check commas and quotes.",
+    },
+}
+
+#: Input fields in words, per language, for messages (keys are the CSV header names).
+FIELD_LABELS: Final[Mapping[Lang, Mapping[str, str]]] = {
+    "id": {
+        "market": "Pasar",
+        "external_id": "ID pesanan",
+        "customer_name": "Nama pelanggan",
+        "phone": "Nomor telepon",
+        "address": "Alamat",
+        "lat": "Lintang (lat)",
+        "lon": "Bujur (lon)",
+        "items": "Barang",
+        "weight_kg": "Berat",
+        "fulfilment": "Cara terima",
+        "payment": "Cara bayar",
+        "amount_rp": "Harga barang",
+        "delivery_fee_rp": "Ongkos antar",
+        "window_start": "Jam mulai antar",
+        "window_end": "Jam selesai antar",
+        "notes": "Catatan",
+    },
+    "en": {
+        "market": "Market",
+        "external_id": "Order id",
+        "customer_name": "Customer name",
+        "phone": "Phone number",
+        "address": "Address",
+        "lat": "Latitude (lat)",
+        "lon": "Longitude (lon)",
+        "items": "Items",
+        "weight_kg": "Weight",
+        "fulfilment": "Fulfilment",
+        "payment": "Payment",
+        "amount_rp": "Goods amount",
+        "delivery_fee_rp": "Delivery fee",
+        "window_start": "Window start",
+        "window_end": "Window end",
+        "notes": "Notes",
+    },
+}
+
+_FALLBACK: Final[Mapping[Lang, str]] = {
+    "id": "Data tidak valid ({code}).",
+    "en": "Invalid data ({code}).",
+}
+
+_MAX_SHOWN = 60
+"""Longest quoted input value in a message, in characters."""
+
+
+def shown(value: object) -> str:
+    """A user's input value as a message quotes it: in double quotes, cut at 60 characters."""
+    text = "" if value is None else str(value)
+    if len(text) > _MAX_SHOWN:
+        text = text[: _MAX_SHOWN - 1] + "…"
+    return f'"{text}"'
+
+
+def listed(values: Sequence[object]) -> str:
+    """Values joined for a message (``a, b, c``), or ``-`` when there are none."""
+    return ", ".join(str(value) for value in values) or "-"
+
+
+class _Params(dict[str, object]):
+    """Template values; a missing name shows as ``{name}`` instead of failing."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+class DomainError(Exception):
+    """A refusal by the dispatch domain, with a stable ``code`` and a message to act on.
+
+    ``field`` is the input field at fault, named as in the CSV header (``None`` when no one
+    field is); ``params`` are the values the message template quotes.
+    """
+
+    def __init__(
+        self,
+        code: str,
+        *,
+        field: str | None = None,
+        params: Mapping[str, object] | None = None,
+    ) -> None:
+        self.code = code
+        self.field = field
+        self.params: dict[str, object] = dict(params or {})
+        super().__init__(self.message("id"))
+
+    def message(self, lang: Lang = "id") -> str:
+        """The message in Bahasa Indonesia (``"id"``, default) or English (``"en"``)."""
+        templates = MESSAGES.get(self.code, _FALLBACK)
+        values = _Params(self.params)
+        if "value" in values:
+            values["value"] = shown(values["value"])
+        values.setdefault("code", self.code)
+        if self.field is not None:
+            values.setdefault("field", self.field)
+            values.setdefault("label", FIELD_LABELS[lang].get(self.field, self.field))
+        return templates[lang].format_map(values)
+
+    def as_dict(self, lang: Lang = "id") -> dict[str, str | None]:
+        """The error as the API's JSON body carries it: ``code``, ``message``, ``field``."""
+        return {"code": self.code, "message": self.message(lang), "field": self.field}
+
+    def __str__(self) -> str:
+        return self.message("id")
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.code!r}, field={self.field!r}, params={self.params!r})"
+
+
+class ValidationErrors(DomainError):  # noqa: N818 (a list of errors, not one error)
+    """Several refusals of one input (e.g. one CSV row), all reported at once.
+
+    ``errors`` holds each `DomainError` in field order; the code is ``order.invalid``.
+    """
+
+    def __init__(self, errors: Sequence[DomainError]) -> None:
+        if not errors:
+            msg = "ValidationErrors needs at least one error"
+            raise ValueError(msg)
+        self.errors: list[DomainError] = list(errors)
+        super().__init__("order.invalid", params={"count": len(self.errors)})
+
+    def message(self, lang: Lang = "id") -> str:
+        """All the errors' messages in one text, in the language asked for."""
+        details = " ".join(error.message(lang) for error in self.errors)
+        return MESSAGES[self.code][lang].format(count=len(self.errors), details=details)
+
+    @property
+    def fields(self) -> list[str]:
+        """The fields at fault, in order, without repeats."""
+        return list(dict.fromkeys(e.field for e in self.errors if e.field is not None))
