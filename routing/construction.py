@@ -28,8 +28,17 @@ from routing.problem import Problem
 
 _UNBOUNDED = np.iinfo(np.int64).max
 
-#: PyVRP search settings for one market's morning (3 runners, up to a few hundred orders).
-_SEARCH = pyvrp.SolveParams(
+#: PyVRP search settings. Both narrow the neighbourhood from PyVRP's 50 and perturb less
+#: than its 25 moves, which converges faster in the second or so a dispatch gives a market.
+#: Several-trip mornings want gentler perturbations than single-trip VRPTW (measured with
+#: bench.market over 24 generated mornings per size at 0.85 s, against PyVRP's defaults:
+#: 1.4 % shorter at 60 orders and 4.1 % at 120; on Solomon at 2 s the single-trip setting
+#: keeps the mean gap at 0.7 %, where the several-trip one gives 1.7 %).
+_SEARCH_SEVERAL_TRIPS = pyvrp.SolveParams(
+    neighbourhood=pyvrp.search.NeighbourhoodParams(num_neighbours=40),
+    perturbation=pyvrp.search.PerturbationParams(1, 5),
+)
+_SEARCH_ONE_TRIP = pyvrp.SolveParams(
     neighbourhood=pyvrp.search.NeighbourhoodParams(num_neighbours=30),
     perturbation=pyvrp.search.PerturbationParams(1, 10),
 )
@@ -123,8 +132,10 @@ def pyvrp_plan(
     stop: pyvrp.stop.StoppingCriterion = _Stop(time_limit_s, stall_s)
     if max_iterations is not None:
         stop = pyvrp.stop.MaxIterations(max_iterations)
+    several_trips = any(v.max_trips is None or v.max_trips > 1 for v in p.vehicles)
+    search = _SEARCH_SEVERAL_TRIPS if several_trips else _SEARCH_ONE_TRIP
     result = pyvrp.solve(
-        data, stop=stop, seed=seed, display=False, collect_stats=False, params=_SEARCH
+        data, stop=stop, seed=seed, display=False, collect_stats=False, params=search
     )
     plan: list[list[list[int]]] = [[list(v.carried)] if v.carried else [] for v in p.vehicles]
     for route in result.best.routes():
