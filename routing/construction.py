@@ -28,17 +28,19 @@ from routing.problem import Problem
 
 _UNBOUNDED = np.iinfo(np.int64).max
 
-#: PyVRP search settings. Both narrow the neighbourhood from PyVRP's 50 and perturb less
-#: than its 25 moves, which converges faster in the second or so a dispatch gives a market.
-#: Several-trip mornings want gentler perturbations than single-trip VRPTW (measured with
-#: bench.market over 24 generated mornings per size at 0.85 s, against PyVRP's defaults:
-#: 1.4 % shorter at 60 orders and 4.1 % at 120; on Solomon at 2 s the single-trip setting
-#: keeps the mean gap at 0.7 %, where the several-trip one gives 1.7 %).
-_SEARCH_SEVERAL_TRIPS = pyvrp.SolveParams(
+#: PyVRP search settings. All narrow the neighbourhood from PyVRP's 50 and perturb less than
+#: its 25 moves, which converges faster in the second or so a dispatch gives a market.
+#: Large several-trip mornings want the gentlest perturbations (measured with bench.market
+#: over 24 generated mornings per size at 0.85 s, against PyVRP's defaults: at most 10 moves
+#: is 0.1 % shorter at 30 orders and 2.2 % at 60; at most 5 is 4.1 % shorter at 120 but
+#: gets stuck at 30). Solomon at 2 s: 30/10 keeps the mean gap at 0.7 %, 40/5 gives 1.7 %.
+_SEARCH_LARGE_SEVERAL_TRIPS = pyvrp.SolveParams(
     neighbourhood=pyvrp.search.NeighbourhoodParams(num_neighbours=40),
     perturbation=pyvrp.search.PerturbationParams(1, 5),
 )
-_SEARCH_ONE_TRIP = pyvrp.SolveParams(
+#: Above this many orders a several-trip morning counts as large.
+_LARGE = 80
+_SEARCH_DEFAULT = pyvrp.SolveParams(
     neighbourhood=pyvrp.search.NeighbourhoodParams(num_neighbours=30),
     perturbation=pyvrp.search.PerturbationParams(1, 10),
 )
@@ -99,28 +101,45 @@ def pyvrp_plan(
                 required=True,
             )
         )
-    vehicle_types = []
+    # Identical runners share one vehicle type: PyVRP searches better without the symmetry.
+    types: dict[tuple[object, ...], list[int]] = {}
     for v, veh in enumerate(p.vehicles):
-        ready = p.ready_at_market(v)
         cap = [veh.capacity_g]
         if use_slots:
             cap.append(veh.max_orders_per_trip or sum(p.stops[s].count for s in clients))
         if use_cash:
             cap.append(veh.cash_cap_rp if veh.cash_cap_rp is not None else all_cash)
         trips_left = None if veh.max_trips is None else veh.max_trips - (1 if veh.carried else 0)
-        vehicle_types.append(
-            pyvrp.VehicleType(
-                num_available=1,
-                capacity=cap,
-                start_depot=0,
-                end_depot=2 if veh.end is None else 0,
-                tw_early=min(ready, veh.shift.end),
-                tw_late=veh.shift.end,
-                shift_duration=veh.max_duration_s if veh.max_duration_s is not None else _UNBOUNDED,
-                reload_depots=[] if trips_left == 1 else [1],
-                max_reloads=max(0, trips_left - 1) if trips_left is not None else 2**32,
-            )
+        key = (
+            tuple(cap),
+            veh.end is None,
+            min(p.ready_at_market(v), veh.shift.end),
+            veh.shift.end,
+            veh.max_duration_s,
+            trips_left,
         )
+        types.setdefault(key, []).append(v)
+    vehicle_types = [
+        pyvrp.VehicleType(
+            num_available=len(members),
+            capacity=list(cap),
+            start_depot=0,
+            end_depot=2 if anywhere_end else 0,
+            tw_early=ready,
+            tw_late=shift_end,
+            shift_duration=max_duration if max_duration is not None else _UNBOUNDED,
+            reload_depots=[] if trips_left == 1 else [1],
+            max_reloads=max(0, trips_left - 1) if trips_left is not None else 2**32,
+        )
+        for (
+            cap,
+            anywhere_end,
+            ready,
+            shift_end,
+            max_duration,
+            trips_left,
+        ), members in types.items()
+    ]
     data = pyvrp.ProblemData(
         locations=[pyvrp.Location(0.0, 0.0) for _ in locs],
         clients=pv_clients,
@@ -133,13 +152,15 @@ def pyvrp_plan(
     if max_iterations is not None:
         stop = pyvrp.stop.MaxIterations(max_iterations)
     several_trips = any(v.max_trips is None or v.max_trips > 1 for v in p.vehicles)
-    search = _SEARCH_SEVERAL_TRIPS if several_trips else _SEARCH_ONE_TRIP
+    large = several_trips and len(clients) > _LARGE
+    search = _SEARCH_LARGE_SEVERAL_TRIPS if large else _SEARCH_DEFAULT
     result = pyvrp.solve(
         data, stop=stop, seed=seed, display=False, collect_stats=False, params=search
     )
     plan: list[list[list[int]]] = [[list(v.carried)] if v.carried else [] for v in p.vehicles]
+    members = [list(m) for m in types.values()]
     for route in result.best.routes():
-        v = route.vehicle_type()
+        v = members[route.vehicle_type()].pop(0)
         if _trips_left(p)[v] == 0:
             continue
         trips: dict[int, list[int]] = {}
