@@ -158,6 +158,38 @@ MESSAGES: Final[Mapping[str, Mapping[Lang, str]]] = {
     },
 }
 
+MESSAGES = {
+    **MESSAGES,
+    "order.not_found": {
+        "id": "Pesanan tidak ditemukan.",
+        "en": "Order not found.",
+    },
+    "runner.not_found": {
+        "id": "Kurir tidak ditemukan.",
+        "en": "Runner not found.",
+    },
+    "order.invalid_transition": {
+        "id": "Status pesanan tidak bisa berubah dari {from} ke {to}.",
+        "en": "The order cannot go from {from} to {to}.",
+    },
+    "auth.market_required": {
+        "id": "Token koordinator perlu pasar: tambahkan --market KODE.",
+        "en": "A coordinator token needs a market: add --market CODE.",
+    },
+    "auth.operator_has_no_market": {
+        "id": "Token operator berlaku untuk semua pasar: jangan isi pasar.",
+        "en": "An operator token covers every market: give no market.",
+    },
+    "link.invalid": {
+        "id": "Tautan rute tidak sah. Minta tautan baru ke koordinator pasar.",
+        "en": "This route link is not valid. Ask the market coordinator for a new one.",
+    },
+    "link.expired": {
+        "id": "Tautan rute sudah kedaluwarsa (shift selesai). Minta tautan baru ke koordinator.",
+        "en": "This route link has expired (the shift is over). Ask the coordinator for a new one.",
+    },
+}
+
 #: Input fields in words, per language, for messages (keys are the CSV header names).
 FIELD_LABELS: Final[Mapping[Lang, Mapping[str, str]]] = {
     "id": {

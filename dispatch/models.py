@@ -269,6 +269,11 @@ class Order(OrderBase, table=True):
     market_id: uuid.UUID = Field(foreign_key="markets.id", ondelete="RESTRICT")
     idempotency_key: str = Field(max_length=200)
     status: OrderStatus = Field(default=OrderStatus.PENDING, sa_type=_enum_type(OrderStatus))
+    collected_rp: int | None = Field(
+        default=None, description="cash the runner reported collecting, whole rupiah"
+    )
+    failure_reason: str | None = Field(default=None, max_length=40)
+    failure_note: str | None = Field(default=None, max_length=500)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     items: list[OrderItem] = Relationship(
@@ -325,6 +330,9 @@ class OrderPublic(OrderBase):
     market_id: uuid.UUID
     idempotency_key: str
     status: OrderStatus
+    collected_rp: int | None = None
+    failure_reason: str | None = None
+    failure_note: str | None = None
     created_at: datetime
     updated_at: datetime
     items: list[OrderItemPublic] = Field(default_factory=list)
@@ -483,3 +491,22 @@ class DroppedOrderPublic(DroppedOrderBase):
     id: uuid.UUID
     run_id: uuid.UUID
     order_id: uuid.UUID
+
+
+# --- API tokens ----------------------------------------------------------------------------
+
+
+class ApiToken(SQLModel, table=True):
+    """A bearer token of an operator or a market's coordinator; only its hash is kept."""
+
+    __tablename__ = "api_tokens"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True, description="SHA-256, hex")
+    role: str = Field(max_length=20, description="operator or coordinator")
+    market_id: uuid.UUID | None = Field(
+        default=None, foreign_key="markets.id", index=True, ondelete="CASCADE"
+    )
+    label: str = Field(default="", max_length=120)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -35,6 +35,17 @@ class Settings(BaseSettings):
     runner_max_orders_per_trip: int | None = Field(default=None, gt=0)
     """Default limit on orders per trip; ``None`` means only the load limits a trip."""
 
+    secret_key: str = "dev-only-change-me"
+    """Key that signs runners' route links; set ``ANTAR_SECRET_KEY`` in production."""
+
+    public_base_url: str = "http://127.0.0.1:8000"
+    """Where runners reach the server; runner links start with it."""
+
+    tiles_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    """Map tile server (the only other host a runner's page talks to)."""
+
+    tiles_attribution: str = "&copy; OpenStreetMap contributors"
+
     geocoder: str = "off"
     """Geocoder for addresses without coordinates: ``off`` or ``nominatim`` (never in tests)."""
 

@@ -52,10 +52,10 @@ def test_db_upgrade_migrates_the_configured_database(database_url: str) -> None:
     """`antar db upgrade` brings ANTAR_DATABASE_URL to the newest revision, then says so."""
     first = antar_on(database_url, "db", "upgrade")
     assert first.returncode == 0, first.stderr
-    assert "upgraded from empty to revision 0001" in first.stdout
+    assert "upgraded from empty to revision 0002" in first.stdout
     second = antar_on(database_url, "db", "upgrade")
     assert second.returncode == 0, second.stderr
-    assert "already at revision 0001" in second.stdout
+    assert "already at revision 0002" in second.stdout
 
 
 def test_seed_command_works_twice(database_url: str) -> None:

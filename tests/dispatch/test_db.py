@@ -27,7 +27,7 @@ def test_migrations_create_every_table(database_url: str) -> None:
     engine = make_engine(database_url)
     try:
         tables = set(inspect(engine).get_table_names())
-        assert current_revision(engine) == "0001"
+        assert current_revision(engine) == "0002"
     finally:
         engine.dispose()
     assert tables == {*SQLModel.metadata.tables, "alembic_version"}
@@ -44,7 +44,7 @@ def test_migrations_match_the_models(engine: Engine) -> None:
 def test_upgrading_twice_changes_nothing(engine: Engine) -> None:
     """A second upgrade on a database already at head is a no-op."""
     upgrade(engine)
-    assert current_revision(engine) == "0001"
+    assert current_revision(engine) == "0002"
 
 
 def test_sqlite_uses_wal_foreign_keys_and_a_busy_timeout(tmp_path: Path) -> None:

@@ -1,0 +1,220 @@
+"""What happens to orders after planning: runners' taps, coordinators' edits and cancels.
+
+Every change of status goes through ``_move``, which checks the transition
+(``pending -> assigned -> picked_up -> delivered | failed``, or ``cancelled`` before pickup)
+and records who did it, when and why. Nothing here commits: the caller's transaction does.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+from enum import StrEnum
+
+from sqlmodel import Session, col, select
+
+from dispatch.errors import DomainError
+from dispatch.geo import inside_city
+from dispatch.models import (
+    Market,
+    Order,
+    OrderStatus,
+    OrderStatusChange,
+    OrderUpdate,
+    Route,
+    RouteStop,
+    Runner,
+)
+from dispatch.phones import normalise_phone
+from dispatch.routes_view import latest_run_id
+
+
+class FailureReason(StrEnum):
+    """Why a runner could not deliver (a fixed list, so the day's report can count them)."""
+
+    NOT_AT_HOME = "not_at_home"
+    REFUSED = "refused"
+    ADDRESS_NOT_FOUND = "address_not_found"
+    PHONE_UNREACHABLE = "phone_unreachable"
+    DAMAGED_GOODS = "damaged_goods"
+    OTHER = "other"
+
+
+#: Which statuses each status may move to.
+TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
+    OrderStatus.PENDING: frozenset({OrderStatus.ASSIGNED, OrderStatus.CANCELLED}),
+    OrderStatus.ASSIGNED: frozenset(
+        {
+            OrderStatus.PENDING,
+            OrderStatus.PICKED_UP,
+            OrderStatus.DELIVERED,
+            OrderStatus.FAILED,
+            OrderStatus.CANCELLED,
+        }
+    ),
+    OrderStatus.PICKED_UP: frozenset({OrderStatus.DELIVERED, OrderStatus.FAILED}),
+    OrderStatus.DELIVERED: frozenset(),
+    OrderStatus.FAILED: frozenset(),
+    OrderStatus.CANCELLED: frozenset(),
+}
+
+
+def get_order(session: Session, order_id: uuid.UUID) -> Order:
+    """The order, or ``order.not_found``."""
+    order = session.get(Order, order_id)
+    if order is None:
+        raise DomainError("order.not_found", params={"id": str(order_id)})
+    return order
+
+
+def _move(
+    session: Session, order: Order, target: OrderStatus, *, by: str, reason: str | None = None
+) -> Order:
+    if target not in TRANSITIONS[order.status]:
+        raise DomainError(
+            "order.invalid_transition",
+            field="status",
+            params={"from": order.status.value, "to": target.value},
+        )
+    now = datetime.now(UTC)
+    session.add(
+        OrderStatusChange(
+            order_id=order.id,
+            from_status=order.status,
+            to_status=target,
+            at=now,
+            by=by,
+            reason=reason,
+        )
+    )
+    order.status = target
+    order.updated_at = now
+    session.add(order)
+    session.flush()
+    return order
+
+
+def mark_picked_up(session: Session, order_id: uuid.UUID, *, by: str) -> Order:
+    """The runner has bought the goods and is on its way."""
+    return _move(session, get_order(session, order_id), OrderStatus.PICKED_UP, by=by)
+
+
+def mark_delivered(session: Session, order_id: uuid.UUID, *, collected_rp: int, by: str) -> Order:
+    """Handed over; ``collected_rp`` is the cash the runner actually collected."""
+    if collected_rp < 0:
+        raise DomainError(
+            "order.invalid_amount", field="collected_rp", params={"value": collected_rp}
+        )
+    order = get_order(session, order_id)
+    order.collected_rp = collected_rp
+    return _move(session, order, OrderStatus.DELIVERED, by=by)
+
+
+def mark_failed(
+    session: Session, order_id: uuid.UUID, *, reason: FailureReason, note: str = "", by: str
+) -> Order:
+    """Not delivered, for one of the fixed reasons (and a free note)."""
+    order = get_order(session, order_id)
+    order.failure_reason = reason.value
+    order.failure_note = note or None
+    return _move(session, order, OrderStatus.FAILED, by=by, reason=reason.value)
+
+
+def cancel_order(session: Session, order_id: uuid.UUID, *, by: str, reason: str = "") -> Order:
+    """Cancelled before pickup."""
+    order = get_order(session, order_id)
+    return _move(session, order, OrderStatus.CANCELLED, by=by, reason=reason or None)
+
+
+def update_order(session: Session, order_id: uuid.UUID, changes: OrderUpdate, *, by: str) -> Order:
+    """Edit an order before it is picked up; the same checks as intake apply."""
+    order = get_order(session, order_id)
+    if order.status not in (OrderStatus.PENDING, OrderStatus.ASSIGNED):
+        raise DomainError(
+            "order.invalid_transition",
+            field="status",
+            params={"from": order.status.value, "to": "edited"},
+        )
+    values = changes.model_dump(exclude_unset=True)
+    if "phone" in values and values["phone"] is not None:
+        values["phone"] = normalise_phone(values["phone"])
+    lat = values.get("lat", order.lat)
+    lon = values.get("lon", order.lon)
+    if ("lat" in values or "lon" in values) and (lat is None) != (lon is None):
+        raise DomainError("order.incomplete_coordinates", field="lat")
+    if lat is not None and lon is not None and not inside_city(lat, lon):
+        raise DomainError(
+            "order.outside_service_area", field="lat", params={"lat": lat, "lon": lon}
+        )
+    start = values.get("window_start", order.window_start)
+    end = values.get("window_end", order.window_end)
+    if start is not None and end is not None and end <= start:
+        raise DomainError(
+            "order.invalid_window",
+            field="window_end",
+            params={"start": start.isoformat(), "end": end.isoformat()},
+        )
+    for name, value in values.items():
+        setattr(order, name, value)
+    now = datetime.now(UTC)
+    order.updated_at = now
+    session.add(order)
+    session.add(
+        OrderStatusChange(
+            order_id=order.id,
+            from_status=order.status,
+            to_status=order.status,
+            at=now,
+            by=by,
+            reason="edited: " + ", ".join(sorted(values)),
+        )
+    )
+    session.flush()
+    return order
+
+
+def report_position(
+    session: Session, runner_id: uuid.UUID, *, lat: float, lon: float, at: datetime
+) -> Runner:
+    """The runner's phone reported where it is."""
+    runner = session.get(Runner, runner_id)
+    if runner is None:
+        raise DomainError("runner.not_found", params={"id": str(runner_id)})
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise DomainError(
+            "order.invalid_coordinates", field="lat", params={"value": f"{lat},{lon}"}
+        )
+    runner.last_lat, runner.last_lon, runner.last_seen_at = lat, lon, at
+    session.add(runner)
+    session.flush()
+    return runner
+
+
+def runner_stops(
+    session: Session, runner_id: uuid.UUID, service_date: date
+) -> list[tuple[RouteStop, Order]]:
+    """The runner's stops in the market's current plan for ``service_date``, in order."""
+    runner = session.get(Runner, runner_id)
+    if runner is None:
+        raise DomainError("runner.not_found", params={"id": str(runner_id)})
+    market = session.get(Market, runner.market_id)
+    assert market is not None
+    run_id = latest_run_id(session, market, service_date)
+    if run_id is None:
+        return []
+    rows = session.exec(
+        select(RouteStop, Order)
+        .join(Route, col(Route.id) == col(RouteStop.route_id))
+        .join(Order, col(Order.id) == col(RouteStop.order_id))
+        .where(Route.run_id == run_id)
+        .where(Route.runner_id == runner_id)
+        .order_by(col(RouteStop.sequence))
+    ).all()
+    return [(stop, order) for stop, order in rows]
+
+
+def runner_owns(
+    session: Session, runner_id: uuid.UUID, service_date: date, order_id: uuid.UUID
+) -> bool:
+    """Whether ``order_id`` is on the runner's current route that day."""
+    return any(order.id == order_id for _, order in runner_stops(session, runner_id, service_date))

@@ -1,0 +1,109 @@
+"""Bearer tokens and runners' signed links."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from dispatch.auth import (
+    Role,
+    authenticate,
+    create_token,
+    link_expiry,
+    revoke_token,
+    runner_link_token,
+    verify_runner_link,
+)
+from dispatch.db import session_scope
+from dispatch.errors import DomainError
+from dispatch.models import ApiToken, Market, Runner
+from dispatch.seed import seed
+from dispatch.settings import Settings
+
+SETTINGS = Settings(secret_key="test-secret")
+DAY = date(2026, 11, 26)
+
+
+@pytest.fixture
+def seeded(engine: Engine) -> Engine:
+    with Session(engine) as session:
+        seed(session, settings=SETTINGS)
+    return engine
+
+
+def test_a_token_authenticates_until_revoked(seeded: Engine) -> None:
+    """A coordinator token names its market, and stops working once revoked."""
+    with session_scope(seeded) as session:
+        token = create_token(session, role=Role.COORDINATOR, market_code="Mergan")
+    with Session(seeded) as session:
+        principal = authenticate(session, token)
+        mergan = session.exec(select(Market).where(Market.code == "mergan")).one()
+        assert principal is not None
+        assert principal.role is Role.COORDINATOR
+        assert principal.market_id == mergan.id
+        assert principal.may_see(mergan.id)
+    with session_scope(seeded) as session:
+        assert revoke_token(session, token) is True
+        assert revoke_token(session, token) is False
+    with Session(seeded) as session:
+        assert authenticate(session, token) is None
+
+
+def test_tokens_are_stored_hashed(seeded: Engine) -> None:
+    """The database never holds a token in plain text."""
+    with session_scope(seeded) as session:
+        token = create_token(session, role=Role.OPERATOR)
+    with Session(seeded) as session:
+        rows = session.exec(select(ApiToken)).all()
+    assert all(token not in (row.token_hash, row.label) for row in rows)
+
+
+def test_unknown_tokens_are_refused(seeded: Engine) -> None:
+    """Made-up tokens authenticate nobody."""
+    with Session(seeded) as session:
+        assert authenticate(session, "antar_not-a-real-token") is None
+        assert authenticate(session, "Bearer something") is None
+
+
+def test_a_coordinator_token_needs_a_market(seeded: Engine) -> None:
+    """Creating a coordinator token without a market is refused with a reason."""
+    with session_scope(seeded) as session, pytest.raises(DomainError) as refused:
+        create_token(session, role=Role.COORDINATOR)
+    assert refused.value.code == "auth.market_required"
+
+
+def _runner(engine: Engine) -> Runner:
+    with Session(engine) as session:
+        return session.exec(select(Runner)).first()  # type: ignore[return-value]
+
+
+def test_a_runner_link_round_trips_until_the_shift_ends(seeded: Engine) -> None:
+    """A link names its runner and day, and expires at the end of that runner's shift."""
+    runner = _runner(seeded)
+    token = runner_link_token(runner, DAY, SETTINGS)
+    end = link_expiry(runner, DAY, SETTINGS)
+    link = verify_runner_link(token, SETTINGS, now=end - timedelta(minutes=1))
+    assert link.runner_id == runner.id
+    assert link.service_date == DAY
+    with pytest.raises(DomainError) as expired:
+        verify_runner_link(token, SETTINGS, now=end)
+    assert expired.value.code == "link.expired"
+
+
+@pytest.mark.parametrize("position", [0, 5, -3])
+def test_a_tampered_link_is_invalid(seeded: Engine, position: int) -> None:
+    """Changing one character of a link, or signing it with another key, breaks it."""
+    runner = _runner(seeded)
+    token = runner_link_token(runner, DAY, SETTINGS)
+    i = position % len(token)
+    tampered = token[:i] + ("A" if token[i] != "A" else "B") + token[i + 1 :]
+    now = datetime(2026, 11, 26, 0, 0, tzinfo=UTC)
+    with pytest.raises(DomainError) as refused:
+        verify_runner_link(tampered, SETTINGS, now=now)
+    assert refused.value.code == "link.invalid"
+    other = Settings(secret_key="another-secret")
+    with pytest.raises(DomainError):
+        verify_runner_link(token, other, now=now)
