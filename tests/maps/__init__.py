@@ -1,0 +1,1 @@
+"""Tests of maps: Folium rendering from view data and the self-hosted assets."""
