@@ -17,12 +17,14 @@ carry ``reload_s``, so the time to park and load counts at each return and not a
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
 import pyvrp
 import pyvrp.search
 import pyvrp.stop
+from pyvrp.exceptions import PenaltyBoundWarning
 
 from routing.problem import Problem
 
@@ -154,9 +156,13 @@ def pyvrp_plan(
     several_trips = any(v.max_trips is None or v.max_trips > 1 for v in p.vehicles)
     large = several_trips and len(clients) > _LARGE
     search = _SEARCH_LARGE_SEVERAL_TRIPS if large else _SEARCH_DEFAULT
-    result = pyvrp.solve(
-        data, stop=stop, seed=seed, display=False, collect_stats=False, params=search
-    )
+    with warnings.catch_warnings():
+        # An overloaded morning has no plan serving every order: PyVRP says so by warning;
+        # the solve trims its plan to what fits instead.
+        warnings.simplefilter("ignore", PenaltyBoundWarning)
+        result = pyvrp.solve(
+            data, stop=stop, seed=seed, display=False, collect_stats=False, params=search
+        )
     plan: list[list[list[int]]] = [[list(v.carried)] if v.carried else [] for v in p.vehicles]
     members = [list(m) for m in types.values()]
     for route in result.best.routes():

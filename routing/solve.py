@@ -27,6 +27,12 @@ from routing.solution import Dropped, DropReason, Solution, Statistics
 
 Plan = list[list[list[int]]]
 
+#: Stops left out by the search that are tried once more by insertion (each try reads a few
+#: dozen candidate plans); the rest are explained without it.
+_MAX_REINSERTIONS = 20
+#: Time limit of the fresh model that places and explains leftovers (reads are milliseconds).
+_READ_LIMIT_S = 60.0
+
 
 @dataclass(frozen=True)
 class SolveParams:
@@ -123,8 +129,16 @@ def solve(problem: Problem, params: SolveParams | None = None) -> Solution:
         )
 
     plan = model.plan_of(assignment)
-    assignment, plan, late_dropped = _place_or_explain(model, assignment, plan)
-    dropped += late_dropped
+    served = {s for trips in plan for trip in trips for s in trip}
+    if any(s not in served for s in servable):
+        # A model that has run a search refuses to read plans afterwards (its search limit
+        # is spent), so the leftovers are placed and explained on a fresh copy.
+        model = RoutingModel(problem, servable)
+        model.routing.CloseModelWithParameters(_search_parameters(params, _READ_LIMIT_S))
+        assignment = model.read_plan(plan)
+        assert assignment is not None, "a plan the search found reads back"
+        assignment, plan, late_dropped = _place_or_explain(model, assignment, plan)
+        dropped += late_dropped
     routes = model.routes_of(assignment)
     return Solution(
         routes=routes,
@@ -293,8 +307,8 @@ def _place_or_explain(
     served = {s for trips in plan for trip in trips for s in trip}
     left_out = [s for s in model.stops if s not in served]
     dropped: list[Dropped] = []
-    for s in left_out:
-        better = _cheapest_insertion(model, plan, s)
+    for k, s in enumerate(left_out):
+        better = _cheapest_insertion(model, plan, s) if k < _MAX_REINSERTIONS else None
         if better is not None:
             assignment, plan = better
             continue

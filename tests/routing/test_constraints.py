@@ -304,3 +304,13 @@ def test_both_engines_serve_a_small_morning(engine: str) -> None:
     solution = solved(line_problem(doors, stops, [runner(), runner()]), params)
     assert solution.served() == set(range(8))
     assert SHIFT.start <= solution.routes[0].visits[0].departure
+
+
+def test_orders_left_over_after_a_timed_search_are_explained_as_no_capacity_left() -> None:
+    """When the runners' morning is full, leftovers are no_capacity_left, not unreachable."""
+    stops = [Stop(location=k + 1, weight_g=30_000, service_s=600) for k in range(6)]
+    short = TimeWindow(6 * 3600, 7 * 3600)
+    problem = line_problem([1000 * (k + 1) for k in range(6)], stops, [runner(shift=short)])
+    solution = solved(problem, SolveParams(time_limit_s=0.5))
+    assert solution.dropped
+    assert {d.reason for d in solution.dropped} == {DropReason.NO_CAPACITY_LEFT}
