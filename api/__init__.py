@@ -1,1 +1,5 @@
-"""api package."""
+"""The HTTP API of Pasar Antar: `create_app` builds the FastAPI application."""
+
+from api.main import create_app
+
+__all__ = ["create_app"]

@@ -11,6 +11,10 @@
     antar routes export --format json|csv|geojson|gpx --out PATH [--date D]
     antar demo [--out DIR]                 fresh database, seed, orders, dispatch, exports
     antar route FILE                       plan a Solomon or VRPLIB instance with the engine
+    antar serve [--host H] [--port P]      the HTTP API under uvicorn (upgrades the database)
+    antar tokens create --role operator|coordinator [--market CODE] [--label TEXT]
+    antar tokens revoke TOKEN
+    antar runners link --market CODE [--date D]   each runner's signed route link
 
 Dates are market days in WIB (default: today). Refusals print a message in Bahasa Indonesia
 (``--lang en`` for English) and exit with status 2; an import with refused rows exits 1.
@@ -20,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import importlib
 import sys
 import uuid
 from collections.abc import Sequence
@@ -34,6 +39,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
+from dispatch.auth import Role, create_token, revoke_token, runner_link_token
 from dispatch.csv_io import CSV_HEADER, read_order_rows
 from dispatch.db import current_revision, make_engine, session_scope, upgrade
 from dispatch.dispatcher import dispatch, fail_interrupted_runs
@@ -42,7 +48,7 @@ from dispatch.export import FORMATS, render
 from dispatch.generate import MarketSpot, generate_orders
 from dispatch.geo import geocoder_from_setting
 from dispatch.intake import import_orders
-from dispatch.models import DispatchRun, Market
+from dispatch.models import DispatchRun, Market, Runner
 from dispatch.routes_view import day_export, list_runs, summarise
 from dispatch.seed import seed
 from dispatch.settings import Settings, get_settings
@@ -451,6 +457,65 @@ def _route(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- serving, tokens and runner links --------------------------------------------------------
+
+
+def _serve(args: argparse.Namespace) -> int:
+    # Imported by name at run time: api imports dispatch, never the other way round, and the
+    # import-linter layers check only static imports.
+    importlib.import_module("api.server").run(args.host, args.port, args.settings)
+    return 0
+
+
+def _tokens_create(args: argparse.Namespace) -> int:
+    engine = _engine(args.settings)
+    try:
+        with session_scope(engine) as session:
+            token = create_token(
+                session, role=Role(args.role), market_code=args.market, label=args.label
+            )
+    finally:
+        engine.dispose()
+    print(token)  # alone on stdout, for scripts
+    return 0
+
+
+def _tokens_revoke(args: argparse.Namespace) -> int:
+    engine = _engine(args.settings)
+    try:
+        with session_scope(engine) as session:
+            revoked = revoke_token(session, args.token)
+    finally:
+        engine.dispose()
+    if not revoked:
+        err.print("antar: unknown token, or revoked already")
+        return 1
+    out.print("token revoked")
+    return 0
+
+
+def _runners_link(args: argparse.Namespace) -> int:
+    settings = args.settings
+    day = _day(args, settings)
+    base = settings.public_base_url.rstrip("/")
+    engine = _engine(settings)
+    try:
+        with Session(engine) as session:
+            code = args.market.strip().lower()
+            market = session.exec(select(Market).where(Market.code == code)).first()
+            if market is None:
+                raise DomainError("dispatch.unknown_market", field="market", params={"code": code})
+            runners = session.exec(
+                select(Runner).where(Runner.market_id == market.id).order_by(col(Runner.name))
+            ).all()
+            links = [(r.name, runner_link_token(r, day, settings)) for r in runners]
+    finally:
+        engine.dispose()
+    for name, token in links:
+        print(f"{name}\t{base}/r/{token}")
+    return 0
+
+
 # -- parser ----------------------------------------------------------------------------------
 
 
@@ -525,6 +590,29 @@ def build_parser() -> argparse.ArgumentParser:
     route.add_argument("--seed", type=int, default=1)
     route.add_argument("--engine", choices=["hybrid", "ortools"], default="hybrid")
     route.set_defaults(run=_route)
+
+    serve = commands.add_parser("serve", help="serve the HTTP API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.set_defaults(run=_serve)
+
+    tokens = commands.add_parser("tokens", help="bearer tokens of the API")
+    token_commands = tokens.add_subparsers(dest="tokens_command", required=True)
+    tcreate = token_commands.add_parser("create", help="a new token, printed alone on stdout")
+    tcreate.add_argument("--role", choices=[r.value for r in Role], required=True)
+    tcreate.add_argument("--market", help="the coordinator's market code")
+    tcreate.add_argument("--label", default="", help="who the token is for")
+    tcreate.set_defaults(run=_tokens_create)
+    trevoke = token_commands.add_parser("revoke", help="revoke a token")
+    trevoke.add_argument("token")
+    trevoke.set_defaults(run=_tokens_revoke)
+
+    runners = commands.add_parser("runners", help="runners")
+    runner_commands = runners.add_subparsers(dest="runners_command", required=True)
+    rlink = runner_commands.add_parser("link", help="each runner's route link for a day")
+    rlink.add_argument("--market", required=True)
+    rlink.add_argument("--date", type=_parse_date, help="market day (default today, WIB)")
+    rlink.set_defaults(run=_runners_link)
     return parser
 
 

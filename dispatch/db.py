@@ -48,8 +48,16 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 
 def _on_sqlite_begin(connection: Connection) -> None:
     """Take the write lock when a transaction starts: concurrent writers wait their turn
-    (busy timeout) instead of failing when a read transaction turns into a write."""
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    (busy timeout) instead of failing when a read transaction turns into a write. Read-only
+    work can ask for a plain ``BEGIN`` with ``engine.execution_options(sqlite_begin="")``
+    (see `read_only`), so it neither takes nor waits for the lock."""
+    mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+    connection.exec_driver_sql(f"BEGIN {mode}".strip())
+
+
+def read_only(engine: Engine) -> Engine:
+    """``engine`` for read-only sessions: on SQLite they do not take the write lock."""
+    return engine.execution_options(sqlite_begin="")
 
 
 def make_engine(url: str | URL, *, echo: bool = False) -> Engine:

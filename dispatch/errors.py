@@ -156,10 +156,6 @@ MESSAGES: Final[Mapping[str, Mapping[Lang, str]]] = {
         ),
         "en": "Line {line} has {count} columns instead of {expected}: check commas and quotes.",
     },
-}
-
-MESSAGES = {
-    **MESSAGES,
     "order.not_found": {
         "id": "Pesanan tidak ditemukan.",
         "en": "Order not found.",
@@ -187,6 +183,62 @@ MESSAGES = {
     "link.expired": {
         "id": "Tautan rute sudah kedaluwarsa (shift selesai). Minta tautan baru ke koordinator.",
         "en": "This route link has expired (the shift is over). Ask the coordinator for a new one.",
+    },
+    "auth.required": {
+        "id": "Perlu token: kirim header Authorization: Bearer TOKEN (dari antar tokens create).",
+        "en": "A token is required: send Authorization: Bearer TOKEN (from antar tokens create).",
+    },
+    "auth.invalid": {
+        "id": "Token tidak sah atau sudah dicabut: minta token baru ke operator.",
+        "en": "The token is not valid or has been revoked: ask an operator for a new one.",
+    },
+    "auth.forbidden": {
+        "id": "Hanya operator yang boleh melakukan ini.",
+        "en": "Only operators may do this.",
+    },
+    "market.not_found": {
+        "id": "Pasar {code} tidak ditemukan.",
+        "en": "Market {code} not found.",
+    },
+    "market.exists": {
+        "id": "Pasar dengan kode {code} sudah ada.",
+        "en": "A market with code {code} exists already.",
+    },
+    "market.invalid_hours": {
+        "id": "Jam tutup {closes} harus setelah jam buka {opens}.",
+        "en": "Closing time {closes} must be after opening time {opens}.",
+    },
+    "runner.invalid_shift": {
+        "id": "Shift tidak masuk akal: selesai {end} harus setelah mulai {start}.",
+        "en": "The shift makes no sense: end {end} must be after start {start}.",
+    },
+    "request.required": {
+        "id": "Isian {field} wajib diisi.",
+        "en": "Field {field} is required.",
+    },
+    "request.invalid": {
+        "id": "Isian {field} tidak valid: {reason}.",
+        "en": "Field {field} is not valid: {reason}.",
+    },
+    "request.unreadable": {
+        "id": "Isi permintaan tidak bisa dibaca: kirim JSON UTF-8 yang sah.",
+        "en": "The request body cannot be read: send valid UTF-8 JSON.",
+    },
+    "http.not_found": {
+        "id": "Alamat ini tidak ada di API.",
+        "en": "There is no such address in the API.",
+    },
+    "http.method_not_allowed": {
+        "id": "Metode HTTP ini tidak berlaku untuk alamat ini.",
+        "en": "This HTTP method is not allowed on this address.",
+    },
+    "http.error": {
+        "id": "Permintaan ditolak (HTTP {status}).",
+        "en": "Request refused (HTTP {status}).",
+    },
+    "service.unavailable": {
+        "id": "Basis data tidak bisa dihubungi: coba lagi sebentar lagi.",
+        "en": "The database cannot be reached: try again shortly.",
     },
 }
 

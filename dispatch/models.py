@@ -220,7 +220,7 @@ class OrderItemBase(SQLModel):
     name: str = Field(max_length=120)
     quantity: float = Field(gt=0)
     unit: str = Field(default="", max_length=20, description="kg, ikat, buah, ...")
-    weight_g: int = Field(gt=0, description="weight of the whole line, grams")
+    weight_g: int = Field(ge=0, description="weight of the whole line, grams; 0 when unknown")
 
 
 class OrderItem(OrderItemBase, table=True):

@@ -1,0 +1,87 @@
+"""Dependencies of the routes, as ``Annotated`` aliases (the FastAPI template's habit).
+
+``SessionDep`` is one database session per request (routes commit what they change),
+``PrincipalDep`` the caller behind the bearer token, ``OperatorDep`` the same caller when it
+is an operator (403 otherwise), ``SettingsDep`` and ``EngineDep`` what `create_app` was
+given, ``LangDep`` the language of messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from api.errors import request_lang
+from dispatch.auth import Principal, Role, authenticate
+from dispatch.db import read_only
+from dispatch.errors import DomainError, Lang
+from dispatch.settings import Settings
+
+_bearer = HTTPBearer(
+    auto_error=False,
+    description="A token from `antar tokens create` (operator, or a market's coordinator).",
+)
+
+
+def get_engine(request: Request) -> Engine:
+    """The application's engine (made in the lifespan, or given to `create_app`)."""
+    engine: Engine = request.app.state.engine
+    return engine
+
+
+def get_settings(request: Request) -> Settings:
+    """The application's settings."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+EngineDep = Annotated[Engine, Depends(get_engine)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def get_session(engine: EngineDep) -> Iterator[Session]:
+    """One session for the request; what a route does not commit is rolled back."""
+    with Session(engine) as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def get_principal(
+    engine: EngineDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    """The caller behind ``Authorization: Bearer TOKEN``; 401 without a valid token."""
+    if credentials is None or not credentials.credentials:
+        raise DomainError("auth.required")
+    # A short read of its own: the request's session may take SQLite's write lock later.
+    with Session(read_only(engine)) as session:
+        principal = authenticate(session, credentials.credentials)
+    if principal is None:
+        raise DomainError("auth.invalid")
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def require_operator(principal: PrincipalDep) -> Principal:
+    """The caller, who must be an operator (403 for coordinators)."""
+    if principal.role is not Role.OPERATOR:
+        raise DomainError("auth.forbidden")
+    return principal
+
+
+OperatorDep = Annotated[Principal, Depends(require_operator)]
+LangDep = Annotated[Lang, Depends(request_lang)]
+
+
+def actor(principal: Principal) -> str:
+    """How a change made by ``principal`` is recorded (``by``): role and token id."""
+    return f"{principal.role.value} {principal.token_id.hex[:8]}"

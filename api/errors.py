@@ -1,0 +1,286 @@
+"""The one place that turns refusals into HTTP answers: ``{"error": {code, message, field}}``.
+
+Domain errors (`dispatch.errors.DomainError`), request validation errors and HTTP errors all
+leave the service in this shape, with the message in Bahasa Indonesia unless the request's
+``Accept-Language`` prefers English. A 500 is a bug and is not handled here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from dispatch.errors import DomainError, Lang, ValidationErrors
+
+#: HTTP status per error code; codes not listed fall back by prefix (see `status_for`).
+STATUS: Final[Mapping[str, int]] = {
+    "auth.required": 401,
+    "auth.invalid": 401,
+    "auth.forbidden": 403,
+    "link.invalid": 404,
+    "link.expired": 410,
+    "order.not_found": 404,
+    "runner.not_found": 404,
+    "market.not_found": 404,
+    "dispatch.unknown_run": 404,
+    "dispatch.unknown_market": 404,
+    "order.unknown_market": 422,
+    "order.invalid_transition": 409,
+    "dispatch.market_busy": 409,
+    "market.exists": 409,
+    "dispatch.no_markets": 422,
+    "http.not_found": 404,
+    "http.method_not_allowed": 405,
+    "service.unavailable": 503,
+}
+
+#: Codes whose answers say how to authenticate (``WWW-Authenticate``).
+_CHALLENGE: Final = {"auth.required": 'Bearer realm="antar"', "auth.invalid": "Bearer"}
+
+
+def status_for(code: str) -> int:
+    """The HTTP status of a refusal with ``code``: 404 for ``*.not_found``, else 422/400."""
+    if code in STATUS:
+        return STATUS[code]
+    if code.endswith(".not_found"):
+        return 404
+    if code.startswith(("order.", "request.", "runner.", "market.")):
+        return 422
+    return 400
+
+
+def request_lang(request: Request) -> Lang:
+    """``"en"`` when ``Accept-Language`` prefers English over Indonesian, else ``"id"``."""
+    ranked: list[tuple[float, int, Lang]] = []
+    for position, part in enumerate(request.headers.get("accept-language", "").split(",")):
+        tag, _, params = part.strip().partition(";")
+        primary = tag.strip().lower().split("-")[0]
+        if primary not in ("id", "in", "en"):
+            continue
+        quality = 1.0
+        name, _, value = params.strip().partition("=")
+        if name.strip() == "q":
+            try:
+                quality = float(value)
+            except ValueError:
+                quality = 0.0
+        if quality > 0:
+            ranked.append((quality, -position, "en" if primary == "en" else "id"))
+    return max(ranked)[2] if ranked else "id"
+
+
+def error_body(
+    code: str, message: str, field: str | None, details: Sequence[Mapping[str, Any]] = ()
+) -> dict[str, Any]:
+    """The JSON body of every 4xx answer."""
+    body: dict[str, Any] = {"code": code, "message": message, "field": field}
+    if details:
+        body["details"] = list(details)
+    return {"error": body}
+
+
+def domain_error_response(error: DomainError, lang: Lang) -> JSONResponse:
+    """A `DomainError` as its HTTP answer."""
+    details: list[dict[str, str | None]] = []
+    field = error.field
+    if isinstance(error, ValidationErrors):
+        details = [e.as_dict(lang) for e in error.errors]
+        field = field or (error.fields[0] if error.fields else None)
+    status = status_for(error.code)
+    headers = {"WWW-Authenticate": _CHALLENGE[error.code]} if error.code in _CHALLENGE else None
+    return JSONResponse(
+        error_body(error.code, error.message(lang), field, details),
+        status_code=status,
+        headers=headers,
+    )
+
+
+# -- request validation ------------------------------------------------------------------------
+
+#: What a pydantic error type means, in words per language.
+_REASONS: Final[Mapping[str, Mapping[Lang, str]]] = {
+    "string_type": {"id": "harus berupa teks", "en": "must be text"},
+    "int_type": {"id": "harus berupa bilangan bulat", "en": "must be a whole number"},
+    "int_parsing": {"id": "harus berupa bilangan bulat", "en": "must be a whole number"},
+    "int_from_float": {"id": "harus berupa bilangan bulat", "en": "must be a whole number"},
+    "float_type": {"id": "harus berupa angka", "en": "must be a number"},
+    "float_parsing": {"id": "harus berupa angka", "en": "must be a number"},
+    "finite_number": {"id": "harus berupa angka terhingga", "en": "must be a finite number"},
+    "bool_type": {"id": "harus true atau false", "en": "must be true or false"},
+    "bool_parsing": {"id": "harus true atau false", "en": "must be true or false"},
+    "date_type": {"id": "harus tanggal YYYY-MM-DD", "en": "must be a date YYYY-MM-DD"},
+    "date_parsing": {"id": "harus tanggal YYYY-MM-DD", "en": "must be a date YYYY-MM-DD"},
+    "date_from_datetime_parsing": {
+        "id": "harus tanggal YYYY-MM-DD",
+        "en": "must be a date YYYY-MM-DD",
+    },
+    "datetime_type": {"id": "harus tanggal dan jam ISO 8601", "en": "must be an ISO 8601 time"},
+    "datetime_parsing": {
+        "id": "harus tanggal dan jam ISO 8601",
+        "en": "must be an ISO 8601 time",
+    },
+    "datetime_from_date_parsing": {
+        "id": "harus tanggal dan jam ISO 8601",
+        "en": "must be an ISO 8601 time",
+    },
+    "time_parsing": {"id": "harus jam HH:MM", "en": "must be a time HH:MM"},
+    "time_type": {"id": "harus jam HH:MM", "en": "must be a time HH:MM"},
+    "uuid_type": {"id": "harus berupa UUID", "en": "must be a UUID"},
+    "uuid_parsing": {"id": "harus berupa UUID", "en": "must be a UUID"},
+    "enum": {"id": "harus salah satu dari {expected}", "en": "must be one of {expected}"},
+    "literal_error": {"id": "harus salah satu dari {expected}", "en": "must be one of {expected}"},
+    "greater_than": {"id": "harus lebih dari {gt}", "en": "must be greater than {gt}"},
+    "greater_than_equal": {
+        "id": "harus paling sedikit {ge}",
+        "en": "must be at least {ge}",
+    },
+    "less_than": {"id": "harus kurang dari {lt}", "en": "must be less than {lt}"},
+    "less_than_equal": {"id": "harus paling banyak {le}", "en": "must be at most {le}"},
+    "string_too_short": {
+        "id": "terlalu pendek (paling sedikit {min_length} karakter)",
+        "en": "is too short (at least {min_length} characters)",
+    },
+    "string_too_long": {
+        "id": "terlalu panjang (paling banyak {max_length} karakter)",
+        "en": "is too long (at most {max_length} characters)",
+    },
+    "string_pattern_mismatch": {
+        "id": "tidak sesuai format {pattern}",
+        "en": "does not match the format {pattern}",
+    },
+    "too_short": {
+        "id": "terlalu sedikit (paling sedikit {min_length})",
+        "en": "has too few entries (at least {min_length})",
+    },
+    "too_long": {
+        "id": "terlalu banyak (paling banyak {max_length})",
+        "en": "has too many entries (at most {max_length})",
+    },
+    "timezone_aware": {
+        "id": "harus memuat zona waktu (misalnya +07:00)",
+        "en": "must carry a time zone (e.g. +07:00)",
+    },
+    "json_invalid": {"id": "bukan JSON yang sah", "en": "is not valid JSON"},
+    "model_attributes_type": {"id": "harus berupa objek JSON", "en": "must be a JSON object"},
+    "dict_type": {"id": "harus berupa objek JSON", "en": "must be a JSON object"},
+    "model_type": {"id": "harus berupa objek JSON", "en": "must be a JSON object"},
+    "list_type": {"id": "harus berupa daftar", "en": "must be a list"},
+    "extra_forbidden": {"id": "tidak dikenal", "en": "is not a known field"},
+}
+
+#: Prefixes of a validation error's location that do not name a field.
+_LOC_SOURCES: Final = {"body", "query", "path", "header", "cookie"}
+#: Location parts that name a union member's type rather than a field.
+_TYPE_TAGS: Final = {"str", "int", "float", "bool", "none", "date", "datetime", "uuid"}
+_TYPE_TAG: Final = re.compile(r"[\[(]|^(constrained|lax|strict|function|json-or-python)-")
+
+
+def _field(loc: Sequence[int | str]) -> str | None:
+    """The field an error location names: ``("body", "items", 0, "name")`` -> ``items.0.name``."""
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in _LOC_SOURCES:
+        parts = parts[1:]
+    # Union members show up as extra location parts (``str``, ``function-after[...]``).
+    parts = [p for p in parts if p not in _TYPE_TAGS and not _TYPE_TAG.search(p)]
+    return ".".join(parts) or None
+
+
+def _shown(value: object) -> str:
+    """A limit as a message shows it: ``0.0`` as ``0``."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _reason(error: Mapping[str, Any], lang: Lang) -> str:
+    template = _REASONS.get(str(error.get("type")), {}).get(lang)
+    if template is None:
+        # No words of our own for this one: pydantic's English text is the best we have.
+        return str(error.get("msg", "")).removeprefix("Value error, ")
+    ctx = {k: _shown(v) for k, v in (error.get("ctx") or {}).items()}
+    try:
+        return template.format(**ctx)
+    except (KeyError, IndexError):
+        return str(error.get("msg", ""))
+
+
+def validation_error(error: Mapping[str, Any], lang: Lang) -> DomainError:
+    """One pydantic error as a `DomainError` (``request.required`` or ``request.invalid``)."""
+    field = _field(error.get("loc", ()))
+    if error.get("type") == "missing":
+        return DomainError("request.required", field=field or "body")
+    return DomainError(
+        "request.invalid", field=field or "body", params={"reason": _reason(error, lang)}
+    )
+
+
+def validation_error_response(exc: RequestValidationError, lang: Lang) -> JSONResponse:
+    """A request that did not fit the schema: 422, the first error up front, all in details."""
+    errors: list[DomainError] = []
+    seen: set[str | None] = set()
+    for raw in exc.errors():
+        error = validation_error(raw, lang)
+        if error.field not in seen:  # a union's members each report the same field
+            seen.add(error.field)
+            errors.append(error)
+    if not errors:
+        errors = [DomainError("request.invalid", field="body", params={"reason": "?"})]
+    first = errors[0]
+    details = [e.as_dict(lang) for e in errors] if len(errors) > 1 else []
+    return JSONResponse(
+        error_body(first.code, first.message(lang), first.field, details), status_code=422
+    )
+
+
+_HTTP_CODES: Final[Mapping[int, str]] = {
+    400: "request.unreadable",
+    401: "auth.required",
+    404: "http.not_found",
+    405: "http.method_not_allowed",
+}
+
+
+def http_error_response(exc: StarletteHTTPException, lang: Lang) -> JSONResponse:
+    """An HTTP error raised by the framework (unknown path, wrong method...) in our shape."""
+    code = _HTTP_CODES.get(exc.status_code, "http.error")
+    error = DomainError(code, params={"status": exc.status_code, "detail": exc.detail})
+    return JSONResponse(
+        error_body(code, error.message(lang), None),
+        status_code=exc.status_code,
+        headers=getattr(exc, "headers", None),
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the handlers that give every 4xx answer the ``{"error": ...}`` shape."""
+
+    async def on_domain_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, DomainError)
+        return domain_error_response(exc, request_lang(request))
+
+    async def on_validation_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        return validation_error_response(exc, request_lang(request))
+
+    async def on_http_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        return http_error_response(exc, request_lang(request))
+
+    async def on_database_busy(request: Request, exc: Exception) -> JSONResponse:
+        # Only a database that is overloaded or down ends up here (e.g. SQLite's write lock
+        # not free within its busy timeout): tell the client to retry, not a 500.
+        response = domain_error_response(DomainError("service.unavailable"), request_lang(request))
+        response.headers["Retry-After"] = "1"
+        return response
+
+    app.add_exception_handler(DomainError, on_domain_error)
+    app.add_exception_handler(OperationalError, on_database_busy)
+    app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, on_http_error)

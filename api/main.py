@@ -1,0 +1,95 @@
+"""The FastAPI application: `create_app` builds it; nothing happens at import time.
+
+On start the lifespan makes the engine (unless one was given), upgrades the database and
+marks runs that a stopped server left queued or running as failed; on stop it waits a while
+for dispatch runs in progress and disposes of the engine it made.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+from fastapi.concurrency import run_in_threadpool
+from fastapi.middleware.gzip import GZipMiddleware
+from sqlalchemy.engine import Engine
+
+from api import pages
+from api.errors import install_error_handlers
+from api.jobs import RunJobs
+from api.routes import dispatch_runs, health, markets, orders, routes, runner, runners
+from api.schemas import ErrorResponse
+from dispatch.db import make_engine, upgrade
+from dispatch.dispatcher import fail_interrupted_runs
+from dispatch.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+API_PREFIX = "/api/v1"
+
+#: How long shutdown waits for dispatch runs still executing, in seconds.
+SHUTDOWN_WAIT_S = 30.0
+
+DESCRIPTION = """\
+Runner dispatch for the traditional markets of Kota Malang.
+
+Operators and market coordinators call with `Authorization: Bearer TOKEN`
+(`antar tokens create`); coordinators see their own market only. Runners act through their
+signed route link (`/api/v1/runner/{link}/...`). Every 4xx answer is
+`{"error": {"code", "message", "field"}}`, in Bahasa Indonesia unless `Accept-Language: en`.
+"""
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+    """The application for ``settings`` (read from the environment when not given), on
+    ``engine`` (made from ``settings.database_url`` at start when not given)."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        own_engine = engine is None
+        active = make_engine(settings.database_url) if engine is None else engine
+        if settings.secret_key == Settings.model_fields["secret_key"].default:
+            log.warning("ANTAR_SECRET_KEY is not set: runner links use the development key")
+        await run_in_threadpool(upgrade, active)
+        failed = await run_in_threadpool(fail_interrupted_runs, active)
+        if failed:
+            log.warning("%d dispatch runs were interrupted by a restart: marked failed", failed)
+        jobs = RunJobs(active, settings)
+        app.state.engine = active
+        app.state.jobs = jobs
+        try:
+            yield
+        finally:
+            if not await run_in_threadpool(jobs.join, SHUTDOWN_WAIT_S):
+                log.warning("dispatch runs still executing at shutdown are left to fail")
+            if own_engine:
+                active.dispose()
+
+    app = FastAPI(
+        title="Pasar Antar",
+        version="1",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        responses={
+            400: {"model": ErrorResponse, "description": "the request body could not be read"},
+            401: {"model": ErrorResponse, "description": "no token, or not a valid one"},
+            403: {"model": ErrorResponse, "description": "not allowed for this role"},
+            404: {"model": ErrorResponse, "description": "not found (or another market's)"},
+            422: {"model": ErrorResponse, "description": "the request was refused"},
+        },
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.include_router(health.router)
+    v1 = APIRouter(prefix=API_PREFIX)
+    for module in (markets, runners, orders, dispatch_runs, routes, runner):
+        v1.include_router(module.router)
+    app.include_router(v1)
+    app.include_router(pages.router)
+    pages.mount_static(app)
+    # Leaflet is 161 KB raw, 46 KB compressed: a runner's first open stays light on mobile data.
+    app.add_middleware(GZipMiddleware, minimum_size=1000)
+    return app

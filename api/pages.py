@@ -1,0 +1,207 @@
+"""Server-rendered pages: the runner's route page ``/r/{link}``, and the static files.
+
+The page is made for a phone (390x844) and speaks Bahasa Indonesia: the route map on top
+(``maps``), the ordered stop list under it with the cash to collect, the planned arrival and
+buttons to navigate, call, WhatsApp the customer and mark the stop. The list and buttons are
+plain HTML, so they work when map tiles cannot load. Every script and stylesheet comes from
+this application (``/static``); only tiles come from the configured tile server.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.applications import Starlette
+
+from api.deps import SessionDep, SettingsDep
+from api.routes.runner import get_linked_runner
+from dispatch.actions import FailureReason, runner_stops
+from dispatch.errors import DomainError
+from dispatch.models import Order, OrderStatus, Payment, RouteStop
+from maps import MapPoint, RouteView, StopView, map_fragment, runner_map
+from maps.assets import leaflet_dir
+
+HERE = Path(__file__).resolve().parent
+STATIC_URL = "/static"
+MAPS_ASSETS_URL = f"{STATIC_URL}/maps"
+
+_templates = Environment(
+    loader=FileSystemLoader(HERE / "templates"),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+router = APIRouter(include_in_schema=False)
+
+#: Failure reasons as a runner reads them.
+FAILURE_LABELS: dict[FailureReason, str] = {
+    FailureReason.NOT_AT_HOME: "Pelanggan tidak di rumah",
+    FailureReason.REFUSED: "Pelanggan menolak",
+    FailureReason.ADDRESS_NOT_FOUND: "Alamat tidak ditemukan",
+    FailureReason.PHONE_UNREACHABLE: "Telepon tidak bisa dihubungi",
+    FailureReason.DAMAGED_GOODS: "Barang rusak",
+    FailureReason.OTHER: "Lainnya",
+}
+
+STATUS_LABELS: dict[OrderStatus, str] = {
+    OrderStatus.PENDING: "Menunggu",
+    OrderStatus.ASSIGNED: "Belum dibeli",
+    OrderStatus.PICKED_UP: "Dalam perjalanan",
+    OrderStatus.DELIVERED: "Terkirim",
+    OrderStatus.FAILED: "Gagal",
+    OrderStatus.CANCELLED: "Dibatalkan",
+}
+
+
+def mount_static(app: Starlette) -> None:
+    """Serve ``/static/maps`` (Leaflet) and ``/static`` (the page's own script and style)."""
+    app.mount(f"{MAPS_ASSETS_URL}/leaflet", StaticFiles(directory=leaflet_dir()), name="leaflet")
+    app.mount(STATIC_URL, StaticFiles(directory=HERE / "static"), name="static")
+
+
+def rupiah(amount: int) -> str:
+    """``125000`` -> ``Rp 125.000``."""
+    return "Rp " + f"{amount:,}".replace(",", ".")
+
+
+def wa_number(phone: str) -> str:
+    """E.164 ``+6281...`` as wa.me wants it: ``6281...``."""
+    return phone.removeprefix("+")
+
+
+@dataclass(frozen=True)
+class StopCard:
+    """One stop of the list, ready for the template."""
+
+    order_id: str
+    sequence: int
+    trip: int
+    customer_name: str
+    address: str
+    approximate: bool
+    items: str
+    amount_text: str
+    cash_rp: int
+    arrival_text: str
+    status: str
+    status_label: str
+    is_next: bool
+    navigate_url: str
+    tel_url: str
+    whatsapp_url: str
+    notes: str
+
+
+def _cards(rows: list[tuple[RouteStop, Order]], runner_name: str, tz: ZoneInfo) -> list[StopCard]:
+    open_statuses = (OrderStatus.ASSIGNED, OrderStatus.PICKED_UP)
+    next_id = next((o.id for _, o in rows if o.status in open_statuses), None)
+    cards = []
+    for stop, order in rows:
+        cash = order.amount_rp + order.delivery_fee_rp if order.payment == Payment.COD else 0
+        arrival = (
+            stop.planned_arrival.astimezone(tz).strftime("%H:%M") if stop.planned_arrival else "-"
+        )
+        items = ", ".join(f"{i.name} {i.quantity:g} {i.unit}".strip() for i in order.items)
+        greeting = (
+            f"Halo {order.customer_name}, saya {runner_name} dari Pasar Antar. "
+            f"Pesanan Anda sedang saya antar, perkiraan tiba pukul {arrival} WIB."
+        )
+        cards.append(
+            StopCard(
+                order_id=str(order.id),
+                sequence=stop.sequence,
+                trip=stop.trip,
+                customer_name=order.customer_name or "Pelanggan",
+                address=order.address,
+                approximate=order.location_approximate,
+                items=items or order.notes,
+                amount_text=f"Tagih {rupiah(cash)}" if cash else "Lunas",
+                cash_rp=cash,
+                arrival_text=f"{arrival} WIB",
+                status=order.status.value,
+                status_label=STATUS_LABELS[order.status],
+                is_next=order.id == next_id,
+                navigate_url=(
+                    "https://www.google.com/maps/dir/?api=1&travelmode=driving"
+                    f"&destination={order.lat},{order.lon}"
+                ),
+                tel_url=f"tel:{order.phone}",
+                whatsapp_url=f"https://wa.me/{wa_number(order.phone)}?text={quote(greeting)}",
+                notes=order.notes,
+            )
+        )
+    return cards
+
+
+def _map_view(cards: list[StopCard], rows: list[tuple[RouteStop, Order]], title: str,
+              market_name: str, market: MapPoint) -> RouteView:  # fmt: skip
+    views = tuple(
+        StopView(
+            sequence=card.sequence,
+            trip=card.trip,
+            lat=float(order.lat or market.lat),
+            lon=float(order.lon or market.lon),
+            title=card.customer_name,
+            address=card.address,
+            items_text=card.items,
+            amount_text=card.amount_text,
+            arrival_text=card.arrival_text,
+            status=card.status,  # type: ignore[arg-type]
+            is_next=card.is_next,
+        )
+        for card, (_, order) in zip(cards, rows, strict=True)
+    )
+    return RouteView(runner_name=title, market_name=market_name, market=market, stops=views)
+
+
+def _error_page(error: DomainError, status: int) -> HTMLResponse:
+    body = _templates.get_template("link_error.html").render(message=error.message("id"))
+    return HTMLResponse(body, status_code=status)
+
+
+@router.get("/r/{link}", response_class=HTMLResponse)
+def runner_page(
+    link: str, request: Request, session: SessionDep, settings: SettingsDep
+) -> HTMLResponse:
+    """The runner's route for the day, from its signed link."""
+    try:
+        linked = get_linked_runner(link, session, settings)
+    except DomainError as error:
+        return _error_page(error, 410 if error.code == "link.expired" else 404)
+    tz = ZoneInfo(settings.timezone)
+    runner, market = linked.runner, linked.market
+    rows = runner_stops(session, runner.id, linked.link.service_date)
+    cards = _cards(rows, runner.name.split()[0], tz)
+    view = _map_view(cards, rows, runner.name, market.name, MapPoint(market.lat, market.lon))
+    the_map = runner_map(
+        view,
+        assets_url=MAPS_ASSETS_URL,
+        tiles_url=settings.tiles_url,
+        attribution=settings.tiles_attribution,
+    )
+    map_head, map_body, map_script = map_fragment(the_map)
+    cash_total = sum(c.cash_rp for c in cards if c.status not in ("delivered", "failed"))
+    page = _templates.get_template("runner.html").render(
+        runner_name=runner.name,
+        market_name=market.name,
+        day=linked.link.service_date.strftime("%d-%m-%Y"),
+        cards=cards,
+        trips=max((c.trip for c in cards), default=0),
+        cash_total=rupiah(cash_total),
+        map_head=map_head,
+        map_body=map_body,
+        map_script=map_script,
+        api_base=f"/api/v1/runner/{html.escape(link)}",
+        failure_reasons=[(r.value, label) for r, label in FAILURE_LABELS.items()],
+        static_url=STATIC_URL,
+    )
+    return HTMLResponse(page, headers={"Cache-Control": "no-store"})

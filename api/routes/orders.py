@@ -1,0 +1,174 @@
+"""Orders: intake (idempotent), listing, one order, cancel, and edits before pickup.
+
+``POST /orders`` runs the same intake as the CSV import (`dispatch.validation.validate_order`
+then `dispatch.intake.submit_order`), with the CSV's column names as JSON fields.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from datetime import date
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Header, Query, Response, status
+from sqlmodel import Session, col, func, select
+
+from api.access import ensure_visible, market_by_code, today, visible_markets
+from api.deps import PrincipalDep, SessionDep, SettingsDep, actor
+from api.schemas import CancelIn, ErrorResponse, OrderIn, OrderList, OrderOut, OrderUpdateIn
+from dispatch.actions import cancel_order, update_order
+from dispatch.auth import Principal
+from dispatch.errors import DomainError
+from dispatch.geo import geocoder_from_setting
+from dispatch.intake import submit_order
+from dispatch.models import Market, Order, OrderStatus
+from dispatch.validation import validate_order
+
+router = APIRouter(prefix="/orders", tags=["orders"])
+
+#: The answer when the order has gone past the point where this is allowed.
+CONFLICT: dict[int | str, dict[str, Any]] = {
+    409: {"model": ErrorResponse, "description": "not allowed in the order's status"}
+}
+
+
+def order_out(order: Order, market_code: str) -> OrderOut:
+    """An order as the API shows it (with its items)."""
+    return OrderOut.model_validate(order, update={"market": market_code})
+
+
+def _cell(value: str | int | float | None) -> str | None:
+    """A JSON value as the CSV cell it stands for (``1500.0`` -> ``"1500"``)."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _order(session: Session, principal: Principal, order_id: uuid.UUID) -> Order:
+    order = session.get(Order, order_id)
+    not_found = DomainError("order.not_found", params={"id": str(order_id)})
+    if order is None:
+        raise not_found
+    ensure_visible(principal, order.market_id, not_found)
+    return order
+
+
+def _market_code(session: Session, order: Order) -> str:
+    market = session.get(Market, order.market_id)
+    assert market is not None
+    return market.code
+
+
+@router.post(
+    "",
+    response_model=OrderOut,
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        200: {"model": OrderOut, "description": "a repeat: the order made the first time"},
+        422: {"model": ErrorResponse, "description": "refused by the intake"},
+    },
+)
+def create_order(
+    body: OrderIn,
+    response: Response,
+    session: SessionDep,
+    principal: PrincipalDep,
+    settings: SettingsDep,
+    idempotency_key: Annotated[
+        str | None,
+        Header(max_length=200, description="the source's id for the order; wins over external_id"),
+    ] = None,
+) -> OrderOut:
+    """Take an order in; a repeat (same key in the same market) returns the first with 200."""
+    raw = {name: _cell(value) for name, value in body.model_dump(exclude={"service_date"}).items()}
+    if idempotency_key is not None and idempotency_key.strip():
+        raw["external_id"] = idempotency_key.strip()
+    day = body.service_date or today(settings)
+    known = [m.code for m in visible_markets(session, principal)]
+    draft = validate_order(
+        raw,
+        day=day,
+        tz=ZoneInfo(settings.timezone),
+        known_markets=known,
+        geocoder=geocoder_from_setting(settings.geocoder),
+    )
+    submitted = submit_order(session, draft, service_date=day, by=actor(principal))
+    if not submitted.created:
+        response.status_code = status.HTTP_200_OK
+    order = session.get(Order, submitted.order_id)
+    assert order is not None
+    # Built before the commit, so nothing reopens a transaction (and SQLite's write lock)
+    # for the rest of the request.
+    out = order_out(order, _market_code(session, order))
+    session.commit()
+    return out
+
+
+@router.get("", response_model=OrderList)
+def list_orders(
+    session: SessionDep,
+    principal: PrincipalDep,
+    market: Annotated[str | None, Query(max_length=200, description="market code")] = None,
+    order_status: Annotated[OrderStatus | None, Query(alias="status")] = None,
+    day: Annotated[date | None, Query(alias="date", description="market day")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> OrderList:
+    """Orders the caller may see, newest first; ``count`` is the total before paging."""
+    query = select(Order, Market.code).join(Market, col(Market.id) == col(Order.market_id))
+    if market is not None:
+        query = query.where(Order.market_id == market_by_code(session, principal, market).id)
+    elif principal.market_id is not None:
+        query = query.where(Order.market_id == principal.market_id)
+    if order_status is not None:
+        query = query.where(Order.status == order_status)
+    if day is not None:
+        query = query.where(Order.service_date == day)
+    count = session.exec(select(func.count()).select_from(query.subquery())).one()
+    rows = session.exec(
+        query.order_by(col(Order.created_at).desc(), col(Order.id)).offset(offset).limit(limit)
+    ).all()
+    return OrderList(data=[order_out(order, code) for order, code in rows], count=count)
+
+
+@router.get("/{order_id}", response_model=OrderOut)
+def get_order(order_id: uuid.UUID, session: SessionDep, principal: PrincipalDep) -> OrderOut:
+    """One order with its items."""
+    order = _order(session, principal, order_id)
+    return order_out(order, _market_code(session, order))
+
+
+@router.post("/{order_id}/cancel", response_model=OrderOut, responses=CONFLICT)
+def cancel(
+    order_id: uuid.UUID,
+    session: SessionDep,
+    principal: PrincipalDep,
+    body: CancelIn | None = None,
+) -> OrderOut:
+    """Cancel an order before it is picked up (409 afterwards)."""
+    _order(session, principal, order_id)
+    order = cancel_order(session, order_id, by=actor(principal), reason=body.reason if body else "")
+    session.commit()
+    session.refresh(order)
+    return order_out(order, _market_code(session, order))
+
+
+@router.patch("/{order_id}", response_model=OrderOut, responses=CONFLICT)
+def edit(
+    order_id: uuid.UUID, body: OrderUpdateIn, session: SessionDep, principal: PrincipalDep
+) -> OrderOut:
+    """Edit an order before it is picked up (409 afterwards); the intake's checks apply."""
+    _order(session, principal, order_id)
+    for name, value in body.model_dump(exclude_unset=True).items():
+        if value is None and name not in ("lat", "lon", "window_start", "window_end"):
+            raise DomainError("request.required", field=name)
+    order = update_order(session, order_id, body, by=actor(principal))
+    session.commit()
+    session.refresh(order)
+    return order_out(order, _market_code(session, order))

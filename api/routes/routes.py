@@ -1,0 +1,40 @@
+"""The current plan of a day: per market, the routes of its latest finished run."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api.access import market_by_code, today, visible_markets
+from api.deps import PrincipalDep, SessionDep, SettingsDep
+from api.plans import market_plan
+from api.schemas import DayPlanOut
+from dispatch.routes_view import latest_run_id
+
+router = APIRouter(prefix="/routes", tags=["routes"])
+
+
+@router.get("", response_model=DayPlanOut)
+def day_routes(
+    session: SessionDep,
+    principal: PrincipalDep,
+    settings: SettingsDep,
+    market: Annotated[str | None, Query(max_length=200, description="market code")] = None,
+    day: Annotated[date | None, Query(alias="date", description="market day")] = None,
+) -> DayPlanOut:
+    """Routes and dropped orders of the day (default today), per market the caller may see;
+    markets not dispatched that day are left out."""
+    day = day or today(settings)
+    markets = (
+        [market_by_code(session, principal, market)]
+        if market is not None
+        else visible_markets(session, principal)
+    )
+    plans = []
+    for m in markets:
+        run_id = latest_run_id(session, m, day)
+        if run_id is not None:
+            plans.append(market_plan(session, m, run_id))
+    return DayPlanOut(date=day, markets=plans)

@@ -1,0 +1,178 @@
+"""A runner's actions through its signed route link (no token: the link is the key).
+
+The link names the runner and the market day; it opens that runner's stops in the current
+plan and lets it act on those stops only (another runner's order answers 404). An invalid or
+tampered link answers 404, an expired one 410.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path
+
+from api.deps import SessionDep, SettingsDep
+from api.schemas import (
+    DeliveredIn,
+    ErrorResponse,
+    FailedIn,
+    ItemOut,
+    LinkRunnerOut,
+    PositionIn,
+    PositionOut,
+    RunnerRouteOut,
+    RunnerStopOut,
+)
+from dispatch.actions import (
+    mark_delivered,
+    mark_failed,
+    mark_picked_up,
+    report_position,
+    runner_stops,
+)
+from dispatch.auth import RunnerLink, verify_runner_link
+from dispatch.errors import DomainError
+from dispatch.models import Market, Order, Payment, RouteStop, Runner
+
+router = APIRouter(
+    prefix="/runner/{link}",
+    tags=["runner"],
+    responses={
+        404: {"model": ErrorResponse, "description": "invalid link, or not this runner's stop"},
+        409: {"model": ErrorResponse, "description": "not allowed in the stop's status"},
+        410: {"model": ErrorResponse, "description": "the link has expired"},
+    },
+)
+
+
+@dataclass(frozen=True)
+class LinkedRunner:
+    """The runner a valid link opens, and the day it is for."""
+
+    runner: Runner
+    market: Market
+    link: RunnerLink
+
+    @property
+    def by(self) -> str:
+        """How the runner's changes are recorded."""
+        return f"runner {self.runner.name}"
+
+
+def get_linked_runner(
+    link: Annotated[str, Path(max_length=400, description="the signed route link token")],
+    session: SessionDep,
+    settings: SettingsDep,
+) -> LinkedRunner:
+    """The runner behind a valid link (``link.invalid`` 404, ``link.expired`` 410)."""
+    verified = verify_runner_link(link, settings)
+    runner = session.get(Runner, verified.runner_id)
+    if runner is None:
+        raise DomainError("link.invalid")
+    market = session.get(Market, runner.market_id)
+    assert market is not None
+    return LinkedRunner(runner, market, verified)
+
+
+LinkedRunnerDep = Annotated[LinkedRunner, Depends(get_linked_runner)]
+
+
+def stop_out(stop: RouteStop, order: Order) -> RunnerStopOut:
+    """A stop with what the runner needs at the door."""
+    cod = order.amount_rp + order.delivery_fee_rp if order.payment == Payment.COD else 0
+    return RunnerStopOut(
+        order_id=order.id,
+        external_id=order.idempotency_key,
+        sequence=stop.sequence,
+        trip=stop.trip,
+        planned_arrival=stop.planned_arrival,
+        status=order.status,
+        customer_name=order.customer_name,
+        phone=order.phone,
+        address=order.address,
+        lat=order.lat,
+        lon=order.lon,
+        location_approximate=order.location_approximate,
+        items=[ItemOut(name=i.name, quantity=i.quantity, unit=i.unit) for i in order.items],
+        weight_g=order.weight_g,
+        payment=order.payment.value,
+        cash_to_collect_rp=cod,
+        collected_rp=order.collected_rp,
+        failure_reason=order.failure_reason,
+        window_start=order.window_start,
+        window_end=order.window_end,
+        notes=order.notes,
+    )
+
+
+def _own_stop(session: SessionDep, linked: LinkedRunner, order_id: uuid.UUID) -> RouteStop:
+    for stop, order in runner_stops(session, linked.runner.id, linked.link.service_date):
+        if order.id == order_id:
+            return stop
+    raise DomainError("order.not_found", params={"id": str(order_id)})
+
+
+@router.get("/route", response_model=RunnerRouteOut)
+def route(linked: LinkedRunnerDep, session: SessionDep) -> RunnerRouteOut:
+    """The runner's stops of the day in visiting order (empty before dispatch)."""
+    runner = linked.runner
+    stops = runner_stops(session, runner.id, linked.link.service_date)
+    return RunnerRouteOut(
+        runner=LinkRunnerOut(
+            id=runner.id,
+            name=runner.name,
+            market=linked.market.code,
+            shift_start=runner.shift_start,
+            shift_end=runner.shift_end,
+        ),
+        service_date=linked.link.service_date,
+        expires_at=linked.link.expires_at,
+        stops=[stop_out(stop, order) for stop, order in stops],
+    )
+
+
+def _done(session: SessionDep, stop: RouteStop, order: Order) -> RunnerStopOut:
+    session.commit()
+    session.refresh(order)
+    session.refresh(stop)
+    return stop_out(stop, order)
+
+
+@router.post("/stops/{order_id}/picked-up", response_model=RunnerStopOut)
+def picked_up(order_id: uuid.UUID, linked: LinkedRunnerDep, session: SessionDep) -> RunnerStopOut:
+    """The goods are bought and on the motorbike."""
+    stop = _own_stop(session, linked, order_id)
+    order = mark_picked_up(session, order_id, by=linked.by)
+    return _done(session, stop, order)
+
+
+@router.post("/stops/{order_id}/delivered", response_model=RunnerStopOut)
+def delivered(
+    order_id: uuid.UUID, body: DeliveredIn, linked: LinkedRunnerDep, session: SessionDep
+) -> RunnerStopOut:
+    """Handed over, with the cash actually collected (0 when paid beforehand)."""
+    stop = _own_stop(session, linked, order_id)
+    order = mark_delivered(session, order_id, collected_rp=body.collected_rp, by=linked.by)
+    return _done(session, stop, order)
+
+
+@router.post("/stops/{order_id}/failed", response_model=RunnerStopOut)
+def failed(
+    order_id: uuid.UUID, body: FailedIn, linked: LinkedRunnerDep, session: SessionDep
+) -> RunnerStopOut:
+    """Not delivered, for a reason from the fixed list (and a note)."""
+    stop = _own_stop(session, linked, order_id)
+    order = mark_failed(session, order_id, reason=body.reason, note=body.note, by=linked.by)
+    return _done(session, stop, order)
+
+
+@router.post("/position", response_model=PositionOut)
+def position(body: PositionIn, linked: LinkedRunnerDep, session: SessionDep) -> PositionOut:
+    """The phone's position (``at`` defaults to now)."""
+    at = body.at or datetime.now(UTC)
+    runner = report_position(session, linked.runner.id, lat=body.lat, lon=body.lon, at=at)
+    session.commit()
+    return PositionOut(runner_id=runner.id, lat=body.lat, lon=body.lon, at=at)

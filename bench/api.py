@@ -1,0 +1,253 @@
+"""Order intake over HTTP: throughput, latency, and exactly-once under repeats.
+
+    python -m bench.api [--orders 2000] [--repeats 400] [--concurrency 32] [--rate 200]
+                        [--seconds 10] [--postgres URL]
+
+Runs the API under uvicorn (``--workers`` processes, 2 by default) on loopback, and from
+this process sends ``POST /api/v1/orders`` with an operator token:
+
+1. throughput: ``--orders`` new orders plus ``--repeats`` resubmissions of some of them
+   (same ``Idempotency-Key``), ``--concurrency`` requests in flight; requests per second,
+   p50/p99 latency, and a check that the database holds exactly ``--orders`` orders;
+2. latency at a steady ``--rate`` requests per second for ``--seconds`` (open loop).
+
+Targets: >= 500 req/s; p99 <= 50 ms at 200 req/s. On SQLite, and on PostgreSQL when
+``--postgres`` (or ``ANTAR_TEST_DATABASE_URL``) is given. Prints a table and writes
+``bench/results/api-<UTC time>.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlmodel import Session, col, func, select
+
+from bench.dispatch import postgres_url
+from dispatch.auth import Role, create_token
+from dispatch.db import make_engine, session_scope, upgrade
+from dispatch.generate import MarketSpot, generate_orders
+from dispatch.models import Market, Order
+from dispatch.seed import seed
+from dispatch.settings import Settings
+
+RESULTS = Path(__file__).resolve().parent / "results"
+DAY = date(2026, 12, 2)
+
+
+@contextmanager
+def sqlite_url() -> Iterator[str]:
+    with tempfile.TemporaryDirectory() as folder:
+        yield f"sqlite:///{Path(folder) / 'antar.db'}"
+
+
+@contextmanager
+def api_server(url: str, workers: int) -> Iterator[str]:
+    """uvicorn serving ``create_app`` on ``url``'s database, in a process of its own."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "ANTAR_DATABASE_URL": url, "ANTAR_SECRET_KEY": "bench"}
+    command = [sys.executable, "-m", "uvicorn", "--factory", "api.main:create_app"]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+    command += ["--workers", str(workers)]
+    process = subprocess.Popen(command, env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError("the API server did not become ready")
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def prepare(url: str) -> tuple[str, list[MarketSpot]]:
+    engine = make_engine(url)
+    upgrade(engine)
+    with Session(engine) as session:
+        seed(session, settings=Settings())
+    with session_scope(engine) as session:
+        token = create_token(session, role=Role.OPERATOR, label="bench")
+        spots = [
+            MarketSpot(m.code, m.lat, m.lon)
+            for m in session.exec(select(Market).order_by(col(Market.code))).all()
+        ]
+    engine.dispose()
+    return token, spots
+
+
+def bodies(spots: list[MarketSpot], n: int, tag: str) -> list[dict[str, Any]]:
+    per_market = n // len(spots) + 1
+    rows = list(generate_orders(spots, per_market, seed=11, day=DAY))[:n]
+    out = []
+    for k, row in enumerate(rows):
+        body: dict[str, Any] = dict(row)
+        body["external_id"] = f"{tag}-{k:06d}"
+        body["service_date"] = DAY.isoformat()
+        out.append(body)
+    return out
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+async def throughput(
+    base: str, token: str, requests: list[dict[str, Any]], concurrency: int
+) -> dict[str, Any]:
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    for body in requests:
+        queue.put_nowait(body)
+    headers = {"Authorization": f"Bearer {token}"}
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits) as client:
+
+        async def worker() -> None:
+            while not queue.empty():
+                body = queue.get_nowait()
+                started = time.perf_counter()
+                response = await client.post(
+                    "/api/v1/orders",
+                    json=body,
+                    headers={"Idempotency-Key": body["external_id"]},
+                    timeout=30,
+                )
+                latencies.append(time.perf_counter() - started)
+                statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        wall = time.perf_counter() - started
+    return {
+        "requests": len(requests),
+        "wall_s": round(wall, 3),
+        "rps": round(len(requests) / wall, 1),
+        "p50_ms": round(1000 * percentile(latencies, 50), 2),
+        "p99_ms": round(1000 * percentile(latencies, 99), 2),
+        "statuses": statuses,
+    }
+
+
+async def steady(
+    base: str, token: str, requests: list[dict[str, Any]], rate: float
+) -> dict[str, Any]:
+    """Open loop: one request every 1/rate seconds, whatever the answers' speed."""
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    headers = {"Authorization": f"Bearer {token}"}
+    limits = httpx.Limits(max_connections=1000, max_keepalive_connections=100)
+    async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits) as client:
+
+        async def one(body: dict[str, Any]) -> None:
+            started = time.perf_counter()
+            response = await client.post("/api/v1/orders", json=body, timeout=60)
+            latencies.append(time.perf_counter() - started)
+            statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+
+        tasks = []
+        t0 = time.perf_counter()
+        for k, body in enumerate(requests):
+            delay = t0 + k / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one(body)))
+        await asyncio.gather(*tasks)
+    return {
+        "requests": len(requests),
+        "rate": rate,
+        "p50_ms": round(1000 * statistics.median(latencies), 2),
+        "p99_ms": round(1000 * percentile(latencies, 99), 2),
+        "statuses": statuses,
+    }
+
+
+def run(name: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
+    token, spots = prepare(url)
+    fresh = bodies(spots, args.orders, "tp")
+    repeats = [fresh[(k * 7) % len(fresh)] for k in range(args.repeats)]
+    mixed = fresh + repeats
+    mixed.sort(key=lambda b: hash(b["external_id"]) % 997)  # repeats interleaved with firsts
+    with api_server(url, args.workers) as base:
+        burst = asyncio.run(throughput(base, token, mixed, args.concurrency))
+        print(f"{name}: throughput {burst}", file=sys.stderr)
+        steady_bodies = bodies(spots, int(args.rate * args.seconds), "st")
+        paced = asyncio.run(steady(base, token, steady_bodies, args.rate))
+    engine = make_engine(url)
+    with Session(engine) as session:
+        stored = session.exec(
+            select(func.count()).select_from(Order).where(col(Order.idempotency_key).like("tp-%"))
+        ).one()
+    engine.dispose()
+    return {
+        "setup": name,
+        "throughput": burst,
+        "steady": paced,
+        "orders_sent": len(fresh),
+        "repeats_sent": len(repeats),
+        "orders_stored": stored,
+        "exactly_once": stored == len(fresh),
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.api", description=__doc__)
+    parser.add_argument("--orders", type=int, default=2000)
+    parser.add_argument("--repeats", type=int, default=400)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--rate", type=float, default=200.0)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    parser.add_argument("--postgres", default=os.environ.get("ANTAR_TEST_DATABASE_URL"))
+    args = parser.parse_args(argv)
+    rows = []
+    with sqlite_url() as url:
+        rows.append(run("sqlite", url, args))
+    if args.postgres:
+        with postgres_url(args.postgres) as url:
+            rows.append(run("postgresql", url, args))
+    head = f"{'database':<12}{'req/s':>8}{'p50 ms':>8}{'p99 ms':>8}   {'at rate':>8}"
+    head += f"{'p50 ms':>8}{'p99 ms':>8}  exactly once"
+    lines = [head, "-" * len(head)]
+    for r in rows:
+        t, s = r["throughput"], r["steady"]
+        lines.append(
+            f"{r['setup']:<12}{t['rps']:>8.0f}{t['p50_ms']:>8.1f}{t['p99_ms']:>8.1f}   "
+            f"{s['rate']:>8.0f}{s['p50_ms']:>8.1f}{s['p99_ms']:>8.1f}  "
+            f"{r['orders_stored']}/{r['orders_sent']} after {r['repeats_sent']} repeats"
+        )
+    print("\n".join(lines))
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    out = RESULTS / f"api-{stamp}.json"
+    out.write_text(json.dumps({"args": vars(args), "rows": rows}, indent=2) + "\n")
+    print(f"\nresults: {out}")
+    return 0 if all(r["exactly_once"] for r in rows) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,187 @@
+"""The runner's page in headless Chromium against a real server on loopback.
+
+Skipped where ``/usr/bin/chromium`` is absent (CI installs Debian's ``chromium``).
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+import uvicorn
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from api.main import create_app
+from dispatch.actions import runner_stops
+from dispatch.auth import runner_link_token
+from dispatch.db import make_engine, session_scope, upgrade
+from dispatch.dispatcher import dispatch
+from dispatch.generate import MarketSpot, generate_orders
+from dispatch.intake import import_orders
+from dispatch.models import Market, Order, OrderStatus, Runner
+from dispatch.seed import seed
+from dispatch.settings import Settings
+
+CHROMIUM = Path("/usr/bin/chromium")
+WIB = ZoneInfo("Asia/Jakarta")
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    base: str
+    engine: Engine
+    settings: Settings
+    day: date
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def live(tmp_path: Path) -> Iterator[LiveServer]:
+    """A seeded, dispatched market on a real uvicorn server (tomorrow's morning, WIB)."""
+    url = f"sqlite:///{tmp_path / 'antar.db'}"
+    settings = Settings(
+        database_url=url,
+        secret_key="e2e-secret",
+        tiles_url="https://tiles.invalid/{z}/{x}/{y}.png",
+    )
+    day = datetime.now(WIB).date() + timedelta(days=1)
+    engine = make_engine(url)
+    upgrade(engine)
+    with Session(engine) as session:
+        seed(session, settings=settings)
+    with session_scope(engine) as session:
+        market = session.exec(select(Market).where(Market.code == "tawangmangu")).one()
+        rows = generate_orders([MarketSpot(market.code, market.lat, market.lon)], 12, 4, day)
+        import_orders(session, ((k + 2, r) for k, r in enumerate(rows)), service_date=day, tz=WIB)
+    dispatch(engine, ["tawangmangu"], day, settings, time_limit_s=0.3, workers=1)
+    port = _free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(settings, engine), host="127.0.0.1", port=port, log_level="warning"
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started, "the server did not start"
+    try:
+        yield LiveServer(f"http://127.0.0.1:{port}", engine, settings, day)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        engine.dispose()
+
+
+def _runner_with_stops(live: LiveServer) -> tuple[Runner, list[Order]]:
+    with Session(live.engine) as session:
+        for runner in session.exec(select(Runner).order_by(col(Runner.name))).all():
+            stops = runner_stops(session, runner.id, live.day)
+            if stops:
+                return runner, [order for _, order in stops]
+    raise AssertionError("nobody has stops")
+
+
+def _status(live: LiveServer, order: Order) -> Order:
+    with Session(live.engine) as session:
+        stored = session.get(Order, order.id)
+        assert stored is not None
+        return stored
+
+
+def test_runner_page_works_on_a_phone_with_other_hosts_blocked(
+    live: LiveServer, tmp_path: Path
+) -> None:
+    """Markers and the stop list render at 390x844, no console errors, buttons change the DB."""
+    from playwright.sync_api import sync_playwright
+
+    runner, orders = _runner_with_stops(live)
+    link = runner_link_token(runner, live.day, live.settings)
+    foreign: list[str] = []
+    errors: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 390, "height": 844}, locale="id-ID")
+
+        def only_loopback(route, request) -> None:  # type: ignore[no-untyped-def]
+            if request.url.startswith(live.base):
+                route.continue_()
+            else:
+                foreign.append(request.url)
+                route.abort()
+
+        context.route("**/*", only_loopback)
+        page = context.new_page()
+        page.on(
+            "console",
+            lambda m: (
+                errors.append(m.text)
+                if m.type == "error"
+                and live.base in str(m.location.get("url", live.base))
+                and "tiles.invalid" not in m.text
+                else None
+            ),
+        )
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(f"{live.base}/r/{link}", wait_until="load")
+        assert page.locator(".antar-stop").count() == len(orders)
+        assert page.locator("li.stop").count() == len(orders)
+        assert page.locator(".stop--next").count() == 1
+        first = page.locator("li.stop").first
+        assert "Tagih Rp" in first.inner_text() or "Lunas" in first.inner_text()
+        page.screenshot(path=str(tmp_path / "runner-390x844.png"), full_page=True)
+
+        with page.expect_navigation():
+            first.locator("button.act").click()
+        assert _status(live, orders[0]).status is OrderStatus.PICKED_UP
+
+        first = page.locator("li.stop").first
+        first.locator("input[name=collected_rp]").fill("42000")
+        with page.expect_navigation():
+            first.locator("form.deliver button[type=submit]").click()
+        delivered = _status(live, orders[0])
+        assert delivered.status is OrderStatus.DELIVERED
+        assert delivered.collected_rp == 42000
+        assert page.locator("li.stop").first.get_attribute("data-status") == "delivered"
+        browser.close()
+    assert errors == []
+    assert all(url.startswith("https://tiles.invalid/") for url in foreign)
+
+
+def test_a_tampered_or_expired_link_gets_a_page_that_says_so(live: LiveServer) -> None:
+    """A broken link answers 404 and an expired one 410, each with a message in Indonesian."""
+    runner, _ = _runner_with_stops(live)
+    link = runner_link_token(runner, live.day, live.settings)
+    tampered = ("A" if link[3] != "A" else "B").join([link[:3], link[4:]])
+    bad = httpx.get(f"{live.base}/r/{tampered}")
+    assert bad.status_code == 404
+    assert "Tautan" in bad.text
+    old = runner_link_token(runner, live.day - timedelta(days=2), live.settings)
+    expired = httpx.get(f"{live.base}/r/{old}")
+    assert expired.status_code == 410
+    assert "kedaluwarsa" in expired.text
