@@ -14,7 +14,7 @@ from typing import Any, Final
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dispatch.errors import DomainError, Lang, ValidationErrors
@@ -39,6 +39,7 @@ STATUS: Final[Mapping[str, int]] = {
     "http.not_found": 404,
     "http.method_not_allowed": 405,
     "service.unavailable": 503,
+    "request.invalid_value": 422,
 }
 
 #: Codes whose answers say how to authenticate (``WWW-Authenticate``).
@@ -280,7 +281,13 @@ def install_error_handlers(app: FastAPI) -> None:
         response.headers["Retry-After"] = "1"
         return response
 
+    async def on_bad_value(request: Request, exc: Exception) -> JSONResponse:
+        # The database refused a value the schema let through (a NUL character in text on
+        # PostgreSQL, a number out of a column's range): the request's fault, not a 500.
+        return domain_error_response(DomainError("request.invalid_value"), request_lang(request))
+
     app.add_exception_handler(DomainError, on_domain_error)
+    app.add_exception_handler(DataError, on_bad_value)
     app.add_exception_handler(OperationalError, on_database_busy)
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)

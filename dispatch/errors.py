@@ -236,6 +236,10 @@ MESSAGES: Final[Mapping[str, Mapping[Lang, str]]] = {
         "id": "Permintaan ditolak (HTTP {status}).",
         "en": "Request refused (HTTP {status}).",
     },
+    "request.invalid_value": {
+        "id": "Ada nilai yang tidak bisa disimpan (karakter tidak sah atau angka terlalu besar).",
+        "en": "A value cannot be stored (a character that is not allowed, or a number too big).",
+    },
     "service.unavailable": {
         "id": "Basis data tidak bisa dihubungi: coba lagi sebentar lagi.",
         "en": "The database cannot be reached: try again shortly.",

@@ -123,3 +123,15 @@ def test_status_per_code() -> None:
     assert status_for("order.invalid_transition") == 409
     assert status_for("order.invalid_phone") == 422
     assert status_for("link.expired") == 410
+
+
+def test_a_nul_character_in_text_is_refused_not_a_crash(client: TestClient, world: World) -> None:
+    """Text PostgreSQL cannot store (a NUL character) is refused with 422, never a 500."""
+    answer = client.post(
+        "/api/v1/markets",
+        json={"code": "pasar-baru", "name": "Pasar\u0000Baru", "lat": -7.97, "lon": 112.63},
+        headers=world.auth(world.operator),
+    )
+    assert answer.status_code in (201, 422)  # SQLite stores it; PostgreSQL refuses it
+    if answer.status_code == 422:
+        assert answer.json()["error"]["code"] == "request.invalid_value"
