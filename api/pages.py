@@ -25,7 +25,7 @@ from api.deps import SessionDep, SettingsDep
 from api.routes.runner import get_linked_runner
 from dispatch.actions import FailureReason, runner_stops
 from dispatch.errors import DomainError
-from dispatch.models import Order, OrderStatus, Payment, RouteStop
+from dispatch.models import Order, OrderStatus, RouteStop
 from maps import MapPoint, RouteView, StopView, map_fragment, runner_map
 from maps.assets import leaflet_dir
 
@@ -106,7 +106,7 @@ def _cards(rows: list[tuple[RouteStop, Order]], runner_name: str, tz: ZoneInfo) 
     next_id = next((o.id for _, o in rows if o.status in open_statuses), None)
     cards = []
     for stop, order in rows:
-        cash = order.amount_rp + order.delivery_fee_rp if order.payment == Payment.COD else 0
+        cash = order.cod_rp
         arrival = (
             stop.planned_arrival.astimezone(tz).strftime("%H:%M") if stop.planned_arrival else "-"
         )

@@ -26,7 +26,6 @@ import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -37,7 +36,7 @@ from typing import Any
 import httpx
 from sqlmodel import Session, col, func, select
 
-from bench.dispatch import postgres_url
+from bench.dispatch import postgres_url, sqlite_url
 from dispatch.auth import Role, create_token
 from dispatch.db import make_engine, session_scope, upgrade
 from dispatch.generate import MarketSpot, generate_orders
@@ -47,12 +46,6 @@ from dispatch.settings import Settings
 
 RESULTS = Path(__file__).resolve().parent / "results"
 DAY = date(2026, 12, 2)
-
-
-@contextmanager
-def sqlite_url() -> Iterator[str]:
-    with tempfile.TemporaryDirectory() as folder:
-        yield f"sqlite:///{Path(folder) / 'antar.db'}"
 
 
 @contextmanager

@@ -1,6 +1,6 @@
 """What happens to orders after planning: runners' taps, coordinators' edits and cancels.
 
-Every change of status goes through ``_move``, which checks the transition
+Every change of status goes through ``move_status``, which checks the transition
 (``pending -> assigned -> picked_up -> delivered | failed``, or ``cancelled`` before pickup)
 and records who did it, when and why. Nothing here commits: the caller's transaction does.
 """
@@ -67,9 +67,10 @@ def get_order(session: Session, order_id: uuid.UUID) -> Order:
     return order
 
 
-def _move(
+def move_status(
     session: Session, order: Order, target: OrderStatus, *, by: str, reason: str | None = None
 ) -> Order:
+    """Move ``order`` to ``target`` if the transition is allowed, recording who and why."""
     if target not in TRANSITIONS[order.status]:
         raise DomainError(
             "order.invalid_transition",
@@ -90,13 +91,12 @@ def _move(
     order.status = target
     order.updated_at = now
     session.add(order)
-    session.flush()
     return order
 
 
 def mark_picked_up(session: Session, order_id: uuid.UUID, *, by: str) -> Order:
     """The runner has bought the goods and is on its way."""
-    return _move(session, get_order(session, order_id), OrderStatus.PICKED_UP, by=by)
+    return move_status(session, get_order(session, order_id), OrderStatus.PICKED_UP, by=by)
 
 
 def mark_delivered(session: Session, order_id: uuid.UUID, *, collected_rp: int, by: str) -> Order:
@@ -107,7 +107,7 @@ def mark_delivered(session: Session, order_id: uuid.UUID, *, collected_rp: int, 
         )
     order = get_order(session, order_id)
     order.collected_rp = collected_rp
-    return _move(session, order, OrderStatus.DELIVERED, by=by)
+    return move_status(session, order, OrderStatus.DELIVERED, by=by)
 
 
 def mark_failed(
@@ -117,13 +117,13 @@ def mark_failed(
     order = get_order(session, order_id)
     order.failure_reason = reason.value
     order.failure_note = note or None
-    return _move(session, order, OrderStatus.FAILED, by=by, reason=reason.value)
+    return move_status(session, order, OrderStatus.FAILED, by=by, reason=reason.value)
 
 
 def cancel_order(session: Session, order_id: uuid.UUID, *, by: str, reason: str = "") -> Order:
     """Cancelled before pickup."""
     order = get_order(session, order_id)
-    return _move(session, order, OrderStatus.CANCELLED, by=by, reason=reason or None)
+    return move_status(session, order, OrderStatus.CANCELLED, by=by, reason=reason or None)
 
 
 def update_order(session: Session, order_id: uuid.UUID, changes: OrderUpdate, *, by: str) -> Order:

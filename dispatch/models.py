@@ -283,6 +283,11 @@ class Order(OrderBase, table=True):
         back_populates="order", sa_relationship_kwargs={"cascade": "all, delete-orphan"}
     )
 
+    @property
+    def cod_rp(self) -> int:
+        """Cash the runner collects at the door (goods and fee when COD, else 0), rupiah."""
+        return self.amount_rp + self.delivery_fee_rp if self.payment == Payment.COD else 0
+
 
 class OrderCreate(OrderBase):
     market_id: uuid.UUID

@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from sqlmodel import Session, col, select
 
+from dispatch.actions import move_status
 from dispatch.models import (
     DispatchRun,
     DroppedOrder,
@@ -29,8 +30,6 @@ from dispatch.models import (
     Market,
     Order,
     OrderStatus,
-    OrderStatusChange,
-    Payment,
     Route,
     RouteStop,
     Runner,
@@ -160,7 +159,7 @@ def load_market_plan_input(
                 lat=o.lat,
                 lon=o.lon,
                 weight_g=o.weight_g,
-                cod_rp=o.amount_rp + o.delivery_fee_rp if o.payment == Payment.COD else 0,
+                cod_rp=o.cod_rp,
                 window_start=o.window_start,
                 window_end=o.window_end,
                 priority=o.priority,
@@ -343,7 +342,6 @@ def store_market_result(
     ).first()
     if already is not None or stored_drop is not None:
         return False
-    now = datetime.now(UTC)
     wanted: dict[uuid.UUID, OrderStatus] = {}
     for planned in result.routes:
         route = Route(
@@ -387,18 +385,6 @@ def store_market_result(
             if order.status not in PLANNABLE:
                 continue  # picked up or cancelled while the solve ran: leave it alone
             if order.status != target:
-                session.add(
-                    OrderStatusChange(
-                        order_id=order.id,
-                        from_status=order.status,
-                        to_status=target,
-                        at=now,
-                        by=by,
-                        reason=f"dispatch run {run.id}",
-                    )
-                )
-                order.status = target
-                order.updated_at = now
-                session.add(order)
+                move_status(session, order, target, by=by, reason=f"dispatch run {run.id}")
     session.flush()
     return True

@@ -69,7 +69,7 @@ def market_export(session: Session, market: Market, run_id: uuid.UUID) -> Market
                 lon=float(order.lon or 0.0),
                 arrival=_local(stop.planned_arrival),
                 weight_g=order.weight_g,
-                cod_rp=(order.amount_rp + order.delivery_fee_rp) if order.payment == "cod" else 0,
+                cod_rp=order.cod_rp,
             )
             for stop, order in rows
         )

@@ -35,7 +35,7 @@ from dispatch.actions import (
 )
 from dispatch.auth import RunnerLink, verify_runner_link
 from dispatch.errors import DomainError
-from dispatch.models import Market, Order, Payment, RouteStop, Runner
+from dispatch.models import Market, Order, RouteStop, Runner
 
 router = APIRouter(
     prefix="/runner/{link}",
@@ -82,7 +82,7 @@ LinkedRunnerDep = Annotated[LinkedRunner, Depends(get_linked_runner)]
 
 def stop_out(stop: RouteStop, order: Order) -> RunnerStopOut:
     """A stop with what the runner needs at the door."""
-    cod = order.amount_rp + order.delivery_fee_rp if order.payment == Payment.COD else 0
+    cod = order.cod_rp
     return RunnerStopOut(
         order_id=order.id,
         external_id=order.idempotency_key,
