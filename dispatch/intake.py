@@ -12,10 +12,15 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
+from functools import cache
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Table
+from sqlalchemy import insert as sa_insert
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from dispatch.errors import DomainError, ValidationErrors
@@ -41,60 +46,100 @@ def submit_order(
     session: Session, draft: OrderDraft, *, service_date: date, by: str = "intake"
 ) -> Submitted:
     """Store ``draft`` (no commit), or find the order its idempotency key already made."""
-    market = session.exec(select(Market).where(Market.code == draft.market_code)).first()
-    if market is None:
+    market_id = session.exec(select(Market.id).where(Market.code == draft.market_code)).first()
+    if market_id is None:
         raise DomainError(
             "order.unknown_market",
             field="market",
             params={"value": draft.market_code, "known": ", ".join(market_codes(session))},
         )
-    existing = _find(session, market.id, draft.idempotency_key)
+    existing = _find(session, market_id, draft.idempotency_key)
     if existing is not None:
         return Submitted(existing, created=False)
-    order = Order(
-        market_id=market.id,
-        idempotency_key=draft.idempotency_key,
-        customer_name=draft.customer_name,
-        phone=draft.phone,
-        address=draft.address,
-        lat=draft.lat,
-        lon=draft.lon,
-        location_approximate=draft.location_approximate,
-        service_date=service_date,
-        weight_g=draft.weight_g,
-        fulfilment=draft.fulfilment,
-        payment=draft.payment,
-        amount_rp=draft.amount_rp,
-        delivery_fee_rp=draft.delivery_fee_rp,
-        window_start=draft.window_start,
-        window_end=draft.window_end,
-        notes=draft.notes,
-    )
-    try:
-        with session.begin_nested():
-            session.add(order)
-            session.flush()
-    except IntegrityError:
-        # Another submission with the same key won the race: return its order.
-        existing = _find(session, market.id, draft.idempotency_key)
-        if existing is None:
-            raise
-        return Submitted(existing, created=False)
-    for item in draft.items:
-        session.add(
-            OrderItem(
-                order_id=order.id,
-                name=item.name,
-                quantity=float(item.quantity),
-                unit=item.unit,
-                weight_g=item.weight_g,
-            )
+    # Core statements, not ORM objects: intake is the API's hot path. The unique
+    # (market, key) index settles a race: the loser inserts nothing and reads the winner's.
+    now = datetime.now(UTC)
+    order_id = uuid.uuid4()
+    connection = session.connection()
+    values = {
+        "id": order_id,
+        "market_id": market_id,
+        "idempotency_key": draft.idempotency_key,
+        "customer_name": draft.customer_name,
+        "phone": draft.phone,
+        "address": draft.address,
+        "lat": draft.lat,
+        "lon": draft.lon,
+        "location_approximate": draft.location_approximate,
+        "service_date": service_date,
+        "weight_g": draft.weight_g,
+        "fulfilment": draft.fulfilment,
+        "payment": draft.payment,
+        "amount_rp": draft.amount_rp,
+        "delivery_fee_rp": draft.delivery_fee_rp,
+        "window_start": draft.window_start,
+        "window_end": draft.window_end,
+        "priority": 0,
+        "notes": draft.notes,
+        "status": OrderStatus.PENDING,
+        "collected_rp": None,
+        "failure_reason": None,
+        "failure_note": None,
+        "created_at": now,
+        "updated_at": now,
+    }
+    inserted = connection.execute(
+        _order_insert(connection.dialect.name), values
+    ).scalar_one_or_none()
+    if inserted is None:
+        winner = _find(session, market_id, draft.idempotency_key)
+        assert winner is not None, "a conflicting insert means the order exists"
+        return Submitted(winner, created=False)
+    if draft.items:
+        connection.execute(
+            _ITEM_INSERT,
+            [
+                {
+                    "id": uuid.uuid4(),
+                    "order_id": order_id,
+                    "name": item.name,
+                    "quantity": float(item.quantity),
+                    "unit": item.unit,
+                    "weight_g": item.weight_g,
+                }
+                for item in draft.items
+            ],
         )
-    session.add(
-        OrderStatusChange(order_id=order.id, from_status=None, to_status=OrderStatus.PENDING, by=by)
+    connection.execute(
+        _HISTORY_INSERT,
+        {
+            "id": uuid.uuid4(),
+            "order_id": order_id,
+            "from_status": None,
+            "to_status": OrderStatus.PENDING,
+            "at": now,
+            "by": by,
+            "reason": None,
+        },
     )
-    session.flush()
-    return Submitted(order.id, created=True)
+    return Submitted(order_id, created=True)
+
+
+_ORDERS = cast(Table, Order.__table__)
+_ITEM_INSERT = sa_insert(cast(Table, OrderItem.__table__))
+_HISTORY_INSERT = sa_insert(cast(Table, OrderStatusChange.__table__))
+
+
+@cache
+def _order_insert(dialect: str) -> Any:
+    """INSERT of one order that inserts nothing when its (market, key) exists, returning the
+    new id; built once per SQL dialect so its compiled form is reused."""
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    return (
+        insert(_ORDERS)
+        .on_conflict_do_nothing(index_elements=["market_id", "idempotency_key"])
+        .returning(_ORDERS.c.id)
+    )
 
 
 def _find(session: Session, market_id: uuid.UUID, key: str) -> uuid.UUID | None:
