@@ -27,7 +27,8 @@ import csv
 import importlib
 import sys
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -91,10 +92,15 @@ def _database_label(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def _engine(settings: Settings) -> Engine:
+@contextmanager
+def _database(settings: Settings) -> Iterator[Engine]:
+    """An engine on the configured database, upgraded first, disposed of afterwards."""
     engine = make_engine(settings.database_url)
-    upgrade(engine)
-    return engine
+    try:
+        upgrade(engine)
+        yield engine
+    finally:
+        engine.dispose()
 
 
 def _km(metres: int) -> str:
@@ -122,12 +128,8 @@ def _db_upgrade(args: argparse.Namespace) -> int:
 
 def _seed(args: argparse.Namespace) -> int:
     settings = args.settings
-    engine = _engine(settings)
-    try:
-        with Session(engine) as session:
-            result = seed(session, settings=settings)
-    finally:
-        engine.dispose()
+    with _database(settings) as engine, Session(engine) as session:
+        result = seed(session, settings=settings)
     if not result.changed:
         out.print("nothing changed: every market and runner is already there")
         return 0
@@ -145,18 +147,14 @@ def _seed(args: argparse.Namespace) -> int:
 def _orders_import(args: argparse.Namespace) -> int:
     settings = args.settings
     day = _day(args, settings)
-    engine = _engine(settings)
-    try:
-        with session_scope(engine) as session:
-            report = import_orders(
-                session,
-                read_order_rows(args.file),
-                service_date=day,
-                tz=ZoneInfo(settings.timezone),
-                geocoder=geocoder_from_setting(settings.geocoder),
-            )
-    finally:
-        engine.dispose()
+    with _database(settings) as engine, session_scope(engine) as session:
+        report = import_orders(
+            session,
+            read_order_rows(args.file),
+            service_date=day,
+            tz=ZoneInfo(settings.timezone),
+            geocoder=geocoder_from_setting(settings.geocoder),
+        )
     for refusal in report.refused:
         for error in refusal.errors:
             field = error.field or "-"
@@ -173,8 +171,7 @@ def _orders_import(args: argparse.Namespace) -> int:
 def _orders_generate(args: argparse.Namespace) -> int:
     settings = args.settings
     day = _day(args, settings)
-    engine = _engine(settings)
-    try:
+    with _database(settings) as engine:
         with Session(engine) as session:
             markets = session.exec(select(Market).order_by(col(Market.code))).all()
             spots = [MarketSpot(m.code, m.lat, m.lon) for m in markets]
@@ -197,8 +194,6 @@ def _orders_generate(args: argparse.Namespace) -> int:
                 tz=ZoneInfo(settings.timezone),
                 by="generator",
             )
-    finally:
-        engine.dispose()
     out.print(
         f"{len(report.created)} orders generated for {day.isoformat()} "
         f"({len(report.duplicates)} already there, {len(report.refused)} refused)"
@@ -231,8 +226,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     settings = args.settings
     day = _day(args, settings)
     codes = None if args.all else args.market
-    engine = _engine(settings)
-    try:
+    with _database(settings) as engine:
         from rich.progress import Progress as Bar
 
         with Bar(console=err, transient=True) as bar:
@@ -252,8 +246,6 @@ def _dispatch(args: argparse.Namespace) -> int:
                 scheduler=args.scheduler,
                 progress=tick,
             )
-    finally:
-        engine.dispose()
     title = f"run {outcome.run_id} ({day.isoformat()}): {outcome.status.value}"
     out.print(_summary_table(outcome.markets, title))
     out.print(f"wall time {outcome.wall_s:.2f} s")
@@ -264,12 +256,8 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 
 def _runs_list(args: argparse.Namespace) -> int:
-    engine = _engine(args.settings)
-    try:
-        with Session(engine) as session:
-            runs = list_runs(session, args.limit)
-    finally:
-        engine.dispose()
+    with _database(args.settings) as engine, Session(engine) as session:
+        runs = list_runs(session, args.limit)
     table = Table(title="dispatch runs")
     for name in ("id", "date", "status", "markets", "routed", "dropped", "wall s"):
         table.add_column(name)
@@ -294,18 +282,14 @@ def _runs_show(args: argparse.Namespace) -> int:
     except ValueError:
         err.print(f"antar: not a run id: {args.id!r}")
         return 2
-    engine = _engine(args.settings)
-    try:
-        with Session(engine) as session:
-            run = session.get(DispatchRun, run_id)
-            if run is None:
-                err.print(f"antar: no run {run_id}")
-                return 2
-            summary = summarise(run)
-            markets = list((run.figures or {}).get("markets", []))
-            dropped = [(d.order_id, d.reason_code, d.reason) for d in run.dropped]
-    finally:
-        engine.dispose()
+    with _database(args.settings) as engine, Session(engine) as session:
+        run = session.get(DispatchRun, run_id)
+        if run is None:
+            err.print(f"antar: no run {run_id}")
+            return 2
+        summary = summarise(run)
+        markets = list((run.figures or {}).get("markets", []))
+        dropped = [(d.order_id, d.reason_code, d.reason) for d in run.dropped]
     out.print(f"run {summary.id}: {summary.status.value}, market day {summary.service_date}")
     if summary.error:
         out.print(f"error: {summary.error}")
@@ -322,12 +306,8 @@ def _runs_show(args: argparse.Namespace) -> int:
 def _routes_show(args: argparse.Namespace) -> int:
     settings = args.settings
     day = _day(args, settings)
-    engine = _engine(settings)
-    try:
-        with Session(engine) as session:
-            export = day_export(session, day, [args.market.lower()])
-    finally:
-        engine.dispose()
+    with _database(settings) as engine, Session(engine) as session:
+        export = day_export(session, day, [args.market.lower()])
     if not export.markets:
         err.print(f"antar: {args.market} has no finished dispatch for {day.isoformat()}")
         return 2
@@ -356,12 +336,8 @@ def _routes_show(args: argparse.Namespace) -> int:
 def _routes_export(args: argparse.Namespace) -> int:
     settings = args.settings
     day = _day(args, settings)
-    engine = _engine(settings)
-    try:
-        with Session(engine) as session:
-            export = day_export(session, day)
-    finally:
-        engine.dispose()
+    with _database(settings) as engine, Session(engine) as session:
+        export = day_export(session, day)
     Path(args.out).write_text(render(export, args.format), encoding="utf-8")
     out.print(f"{len(export.markets)} markets written to {args.out} ({args.format})")
     return 0
@@ -468,25 +444,17 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _tokens_create(args: argparse.Namespace) -> int:
-    engine = _engine(args.settings)
-    try:
-        with session_scope(engine) as session:
-            token = create_token(
-                session, role=Role(args.role), market_code=args.market, label=args.label
-            )
-    finally:
-        engine.dispose()
+    with _database(args.settings) as engine, session_scope(engine) as session:
+        token = create_token(
+            session, role=Role(args.role), market_code=args.market, label=args.label
+        )
     print(token)  # alone on stdout, for scripts
     return 0
 
 
 def _tokens_revoke(args: argparse.Namespace) -> int:
-    engine = _engine(args.settings)
-    try:
-        with session_scope(engine) as session:
-            revoked = revoke_token(session, args.token)
-    finally:
-        engine.dispose()
+    with _database(args.settings) as engine, session_scope(engine) as session:
+        revoked = revoke_token(session, args.token)
     if not revoked:
         err.print("antar: unknown token, or revoked already")
         return 1
@@ -498,19 +466,15 @@ def _runners_link(args: argparse.Namespace) -> int:
     settings = args.settings
     day = _day(args, settings)
     base = settings.public_base_url.rstrip("/")
-    engine = _engine(settings)
-    try:
-        with Session(engine) as session:
-            code = args.market.strip().lower()
-            market = session.exec(select(Market).where(Market.code == code)).first()
-            if market is None:
-                raise DomainError("dispatch.unknown_market", field="market", params={"code": code})
-            runners = session.exec(
-                select(Runner).where(Runner.market_id == market.id).order_by(col(Runner.name))
-            ).all()
-            links = [(r.name, runner_link_token(r, day, settings)) for r in runners]
-    finally:
-        engine.dispose()
+    with _database(settings) as engine, Session(engine) as session:
+        code = args.market.strip().lower()
+        market = session.exec(select(Market).where(Market.code == code)).first()
+        if market is None:
+            raise DomainError("dispatch.unknown_market", field="market", params={"code": code})
+        runners = session.exec(
+            select(Runner).where(Runner.market_id == market.id).order_by(col(Runner.name))
+        ).all()
+        links = [(r.name, runner_link_token(r, day, settings)) for r in runners]
     for name, token in links:
         print(f"{name}\t{base}/r/{token}")
     return 0
