@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
@@ -13,6 +14,8 @@ from dispatch.auth import Principal
 from dispatch.errors import DomainError
 from dispatch.models import Market
 from dispatch.settings import Settings
+
+T = TypeVar("T", bound="MarketOwned")
 
 
 def today(settings: Settings) -> date:
@@ -36,7 +39,18 @@ def market_by_code(session: Session, principal: Principal, code: str) -> Market:
     return market
 
 
-def ensure_visible(principal: Principal, market_id: uuid.UUID, not_found: DomainError) -> None:
-    """Raise ``not_found`` unless the caller may see ``market_id``'s resources."""
-    if not principal.may_see(market_id):
-        raise not_found
+class MarketOwned(Protocol):
+    """A row that belongs to one market (an order, a runner)."""
+
+    market_id: uuid.UUID
+
+
+def visible_row(
+    session: Session, principal: Principal, model: type[T], row_id: uuid.UUID, not_found: str
+) -> T:
+    """The ``model`` row ``row_id`` if it exists and the caller may see its market; otherwise
+    the error ``not_found`` (404), the same whether it is missing or another market's."""
+    row = session.get(model, row_id)
+    if row is None or not principal.may_see(row.market_id):
+        raise DomainError(not_found, params={"id": str(row_id)})
+    return row

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Header, Query, Response, status
 from sqlmodel import Session, col, func, select
 
-from api.access import ensure_visible, market_by_code, today, visible_markets
+from api.access import market_by_code, today, visible_markets, visible_row
 from api.deps import PrincipalDep, SessionDep, SettingsDep, actor
 from api.schemas import CancelIn, ErrorResponse, OrderIn, OrderList, OrderOut, OrderUpdateIn
 from dispatch.actions import cancel_order, update_order
@@ -51,12 +51,7 @@ def _cell(value: str | int | float | None) -> str | None:
 
 
 def _order(session: Session, principal: Principal, order_id: uuid.UUID) -> Order:
-    order = session.get(Order, order_id)
-    not_found = DomainError("order.not_found", params={"id": str(order_id)})
-    if order is None:
-        raise not_found
-    ensure_visible(principal, order.market_id, not_found)
-    return order
+    return visible_row(session, principal, Order, order_id, "order.not_found")
 
 
 def _market_code(session: Session, order: Order) -> str:

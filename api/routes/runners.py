@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 from sqlmodel import Session, col, select
 
-from api.access import ensure_visible, market_by_code
+from api.access import market_by_code, visible_row
 from api.deps import OperatorDep, PrincipalDep, SessionDep, SettingsDep
 from api.schemas import RunnerCreateIn, RunnerList, RunnerOut, RunnerUpdateIn
 from dispatch.auth import Principal
@@ -26,12 +26,7 @@ def runner_out(runner: Runner, market_code: str) -> RunnerOut:
 
 
 def _runner(session: Session, principal: Principal, runner_id: uuid.UUID) -> Runner:
-    runner = session.get(Runner, runner_id)
-    not_found = DomainError("runner.not_found", params={"id": str(runner_id)})
-    if runner is None:
-        raise not_found
-    ensure_visible(principal, runner.market_id, not_found)
-    return runner
+    return visible_row(session, principal, Runner, runner_id, "runner.not_found")
 
 
 def _check_shift(start: time, end: time) -> None:
