@@ -28,13 +28,15 @@ _bearer = HTTPBearer(
 )
 
 
-def get_engine(request: Request) -> Engine:
+# Dependencies that only read app.state are ``async``: FastAPI runs a plain ``def`` dependency
+# in the thread pool, a hop per dependency per request.
+async def get_engine(request: Request) -> Engine:
     """The application's engine (made in the lifespan, or given to `create_app`)."""
     engine: Engine = request.app.state.engine
     return engine
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     """The application's settings."""
     settings: Settings = request.app.state.settings
     return settings
@@ -53,19 +55,24 @@ def get_session(engine: EngineDep) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-def get_principal(
-    engine: EngineDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Principal:
-    """The caller behind ``Authorization: Bearer TOKEN``; 401 without a valid token."""
+CredentialsDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+def principal_of(session: Session, credentials: HTTPAuthorizationCredentials | None) -> Principal:
+    """The caller behind the bearer ``credentials``; 401 without a valid token."""
     if credentials is None or not credentials.credentials:
         raise DomainError("auth.required")
-    # A short read of its own: the request's session may take SQLite's write lock later.
-    with Session(read_only(engine)) as session:
-        principal = authenticate(session, credentials.credentials)
+    principal = authenticate(session, credentials.credentials)
     if principal is None:
         raise DomainError("auth.invalid")
     return principal
+
+
+def get_principal(engine: EngineDep, credentials: CredentialsDep) -> Principal:
+    """The caller behind ``Authorization: Bearer TOKEN``; 401 without a valid token."""
+    # A short read of its own: the request's session may take SQLite's write lock later.
+    with Session(read_only(engine)) as session:
+        return principal_of(session, credentials)
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

@@ -11,6 +11,11 @@ this process sends ``POST /api/v1/orders`` with an operator token:
    p50/p99 latency, and a check that the database holds exactly ``--orders`` orders;
 2. latency at a steady ``--rate`` requests per second for ``--seconds`` (open loop).
 
+3. with ``wrk`` on the PATH (Debian's ``wrk`` package), the same intake from ``wrk``
+   (``--wrk-connections`` connections for ``--wrk-seconds``; every fifth request repeats an
+   earlier key): a load generator in C, so the figure is the server's and not the Python
+   client's (which needs most of a core of its own on this 2-core machine).
+
 Targets: >= 500 req/s; p99 <= 50 ms at 200 req/s. On SQLite, and on PostgreSQL when
 ``--postgres`` (or ``ANTAR_TEST_DATABASE_URL``) is given. Prints a table and writes
 ``bench/results/api-<UTC time>.json``.
@@ -22,10 +27,13 @@ import argparse
 import asyncio
 import json
 import os
+import re
+import shutil
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -179,6 +187,61 @@ async def steady(
     }
 
 
+WRK_SCRIPT = """
+-- POST /api/v1/orders: a new Idempotency-Key each time, every fifth a repeat of an earlier one
+local counter, sent = 0, {}
+function setup(thread) thread:set("tag", tostring(math.random(1, 1e9))) end
+function request()
+  counter = counter + 1
+  local key
+  if counter % 5 == 0 and #sent > 0 then
+    key = sent[math.random(1, #sent)]
+  else
+    key = "wrk-" .. tag .. "-" .. counter
+    table.insert(sent, key)
+  end
+  return wrk.format("POST", "/api/v1/orders", {
+    ["Content-Type"] = "application/json",
+    ["Authorization"] = "Bearer " .. TOKEN,
+    ["Idempotency-Key"] = key,
+  }, BODY)
+end
+"""
+
+
+def wrk_throughput(
+    base: str, token: str, body: dict[str, Any], seconds: float, connections: int
+) -> dict[str, Any] | None:
+    """Requests per second and latency percentiles from ``wrk``; ``None`` without it."""
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        return None
+    script = f"TOKEN = {json.dumps(token)}\nBODY = {json.dumps(json.dumps(body))}\n"
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
+        handle.write(script + WRK_SCRIPT)
+    try:
+        command = [wrk, "-t1", f"-c{connections}", f"-d{seconds:g}s", "--latency"]
+        output = subprocess.run(
+            [*command, "-s", handle.name, base], capture_output=True, text=True, check=True
+        ).stdout
+    finally:
+        os.unlink(handle.name)
+    return {
+        "connections": connections,
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),  # type: ignore[union-attr]
+        "p50_ms": _wrk_ms(output, "50%"),
+        "p99_ms": _wrk_ms(output, "99%"),
+        "errors": "Non-2xx" in output or "Socket errors" in output,
+    }
+
+
+def _wrk_ms(output: str, percentile: str) -> float:
+    match = re.search(rf"{percentile}\s+([\d.]+)(us|ms|s)\b", output)
+    assert match is not None, output
+    value, unit = float(match.group(1)), match.group(2)
+    return round(value * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit], 2)
+
+
 def run(name: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
     token, spots = prepare(url)
     fresh = bodies(spots, args.orders, "tp")
@@ -190,6 +253,8 @@ def run(name: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
         print(f"{name}: throughput {burst}", file=sys.stderr)
         steady_bodies = bodies(spots, int(args.rate * args.seconds), "st")
         paced = asyncio.run(steady(base, token, steady_bodies, args.rate))
+        from_wrk = wrk_throughput(base, token, fresh[0], args.wrk_seconds, args.wrk_connections)
+        print(f"{name}: wrk {from_wrk}", file=sys.stderr)
     engine = make_engine(url)
     with Session(engine) as session:
         stored = session.exec(
@@ -200,6 +265,7 @@ def run(name: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
         "setup": name,
         "throughput": burst,
         "steady": paced,
+        "wrk": from_wrk,
         "orders_sent": len(fresh),
         "repeats_sent": len(repeats),
         "orders_stored": stored,
@@ -215,6 +281,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--rate", type=float, default=200.0)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    parser.add_argument("--wrk-seconds", type=float, default=10.0)
+    parser.add_argument("--wrk-connections", type=int, default=32)
     parser.add_argument("--postgres", default=os.environ.get("ANTAR_TEST_DATABASE_URL"))
     args = parser.parse_args(argv)
     rows = []
@@ -224,14 +292,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         with postgres_url(args.postgres) as url:
             rows.append(run("postgresql", url, args))
     head = f"{'database':<12}{'req/s':>8}{'p50 ms':>8}{'p99 ms':>8}   {'at rate':>8}"
-    head += f"{'p50 ms':>8}{'p99 ms':>8}  exactly once"
+    head += f"{'p50 ms':>8}{'p99 ms':>8}   {'wrk req/s':>9}{'p50 ms':>8}{'p99 ms':>8}  exactly once"
     lines = [head, "-" * len(head)]
     for r in rows:
         t, s = r["throughput"], r["steady"]
         lines.append(
             f"{r['setup']:<12}{t['rps']:>8.0f}{t['p50_ms']:>8.1f}{t['p99_ms']:>8.1f}   "
-            f"{s['rate']:>8.0f}{s['p50_ms']:>8.1f}{s['p99_ms']:>8.1f}  "
-            f"{r['orders_stored']}/{r['orders_sent']} after {r['repeats_sent']} repeats"
+            f"{s['rate']:>8.0f}{s['p50_ms']:>8.1f}{s['p99_ms']:>8.1f}   "
+            + (
+                f"{w['rps']:>9.0f}{w['p50_ms']:>8.1f}{w['p99_ms']:>8.1f}  "
+                if (w := r["wrk"])
+                else f"{'no wrk':>9}{'':>16}  "
+            )
+            + f"{r['orders_stored']}/{r['orders_sent']} after {r['repeats_sent']} repeats"
         )
     print("\n".join(lines))
     RESULTS.mkdir(parents=True, exist_ok=True)

@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from dispatch.errors import DomainError
@@ -77,7 +78,7 @@ def create_token(
 
 def revoke_token(session: Session, token: str) -> bool:
     """Revoke ``token``; ``False`` when it is unknown or revoked already."""
-    row = session.exec(select(ApiToken).where(ApiToken.token_hash == _hash(token))).first()
+    row = session.exec(_TOKEN_BY_HASH, params={"token_hash": _hash(token)}).first()
     if row is None or row.revoked_at is not None:
         return False
     row.revoked_at = datetime.now(UTC)
@@ -86,11 +87,15 @@ def revoke_token(session: Session, token: str) -> bool:
     return True
 
 
+#: The lookup of a token by its hash, built once (it runs on every API request).
+_TOKEN_BY_HASH = select(ApiToken).where(ApiToken.token_hash == bindparam("token_hash"))
+
+
 def authenticate(session: Session, token: str) -> Principal | None:
     """The caller behind ``token``, or ``None`` for an unknown or revoked token."""
     if not token.startswith(TOKEN_PREFIX):
         return None
-    row = session.exec(select(ApiToken).where(ApiToken.token_hash == _hash(token))).first()
+    row = session.exec(_TOKEN_BY_HASH, params={"token_hash": _hash(token)}).first()
     if row is None or row.revoked_at is not None:
         return None
     return Principal(role=Role(row.role), market_id=row.market_id, token_id=row.id)

@@ -17,7 +17,7 @@ from functools import cache
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table
+from sqlalchemy import Table, bindparam
 from sqlalchemy import insert as sa_insert
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -31,22 +31,30 @@ from dispatch.validation import OrderDraft, validate_order
 
 @dataclass(frozen=True)
 class Submitted:
-    """The stored order and whether this submission created it (``False``: a repeat)."""
+    """The stored order and whether this submission created it (``False``: a repeat).
+
+    A created order also carries the row and item rows just written (``row``, ``items``), so
+    a caller can answer without reading them back."""
 
     order_id: uuid.UUID
     created: bool
+    row: Mapping[str, Any] | None = None
+    items: tuple[Mapping[str, Any], ...] = ()
 
 
-def market_codes(session: Session) -> list[str]:
-    """Every market's code, sorted."""
-    return sorted(session.exec(select(Market.code)).all())
+def market_codes(session: Session, market_id: uuid.UUID | None = None) -> list[str]:
+    """Every market's code, sorted (or only ``market_id``'s)."""
+    query = select(Market.code)
+    if market_id is not None:
+        query = query.where(Market.id == market_id)
+    return sorted(session.exec(query).all())
 
 
 def submit_order(
     session: Session, draft: OrderDraft, *, service_date: date, by: str = "intake"
 ) -> Submitted:
     """Store ``draft`` (no commit), or find the order its idempotency key already made."""
-    market_id = session.exec(select(Market.id).where(Market.code == draft.market_code)).first()
+    market_id = session.exec(_MARKET_ID, params={"code": draft.market_code}).first()
     if market_id is None:
         raise DomainError(
             "order.unknown_market",
@@ -95,21 +103,19 @@ def submit_order(
         winner = _find(session, market_id, draft.idempotency_key)
         assert winner is not None, "a conflicting insert means the order exists"
         return Submitted(winner, created=False)
-    if draft.items:
-        connection.execute(
-            _ITEM_INSERT,
-            [
-                {
-                    "id": uuid.uuid4(),
-                    "order_id": order_id,
-                    "name": item.name,
-                    "quantity": float(item.quantity),
-                    "unit": item.unit,
-                    "weight_g": item.weight_g,
-                }
-                for item in draft.items
-            ],
-        )
+    items = tuple(
+        {
+            "id": uuid.uuid4(),
+            "order_id": order_id,
+            "name": item.name,
+            "quantity": float(item.quantity),
+            "unit": item.unit,
+            "weight_g": item.weight_g,
+        }
+        for item in draft.items
+    )
+    if items:
+        connection.execute(_ITEM_INSERT, list(items))
     connection.execute(
         _HISTORY_INSERT,
         {
@@ -122,7 +128,17 @@ def submit_order(
             "reason": None,
         },
     )
-    return Submitted(order_id, created=True)
+    row = {
+        **values,
+        "window_start": _utc(draft.window_start),
+        "window_end": _utc(draft.window_end),
+    }
+    return Submitted(order_id, created=True, row=row, items=items)
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    """``moment`` as the database gives it back: in UTC."""
+    return None if moment is None else moment.astimezone(UTC)
 
 
 _ORDERS = cast(Table, Order.__table__)
@@ -142,10 +158,17 @@ def _order_insert(dialect: str) -> Any:
     )
 
 
+# The intake's lookups, built once: building a statement costs more than running it here.
+_MARKET_ID = select(Market.id).where(Market.code == bindparam("code"))
+_ORDER_BY_KEY = (
+    select(Order.id)
+    .where(Order.market_id == bindparam("market_id"))
+    .where(Order.idempotency_key == bindparam("key"))
+)
+
+
 def _find(session: Session, market_id: uuid.UUID, key: str) -> uuid.UUID | None:
-    return session.exec(
-        select(Order.id).where(Order.market_id == market_id).where(Order.idempotency_key == key)
-    ).first()
+    return session.exec(_ORDER_BY_KEY, params={"market_id": market_id, "key": key}).first()
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlmodel import Session, SQLModel, select
 
-from dispatch.db import current_revision, make_engine, session_scope, upgrade
+from dispatch.db import current_revision, make_engine, session_scope, upgrade, write_session
 from dispatch.models import Market, Order, OrderItem, OrderStatus, OrderStatusChange, Runner
 from tests.dispatch.factories import add_market, make_order
 
@@ -173,3 +173,47 @@ def test_session_scope_rolls_back_on_error(engine: Engine) -> None:
         add_then_fail()
     with Session(engine) as session:
         assert session.exec(select(Market)).all() == []
+
+
+def test_write_sessions_take_turns_and_roll_back_on_error(engine: Engine) -> None:
+    """Writers through `write_session` never overlap (on SQLite they queue on the writer
+    lock; on PostgreSQL the database serialises them), and a failed one stores nothing."""
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Lock
+
+    inside: list[int] = []
+    overlaps: list[int] = []
+    guard = Lock()
+
+    def write(k: int) -> None:
+        with write_session(engine) as session:
+            with guard:
+                inside.append(k)
+                if len(inside) > 1:
+                    overlaps.append(k)
+            session.add(_market(f"m{k}"))
+            session.flush()
+            with guard:
+                inside.remove(k)
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(write, range(24)))
+    with Session(engine) as session:
+        assert len(session.exec(select(Market)).all()) == 24
+    if engine.dialect.name == "sqlite":
+        assert overlaps == []
+
+    def refused() -> None:
+        with write_session(engine) as session:
+            session.add(_market("never"))
+            session.flush()
+            raise RuntimeError("refused")
+
+    with pytest.raises(RuntimeError):
+        refused()
+    with Session(engine) as session:
+        assert session.exec(select(Market).where(Market.code == "never")).first() is None
+
+
+def _market(code: str) -> Market:
+    return Market(code=code, name=code, lat=-7.97, lon=112.66, opens=time(5), closes=time(12))
