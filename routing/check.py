@@ -197,6 +197,14 @@ def check_routes(problem: Problem, routes: Sequence[Route]) -> list[str]:
             problems.append(f"route for unknown vehicle {route.vehicle}")
             continue
         for s in route.deliveries:
+            allowed = problem.allowed_vehicles(s)
+            if allowed is not None and route.vehicle not in allowed:
+                problems.append(f"stop {s} is pinned or locked to vehicles {list(allowed)}")
+        locked = problem.vehicles[route.vehicle].locked
+        order = [s for s in route.deliveries if s in locked]
+        if order != [s for s in locked if s in order]:
+            problems.append(f"vehicle {route.vehicle} breaks its locked sequence {list(locked)}")
+        for s in route.deliveries:
             if s in seen:
                 problems.append(
                     f"stop {s} delivered twice (vehicles {seen[s]} and {route.vehicle})"

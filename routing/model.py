@@ -115,8 +115,15 @@ class RoutingModel:
         transit = travel + service[:, None] + np.where(new_visit & away, p.reload_s, 0)
         self.travel, self.distance = travel, distance
 
-        arc = routing.RegisterTransitMatrix(distance.tolist())
-        routing.SetArcCostEvaluatorOfAllVehicles(arc)
+        if p.previous is not None and (p.move_cost or p.reorder_cost):
+            for v in range(len(p.vehicles)):
+                cost = distance + self._change_cost(v)
+                routing.SetArcCostEvaluatorOfVehicle(
+                    routing.RegisterTransitMatrix(cost.tolist()), v
+                )
+        else:
+            arc = routing.RegisterTransitMatrix(distance.tolist())
+            routing.SetArcCostEvaluatorOfAllVehicles(arc)
 
         horizon = max(v.shift.end for v in p.vehicles)
         time_cb = routing.RegisterTransitMatrix(transit.tolist())
@@ -157,6 +164,10 @@ class RoutingModel:
         carrier = p.carrier_of()
         allowed = self._allowed_vehicles()
         for s in self.stops:
+            pinned = p.allowed_vehicles(s)
+            if pinned is not None and s not in carrier:
+                allowed[s] = [v for v in allowed.get(s, range(len(p.vehicles))) if v in pinned]
+        for s in self.stops:
             stop = stops[s]
             d = index(lay.delivery[s])
             window = stop.window
@@ -189,6 +200,37 @@ class RoutingModel:
                 chain = [routing.Start(v)] + [index(lay.delivery[s]) for s in veh.carried]
                 for a, b in itertools.pairwise(chain):
                     solver.Add(routing.NextVar(a) == b)
+            # A locked sequence: its deliveries keep their order (those served at all).
+            locked = [index(lay.delivery[s]) for s in veh.locked if s in lay.delivery]
+            for a, b in itertools.pairwise(locked):
+                solver.Add(time.CumulVar(a) <= time.CumulVar(b))
+                solver.Add(routing.ActiveVar(a) >= routing.ActiveVar(b))
+
+    def _change_cost(self, v: int) -> npt.NDArray[np.int64]:
+        """What leaving ``Problem.previous`` costs on vehicle ``v``'s arcs: ``move_cost`` on
+        every arc into a stop ``v`` did not serve before, ``reorder_cost`` on every arc into
+        one of ``v``'s stops from another place than before."""
+        p, lay = self.problem, self.layout
+        assert p.previous is not None
+        cost = np.zeros((lay.num_nodes, lay.num_nodes), dtype=np.int64)
+        before = p.previous_vehicle()
+        came_from: dict[int, int | None] = {}  # stop -> the stop before it, None after loading
+        for trip in p.previous[v]:
+            for k, s in enumerate(trip):
+                came_from[s] = trip[k - 1] if k else None
+        from_stop = np.where(lay.is_pickup, -1, lay.stop)  # delivery nodes: their stop
+        for s, node in lay.delivery.items():
+            if s not in before:
+                continue
+            if before[s] != v:
+                cost[:, node] += p.move_cost
+                continue
+            pred = came_from[s]
+            if pred is None:
+                cost[from_stop >= 0, node] += p.reorder_cost
+            else:
+                cost[from_stop != pred, node] += p.reorder_cost
+        return cost
 
     def _allow(self, index: int, vehicles: list[int]) -> None:
         """Only ``vehicles`` may visit ``index`` (-1 keeps it droppable)."""

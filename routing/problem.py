@@ -75,6 +75,8 @@ class Stop:
     """Higher is more important; scales the drop penalty unless ``drop_penalty`` is given."""
     drop_penalty: int | None = None
     """Cost of leaving the stop unserved; defaults to ``DEFAULT_DROP_PENALTY * (1 + priority)``."""
+    vehicles: tuple[int, ...] | None = None
+    """Only these vehicles may serve the stop (a coordinator's pin); ``None`` is any."""
     name: str = ""
     """Caller's identifier, carried into the solution untouched."""
 
@@ -115,6 +117,9 @@ class Vehicle:
     """Stops (indices into ``Problem.stops``) already on board, delivered before any reload."""
     carried_in_order: bool = False
     """Whether ``carried`` must be delivered exactly in the given order."""
+    locked: tuple[int, ...] = ()
+    """Stops this vehicle must serve, in this order (a locked sequence); others may still be
+    fitted in between or after them."""
     name: str = ""
     """Caller's identifier, carried into the solution untouched."""
 
@@ -135,6 +140,14 @@ class Problem:
     """Time to park and load at the market on every return to it (not at the first start)."""
     balance_cost: int = 0
     """Objective units per second of the longest working day; evens out the runners' time."""
+    previous: tuple[tuple[tuple[int, ...], ...], ...] | None = None
+    """The plan being revised, when re-planning: per vehicle, its trips of stops (stops no
+    longer in the problem left out). It is the search's starting point, and leaving it costs:"""
+    move_cost: int = 0
+    """Objective units for each stop of ``previous`` served by another vehicle."""
+    reorder_cost: int = 0
+    """Objective units for each stop of ``previous`` that its vehicle reaches from another
+    place than before (another stop, or the market instead of a stop)."""
 
     def __init__(
         self,
@@ -145,6 +158,9 @@ class Problem:
         duration_s: npt.ArrayLike,
         reload_s: int = 0,
         balance_cost: int = 0,
+        previous: Sequence[Sequence[Sequence[int]]] | None = None,
+        move_cost: int = 0,
+        reorder_cost: int = 0,
     ) -> None:
         object.__setattr__(self, "depot", depot)
         object.__setattr__(self, "stops", tuple(stops))
@@ -153,6 +169,11 @@ class Problem:
         object.__setattr__(self, "duration_s", _matrix("duration_s", duration_s))
         object.__setattr__(self, "reload_s", reload_s)
         object.__setattr__(self, "balance_cost", balance_cost)
+        if previous is not None:
+            previous = tuple(tuple(tuple(trip) for trip in trips) for trips in previous)
+        object.__setattr__(self, "previous", previous)
+        object.__setattr__(self, "move_cost", move_cost)
+        object.__setattr__(self, "reorder_cost", reorder_cost)
         self._validate()
 
     @property
@@ -163,6 +184,20 @@ class Problem:
     def carrier_of(self) -> dict[int, int]:
         """Map each carried stop to the vehicle that carries it."""
         return {s: v for v, veh in enumerate(self.vehicles) for s in veh.carried}
+
+    def allowed_vehicles(self, stop: int) -> tuple[int, ...] | None:
+        """The vehicles that may serve ``stop`` by a pin or a locked sequence (``None``: any)."""
+        allowed = self.stops[stop].vehicles
+        for v, veh in enumerate(self.vehicles):
+            if stop in veh.locked:
+                allowed = (v,) if allowed is None or v in allowed else ()
+        return allowed
+
+    def previous_vehicle(self) -> dict[int, int]:
+        """Map each stop of ``previous`` to the vehicle that served it there."""
+        if self.previous is None:
+            return {}
+        return {s: v for v, trips in enumerate(self.previous) for trip in trips for s in trip}
 
     def ready_at_market(self, vehicle: int) -> int:
         """Earliest time ``vehicle`` can start loading at the market, in seconds.
@@ -189,7 +224,7 @@ class Problem:
             msg = f"shape {self.duration_s.shape} differs from distance_m's {self.distance_m.shape}"
             raise ProblemError("duration_s", msg)
         _location("depot", self.depot, n)
-        for name in ("reload_s", "balance_cost"):
+        for name in ("reload_s", "balance_cost", "move_cost", "reorder_cost"):
             if getattr(self, name) < 0:
                 msg = f"must be >= 0, got {getattr(self, name)!r}"
                 raise ProblemError(name, msg)
@@ -209,6 +244,33 @@ class Problem:
                     msg = f"stop {s} is already carried by vehicles[{carried_by[s]}]"
                     raise ProblemError(f"{where}.carried", msg)
                 carried_by[s] = v
+        locked_by: dict[int, int] = {}
+        for v, veh in enumerate(self.vehicles):
+            for s in veh.locked:
+                where = f"vehicles[{v}].locked"
+                if not 0 <= s < len(self.stops):
+                    msg = f"stop index {s!r} out of range (0..{len(self.stops) - 1})"
+                    raise ProblemError(where, msg)
+                if s in locked_by:
+                    msg = f"stop {s} is already locked to vehicles[{locked_by[s]}]"
+                    raise ProblemError(where, msg)
+                locked_by[s] = v
+        for i, stop in enumerate(self.stops):
+            for v in stop.vehicles or ():
+                if not 0 <= v < len(self.vehicles):
+                    msg = f"vehicle index {v!r} out of range (0..{len(self.vehicles) - 1})"
+                    raise ProblemError(f"stops[{i}].vehicles", msg)
+        if self.previous is not None:
+            if len(self.previous) != len(self.vehicles):
+                msg = f"has {len(self.previous)} vehicles, the problem {len(self.vehicles)}"
+                raise ProblemError("previous", msg)
+            seen: set[int] = set()
+            for v, trips in enumerate(self.previous):
+                for s in (s for trip in trips for s in trip):
+                    if not 0 <= s < len(self.stops) or s in seen:
+                        msg = f"vehicles[{v}]: stop {s!r} is out of range or listed twice"
+                        raise ProblemError("previous", msg)
+                    seen.add(s)
 
 
 def _matrix(name: str, values: npt.ArrayLike) -> npt.NDArray[np.int64]:

@@ -70,7 +70,21 @@ def solve(problem: Problem, params: SolveParams | None = None) -> Solution:
     assignment: pywrapcp.Assignment | None = None
     first_solution_s: float | None = None
 
-    if params.engine == "hybrid" and servable:
+    if problem.previous is not None and servable:
+        # Re-planning: start from the plan being revised (what is gone left out), so the
+        # search begins at "change nothing" and new stops are fitted in.
+        engine = "previous+ortools"
+        kept = set(servable)
+        plan = [[[s for s in trip if s in kept] for trip in trips] for trips in problem.previous]
+        plan = [[trip for trip in trips if trip] for trips in plan]
+        assignment = model.read_plan(plan)
+        if assignment is None:
+            plan = _feasible_part(model, plan)
+            assignment = model.read_plan(plan)
+            notes.append("the previous plan no longer holds everywhere; trimmed")
+        if assignment is not None:
+            first_solution_s = time.perf_counter() - started
+    elif params.engine == "hybrid" and servable:
         engine = "pyvrp+ortools"
         budget = params.time_limit_s * params.construction_share
         plan = pyvrp_plan(
@@ -165,7 +179,13 @@ def precheck(problem: Problem) -> tuple[list[Dropped], list[int]]:
         if s in carried:
             servable.append(s)
             continue
-        verdicts = [_alone(problem, v, s) for v in range(len(problem.vehicles))]
+        allowed = problem.allowed_vehicles(s)
+        if allowed == ():
+            detail = "it is pinned to one runner and locked into another's sequence"
+            dropped.append(Dropped(s, DropReason.NO_CAPACITY_LEFT, detail))
+            continue
+        candidates = range(len(problem.vehicles)) if allowed is None else allowed
+        verdicts = [_alone(problem, v, s) for v in candidates]
         if any(v is None for v in verdicts):
             servable.append(s)
         else:

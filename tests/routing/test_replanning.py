@@ -1,0 +1,143 @@
+"""Re-planning in the engine: pins, locked sequences, and the cost of changing a plan."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from routing import Problem, SolveParams, Stop, check_solution, solve
+from tests.routing.factories import line_problem, runner
+from tests.routing.test_properties import problems
+
+FAST = SolveParams(time_limit_s=2.0, max_iterations=300)
+
+
+def served_by(problem: Problem) -> dict[int, int]:
+    solution = solve(problem, FAST)
+    assert check_solution(problem, solution) == []
+    return {s: r.vehicle for r in solution.routes for s in r.deliveries}
+
+
+def test_a_pinned_order_goes_to_its_runner_even_when_another_is_closer() -> None:
+    """Runner 1 is out 3 km the other way; pinned to it, the order still goes to it."""
+    doors = [1000, 1200]
+    free = line_problem(doors, vehicles=[runner(), runner(start=3)], extra_points=[-3000])
+    assert served_by(free)[0] == 0
+    stops = list(free.stops)
+    stops[0] = replace(stops[0], vehicles=(1,))
+    pinned = line_problem(doors, stops, free.vehicles, extra_points=[-3000])
+    assert served_by(pinned)[0] == 1
+
+
+def test_a_locked_sequence_is_kept_even_when_another_order_is_shorter() -> None:
+    """Far door first, as locked, although near-then-far is shorter."""
+    doors = [1000, 2000]
+    free = solve(line_problem(doors), FAST)
+    assert free.routes[0].deliveries == (0, 1)
+    locked = line_problem(doors, vehicles=[runner(locked=(1, 0))])
+    solution = solve(locked, FAST)
+    assert check_solution(locked, solution) == []
+    assert solution.routes[0].deliveries == (1, 0)
+
+
+def test_a_locked_sequence_pins_its_stops_to_the_runner() -> None:
+    doors = [1000, 1100]
+    problem = line_problem(
+        doors, vehicles=[runner(), runner(start=3, locked=(0,))], extra_points=[-3000]
+    )
+    assert served_by(problem)[0] == 1
+
+
+def _two_runner_morning(
+    previous: tuple[tuple[tuple[int, ...], ...], ...] | None, move_cost: int
+) -> Problem:
+    """Doors on both sides of the market; runner 1 had taken the east side but is now out
+    on the west side, so distance alone would hand its east orders to runner 0."""
+    doors = [1000, 1500, 2000, -1000, -1500]
+    stops = [Stop(location=k + 1, weight_g=2_000) for k in range(len(doors))]
+    base = line_problem(doors, stops, [runner(), runner(start=6)], extra_points=[-2500])
+    return Problem(
+        base.depot,
+        base.stops,
+        base.vehicles,
+        base.distance_m,
+        base.duration_s,
+        previous=previous,
+        move_cost=move_cost,
+        reorder_cost=move_cost // 4,
+    )
+
+
+def test_the_previous_plan_is_kept_when_changing_it_costs_more_than_it_saves() -> None:
+    previous = (((3, 4),), ((0, 1, 2),))
+    cheap = served_by(_two_runner_morning(previous, move_cost=0))
+    kept = served_by(_two_runner_morning(previous, move_cost=50_000))
+    assert {s for s, v in kept.items() if v == 1} == {0, 1, 2}
+    assert cheap != kept  # without a cost for changing, the plan would change
+
+
+def test_a_new_order_is_fitted_in_without_moving_the_others() -> None:
+    previous = (((3, 4),), ((0, 1),))  # stop 2 is new
+    kept = served_by(_two_runner_morning(previous, move_cost=50_000))
+    assert kept[0] == kept[1] == 1
+    assert kept[3] == kept[4] == 0
+    assert 2 in kept
+
+
+@st.composite
+def replanning_problems(draw: st.DrawFn) -> Problem:
+    """A random problem with pins, a locked sequence and a previous plan to revise."""
+    problem = draw(problems())
+    n_veh, n_stops = len(problem.vehicles), len(problem.stops)
+    carrier = problem.carrier_of()
+    free = [s for s in range(n_stops) if s not in carrier]
+    stops = list(problem.stops)
+    for s in free:
+        if draw(st.integers(0, 3)) == 0:
+            stops[s] = replace(stops[s], vehicles=(draw(st.integers(0, n_veh - 1)),))
+    vehicles = list(problem.vehicles)
+    lockable = [s for s in free if stops[s].vehicles is None]
+    v = draw(st.integers(0, n_veh - 1))
+    locked = draw(st.permutations(lockable))[: draw(st.integers(0, min(3, len(lockable))))]
+    vehicles[v] = replace(vehicles[v], locked=tuple(locked))
+    previous: list[list[list[int]]] = [
+        [list(veh.carried)] if veh.carried else [] for veh in vehicles
+    ]
+    for s in draw(st.permutations(free)):
+        if draw(st.booleans()):
+            trips = previous[draw(st.integers(0, n_veh - 1))]
+            if not trips or draw(st.booleans()):
+                trips.append([])
+            trips[-1].append(s)
+    return Problem(
+        problem.depot,
+        stops,
+        vehicles,
+        problem.distance_m,
+        problem.duration_s,
+        reload_s=problem.reload_s,
+        previous=[[t for t in trips if t] for trips in previous],
+        move_cost=draw(st.sampled_from([0, 500, 5_000])),
+        reorder_cost=draw(st.sampled_from([0, 200])),
+    )
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(replanning_problems())
+def test_replanning_keeps_pins_locks_and_loads(problem: Problem) -> None:
+    """Every stop once or dropped with a reason; pinned and locked stops only on their
+    runner, locked ones in order; what a runner carries stays on it; the checker agrees."""
+    solution = solve(problem, FAST)
+    assert check_solution(problem, solution) == []
+    served = [s for r in solution.routes for s in r.deliveries]
+    assert sorted(served + [d.stop for d in solution.dropped]) == list(range(len(problem.stops)))
+    for route in solution.routes:
+        vehicle = problem.vehicles[route.vehicle]
+        assert set(vehicle.carried) <= set(route.deliveries)
+        for s in route.deliveries:
+            allowed = problem.allowed_vehicles(s)
+            assert allowed is None or route.vehicle in allowed
+        locked = [s for s in route.deliveries if s in vehicle.locked]
+        assert locked == [s for s in vehicle.locked if s in locked]
