@@ -1,0 +1,1 @@
+"""WhatsApp intake: reading customers' order messages and talking back to them."""
