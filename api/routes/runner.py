@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends, Path, Request
 
 from api.deps import SessionDep, SettingsDep
+from api.routes.whatsapp import wake_whatsapp
 from api.schemas import (
     DeliveredIn,
     ErrorResponse,
@@ -36,6 +37,7 @@ from dispatch.actions import (
 from dispatch.auth import RunnerLink, verify_runner_link
 from dispatch.errors import DomainError
 from dispatch.models import Market, Order, RouteStop, Runner
+from dispatch.whatsapp.outbound import queue_order_update
 
 router = APIRouter(
     prefix="/runner/{link}",
@@ -142,21 +144,40 @@ def _done(session: SessionDep, stop: RouteStop, order: Order) -> RunnerStopOut:
 
 
 @router.post("/stops/{order_id}/picked-up", response_model=RunnerStopOut)
-def picked_up(order_id: uuid.UUID, linked: LinkedRunnerDep, session: SessionDep) -> RunnerStopOut:
-    """The goods are bought and on the motorbike."""
+def picked_up(
+    order_id: uuid.UUID,
+    linked: LinkedRunnerDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    request: Request,
+) -> RunnerStopOut:
+    """The goods are bought and on the motorbike (a WhatsApp customer is told)."""
     stop = _own_stop(session, linked, order_id)
     order = mark_picked_up(session, order_id, by=linked.by)
-    return _done(session, stop, order)
+    notified = queue_order_update(session, order, settings)
+    out = _done(session, stop, order)
+    if notified:
+        wake_whatsapp(request)
+    return out
 
 
 @router.post("/stops/{order_id}/delivered", response_model=RunnerStopOut)
 def delivered(
-    order_id: uuid.UUID, body: DeliveredIn, linked: LinkedRunnerDep, session: SessionDep
+    order_id: uuid.UUID,
+    body: DeliveredIn,
+    linked: LinkedRunnerDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    request: Request,
 ) -> RunnerStopOut:
     """Handed over, with the cash actually collected (0 when paid beforehand)."""
     stop = _own_stop(session, linked, order_id)
     order = mark_delivered(session, order_id, collected_rp=body.collected_rp, by=linked.by)
-    return _done(session, stop, order)
+    notified = queue_order_update(session, order, settings)
+    out = _done(session, stop, order)
+    if notified:
+        wake_whatsapp(request)
+    return out
 
 
 @router.post("/stops/{order_id}/failed", response_model=RunnerStopOut)

@@ -1,0 +1,54 @@
+"""The customer's tracking page ``/t/{token}``: one order's status, ETA and runner's first name.
+
+The token comes in the WhatsApp confirmation (`dispatch.whatsapp.tracking`); it is signed and
+valid until the end of the order's service day. A tampered or unknown token answers a page
+with 404, an expired one 410. The page is plain HTML and one stylesheet from this application:
+no scripts, no map, nothing from another host, nothing about other customers.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from api.deps import SessionDep, SettingsDep
+from dispatch.errors import DomainError
+from dispatch.models import Order
+from dispatch.whatsapp.tracking import TrackingView, tracking_view, verify_tracking_token
+
+HERE = Path(__file__).resolve().parent
+STATIC_URL = "/static"
+
+_templates = Environment(
+    loader=FileSystemLoader(HERE / "templates"),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+router = APIRouter(include_in_schema=False)
+
+_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+
+
+def _page(view: TrackingView | None, message: str = "", status: int = 200) -> HTMLResponse:
+    body = _templates.get_template("tracking.html").render(
+        view=view, message=message, static_url=STATIC_URL
+    )
+    return HTMLResponse(body, status_code=status, headers=_HEADERS)
+
+
+@router.get("/t/{token}", response_class=HTMLResponse)
+def tracking_page(token: str, session: SessionDep, settings: SettingsDep) -> HTMLResponse:
+    """Where the customer's order is."""
+    try:
+        link = verify_tracking_token(token[:400], settings)
+    except DomainError as error:
+        return _page(None, error.message("id"), 410 if error.code == "tracking.expired" else 404)
+    order = session.get(Order, link.order_id)
+    if order is None:
+        return _page(None, DomainError("tracking.invalid").message("id"), 404)
+    return _page(tracking_view(session, order, settings))

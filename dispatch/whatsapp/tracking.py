@@ -1,0 +1,188 @@
+"""Customers' tracking links (``/t/{token}``) and what such a page may show.
+
+A token names one order and expires at the end of its service day (midnight WIB), signed with
+HMAC-SHA256 under ``Settings.secret_key``. The signed text starts with ``tracking:``, so a
+runner's route link (signed under the same key) can never pass for a tracking token, nor the
+other way round. The view carries the order's own status, ETA and runner's first name only:
+never another customer's name, address or stop.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from dispatch.errors import DomainError
+from dispatch.models import Market, Order, OrderStatus, Route, RouteStop, Runner
+from dispatch.routes_view import latest_run_id
+from dispatch.settings import Settings
+
+TRACKING_PATH = "/t/"
+_PURPOSE = b"tracking:"
+
+#: An order's status as its customer reads it.
+CUSTOMER_STATUS_LABELS: dict[OrderStatus, str] = {
+    OrderStatus.PENDING: "Pesanan diterima",
+    OrderStatus.ASSIGNED: "Dijadwalkan, kurir akan berbelanja",
+    OrderStatus.PICKED_UP: "Dalam perjalanan",
+    OrderStatus.DELIVERED: "Sudah diterima",
+    OrderStatus.FAILED: "Gagal diantar",
+    OrderStatus.CANCELLED: "Dibatalkan",
+}
+
+
+@dataclass(frozen=True)
+class TrackingLink:
+    """What a valid tracking token says."""
+
+    order_id: uuid.UUID
+    expires_at: datetime
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _sign(payload: bytes, settings: Settings) -> bytes:
+    return hmac.new(settings.secret_key.encode(), _PURPOSE + payload, hashlib.sha256).digest()
+
+
+def tracking_expiry(service_date: date, settings: Settings) -> datetime:
+    """The end of ``service_date`` (midnight after it, in the markets' zone), in UTC."""
+    midnight = datetime.combine(
+        service_date + timedelta(days=1), time(0), tzinfo=ZoneInfo(settings.timezone)
+    )
+    return midnight.astimezone(UTC)
+
+
+def tracking_token(order_id: uuid.UUID, service_date: date, settings: Settings) -> str:
+    """The signed token of the tracking link of ``order_id`` (valid through ``service_date``)."""
+    expires = int(tracking_expiry(service_date, settings).timestamp())
+    payload = f"{order_id.hex}.{expires}".encode()
+    return f"{_b64(payload)}.{_b64(_sign(payload, settings))}"
+
+
+def tracking_url(order: Order, settings: Settings) -> str:
+    """The full link a customer opens (``{public_base_url}/t/{token}``)."""
+    token = tracking_token(order.id, order.service_date, settings)
+    return settings.public_base_url.rstrip("/") + TRACKING_PATH + token
+
+
+def verify_tracking_token(
+    token: str, settings: Settings, *, now: datetime | None = None
+) -> TrackingLink:
+    """The order a token is for; ``tracking.invalid`` (tampered, malformed) or
+    ``tracking.expired`` otherwise."""
+    try:
+        encoded, signature = token.split(".")
+        payload = _unb64(encoded)
+        signed = _unb64(signature)
+        # Only the canonical spelling counts: base64's spare bits must not make twins.
+        canonical = _b64(payload) == encoded and _b64(signed) == signature
+        valid = canonical and hmac.compare_digest(signed, _sign(payload, settings))
+        order_hex, expires = payload.decode().split(".")
+        link = TrackingLink(
+            order_id=uuid.UUID(hex=order_hex),
+            expires_at=datetime.fromtimestamp(int(expires), UTC),
+        )
+    except (ValueError, UnicodeDecodeError, OverflowError, OSError):
+        valid = False
+    if not valid:
+        raise DomainError("tracking.invalid")
+    if (now or datetime.now(UTC)) >= link.expires_at:
+        raise DomainError("tracking.expired")
+    return link
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where an order stands in the market's current plan."""
+
+    runner_first_name: str | None
+    """First name of the runner it is planned on, ``None`` before dispatch."""
+    planned_arrival: datetime | None
+    """Planned arrival at the customer (UTC) in the latest plan, ``None`` when not planned."""
+
+
+def order_progress(session: Session, order: Order) -> Progress:
+    """The runner and planned arrival of ``order`` in its market's latest plan for its day."""
+    market = session.get(Market, order.market_id)
+    if market is None:
+        return Progress(None, None)
+    run_id = latest_run_id(session, market, order.service_date)
+    if run_id is None:
+        return Progress(None, None)
+    row = session.exec(
+        select(RouteStop, Runner)
+        .join(Route, col(Route.id) == col(RouteStop.route_id))
+        .join(Runner, col(Runner.id) == col(Route.runner_id))
+        .where(Route.run_id == run_id)
+        .where(RouteStop.order_id == order.id)
+    ).first()
+    if row is None:
+        return Progress(None, None)
+    stop, runner = row
+    return Progress(first_name(runner.name), stop.planned_arrival)
+
+
+def first_name(full_name: str) -> str:
+    """``"Budi Santoso"`` -> ``"Budi"`` (what a customer is told about a runner)."""
+    parts = full_name.split()
+    return parts[0] if parts else ""
+
+
+@dataclass(frozen=True)
+class TrackingView:
+    """Everything the tracking page shows: this order only."""
+
+    status: str
+    status_label: str
+    market_name: str
+    pickup: bool
+    runner_first_name: str | None
+    eta_text: str | None
+    """Planned arrival as ``HH:MM`` WIB; ``None`` when not planned (or done)."""
+    day_text: str
+    items: tuple[str, ...]
+    window_text: str | None
+
+
+def tracking_view(session: Session, order: Order, settings: Settings) -> TrackingView:
+    """What the customer of ``order`` may see about it."""
+    tz = ZoneInfo(settings.timezone)
+    market = session.get(Market, order.market_id)
+    progress = order_progress(session, order)
+    open_statuses = (OrderStatus.PENDING, OrderStatus.ASSIGNED, OrderStatus.PICKED_UP)
+    eta = progress.planned_arrival if order.status in open_statuses else None
+    window = None
+    if order.window_start or order.window_end:
+        start = order.window_start.astimezone(tz).strftime("%H:%M") if order.window_start else ""
+        end = order.window_end.astimezone(tz).strftime("%H:%M") if order.window_end else ""
+        window = f"{start}–{end} WIB".strip("–")
+    return TrackingView(
+        status=order.status.value,
+        status_label=CUSTOMER_STATUS_LABELS[order.status],
+        market_name=market.name if market else "",
+        pickup=order.fulfilment.value == "pickup",
+        runner_first_name=progress.runner_first_name,
+        eta_text=None if eta is None else eta.astimezone(tz).strftime("%H:%M"),
+        day_text=order.service_date.strftime("%d-%m-%Y"),
+        items=tuple(item_line(i.name, i.quantity, i.unit) for i in order.items),
+        window_text=window,
+    )
+
+
+def item_line(name: str, quantity: float, unit: str) -> str:
+    """``bawang merah 1.5 kg``: one item as a customer reads it."""
+    return " ".join(part for part in (name, f"{quantity:g}", unit) if part)
