@@ -34,6 +34,8 @@ STATUS: Final[Mapping[str, int]] = {
     "order.unknown_market": 422,
     "order.invalid_transition": 409,
     "dispatch.market_busy": 409,
+    "replan.other_market": 422,
+    "replan.runner_unavailable": 409,
     "market.exists": 409,
     "dispatch.no_markets": 422,
     "http.not_found": 404,
@@ -188,8 +190,9 @@ def _field(loc: Sequence[int | str]) -> str | None:
     parts = [str(p) for p in loc]
     if parts and parts[0] in _LOC_SOURCES:
         parts = parts[1:]
-    # Union members show up as extra location parts (``str``, ``function-after[...]``).
-    parts = [p for p in parts if p not in _TYPE_TAGS and not _TYPE_TAG.search(p)]
+    # Union members show up as extra location parts (``str``, ``function-after[...]``); the
+    # first part is always the field's own name, even one spelled like a type (``date``).
+    parts = parts[:1] + [p for p in parts[1:] if p not in _TYPE_TAGS and not _TYPE_TAG.search(p)]
     return ".".join(parts) or None
 
 

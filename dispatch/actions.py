@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 from dispatch.errors import DomainError
 from dispatch.geo import inside_city
 from dispatch.models import (
+    Fulfilment,
     Market,
     Order,
     OrderStatus,
@@ -58,6 +59,15 @@ TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
     OrderStatus.CANCELLED: frozenset(),
 }
 
+#: A pickup order ("diambil sendiri") has no runner: the market packs it (``picked_up``,
+#: "siap diambil") and the customer collects it (``delivered``, "sudah diambil"), possibly
+#: in one go; it is never ``assigned`` from ``pending``.
+PICKUP_TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = TRANSITIONS | {
+    OrderStatus.PENDING: frozenset(
+        {OrderStatus.PICKED_UP, OrderStatus.DELIVERED, OrderStatus.CANCELLED}
+    ),
+}
+
 
 def get_order(session: Session, order_id: uuid.UUID) -> Order:
     """The order, or ``order.not_found``."""
@@ -71,7 +81,8 @@ def move_status(
     session: Session, order: Order, target: OrderStatus, *, by: str, reason: str | None = None
 ) -> Order:
     """Move ``order`` to ``target`` if the transition is allowed, recording who and why."""
-    if target not in TRANSITIONS[order.status]:
+    allowed = PICKUP_TRANSITIONS if order.fulfilment == Fulfilment.PICKUP else TRANSITIONS
+    if target not in allowed[order.status]:
         raise DomainError(
             "order.invalid_transition",
             field="status",
@@ -118,6 +129,31 @@ def mark_failed(
     order.failure_reason = reason.value
     order.failure_note = note or None
     return move_status(session, order, OrderStatus.FAILED, by=by, reason=reason.value)
+
+
+def _pickup_order(session: Session, order_id: uuid.UUID) -> Order:
+    order = get_order(session, order_id)
+    if order.fulfilment != Fulfilment.PICKUP:
+        raise DomainError("order.not_pickup", field="fulfilment", params={"id": str(order_id)})
+    return order
+
+
+def mark_ready_for_pickup(session: Session, order_id: uuid.UUID, *, by: str) -> Order:
+    """A pickup order's goods are bought and packed at the market ("siap diambil")."""
+    order = _pickup_order(session, order_id)
+    return move_status(session, order, OrderStatus.PICKED_UP, by=by, reason="ready for pickup")
+
+
+def mark_collected(session: Session, order_id: uuid.UUID, *, collected_rp: int, by: str) -> Order:
+    """The customer collected a pickup order at the market ("sudah diambil"), paying
+    ``collected_rp`` there (0 when paid beforehand)."""
+    if collected_rp < 0:
+        raise DomainError(
+            "order.invalid_amount", field="collected_rp", params={"value": collected_rp}
+        )
+    order = _pickup_order(session, order_id)
+    order.collected_rp = collected_rp
+    return move_status(session, order, OrderStatus.DELIVERED, by=by, reason="collected")
 
 
 def cancel_order(session: Session, order_id: uuid.UUID, *, by: str, reason: str = "") -> Order:

@@ -15,6 +15,8 @@
     antar tokens create --role operator|coordinator [--market CODE] [--label TEXT]
     antar tokens revoke TOKEN
     antar runners link --market CODE [--date D]   each runner's signed route link
+    antar whatsapp parse "TEXT" | -         read an order message (- reads stdin), print JSON
+    antar report [--date D] [--market CODE] [--format table|csv|json]   the day's report
 
 Dates are market days in WIB (default: today). Refusals print a message in Bahasa Indonesia
 (``--lang en`` for English) and exit with status 2; an import with refused rows exits 1.
@@ -25,6 +27,7 @@ from __future__ import annotations
 import argparse
 import csv
 import importlib
+import json
 import sys
 import uuid
 from collections.abc import Iterator, Sequence
@@ -50,9 +53,11 @@ from dispatch.generate import MarketSpot, generate_orders
 from dispatch.geo import geocoder_from_setting
 from dispatch.intake import import_orders
 from dispatch.models import DispatchRun, Market, Runner
+from dispatch.report import day_report, report_csv, report_json, report_table
 from dispatch.routes_view import day_export, list_runs, summarise
 from dispatch.seed import seed
 from dispatch.settings import Settings, get_settings
+from dispatch.whatsapp.parser import parse_order_text
 from routing import (
     InstanceFormatError,
     Problem,
@@ -480,6 +485,43 @@ def _runners_link(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- the day's report ------------------------------------------------------------------------
+
+
+def _report(args: argparse.Namespace) -> int:
+    settings = args.settings
+    try:
+        day = date.fromisoformat(args.date) if args.date else _today(settings)
+    except ValueError:
+        raise DomainError(
+            "report.invalid_date", field="date", params={"value": args.date}
+        ) from None
+    codes = None if args.market is None else [args.market]
+    with _database(settings) as engine, Session(engine) as session:
+        report = day_report(session, day, codes, settings=settings)
+    if args.format == "csv":
+        text = report_csv(report)
+    elif args.format == "json":
+        text = json.dumps(report_json(report), ensure_ascii=False, indent=2) + "\n"
+    else:
+        text = report_table(report, args.lang)
+    sys.stdout.write(text)  # not through rich: no wrapping, no markup
+    return 0
+
+
+# -- WhatsApp --------------------------------------------------------------------------------
+
+
+def _whatsapp_parse(args: argparse.Namespace) -> int:
+    """Print how the parser reads one customer message (``-``: the message from stdin)."""
+    try:
+        text = sys.stdin.read() if args.text == "-" else args.text
+    except UnicodeDecodeError:
+        raise DomainError("whatsapp.unreadable_text", field="text") from None
+    print(json.dumps(parse_order_text(text).as_json(), ensure_ascii=False))
+    return 0
+
+
 # -- parser ----------------------------------------------------------------------------------
 
 
@@ -571,12 +613,24 @@ def build_parser() -> argparse.ArgumentParser:
     trevoke.add_argument("token")
     trevoke.set_defaults(run=_tokens_revoke)
 
+    whatsapp = commands.add_parser("whatsapp", help="WhatsApp intake")
+    whatsapp_commands = whatsapp.add_subparsers(dest="whatsapp_command", required=True)
+    wparse = whatsapp_commands.add_parser("parse", help="read an order message, print JSON")
+    wparse.add_argument("text", help='the message, or "-" to read it from stdin')
+    wparse.set_defaults(run=_whatsapp_parse)
+
     runners = commands.add_parser("runners", help="runners")
     runner_commands = runners.add_subparsers(dest="runners_command", required=True)
     rlink = runner_commands.add_parser("link", help="each runner's route link for a day")
     rlink.add_argument("--market", required=True)
     rlink.add_argument("--date", type=_parse_date, help="market day (default today, WIB)")
     rlink.set_defaults(run=_runners_link)
+
+    report = commands.add_parser("report", help="the day's figures per market and runner")
+    report.add_argument("--date", help="market day YYYY-MM-DD (default today, WIB)")
+    report.add_argument("--market", help="one market's code (default every market)")
+    report.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    report.set_defaults(run=_report)
     return parser
 
 

@@ -164,9 +164,43 @@ MESSAGES: Final[Mapping[str, Mapping[Lang, str]]] = {
         "id": "Kurir tidak ditemukan.",
         "en": "Runner not found.",
     },
+    "replan.other_market": {
+        "id": "Kurir itu bekerja di pasar lain: pilih kurir pasar pesanan ini.",
+        "en": "That runner works at another market: choose one of this order's market.",
+    },
+    "replan.runner_unavailable": {
+        "id": "Kurir itu sedang tidak bertugas: pilih kurir yang sedang bertugas.",
+        "en": "That runner is not on shift: choose a runner who is.",
+    },
     "order.invalid_transition": {
         "id": "Status pesanan tidak bisa berubah dari {from} ke {to}.",
         "en": "The order cannot go from {from} to {to}.",
+    },
+    "order.not_pickup": {
+        "id": (
+            "Pesanan ini diantar kurir, bukan diambil sendiri: statusnya berubah lewat "
+            "tautan rute kurir."
+        ),
+        "en": (
+            "This order is delivered by a runner, not collected by the customer: its status "
+            "changes through the runner's route link."
+        ),
+    },
+    "console.csrf_invalid": {
+        "id": "Formulir kedaluwarsa atau tidak sah: muat ulang halaman, lalu coba lagi.",
+        "en": "The form has expired or is not valid: reload the page, then try again.",
+    },
+    "console.session_expired": {
+        "id": "Sesi konsol sudah berakhir: masuk lagi dengan token Anda.",
+        "en": "The console session has ended: sign in again with your token.",
+    },
+    "console.token_revoked": {
+        "id": "Token Anda sudah dicabut: minta token baru ke operator, lalu masuk lagi.",
+        "en": "Your token has been revoked: ask an operator for a new one, then sign in again.",
+    },
+    "console.bad_form": {
+        "id": "Formulir tidak bisa dibaca: kirim ulang dari halaman konsol.",
+        "en": "The form cannot be read: submit it again from the console page.",
     },
     "auth.market_required": {
         "id": "Token koordinator perlu pasar: tambahkan --market KODE.",
@@ -243,6 +277,43 @@ MESSAGES: Final[Mapping[str, Mapping[Lang, str]]] = {
     "service.unavailable": {
         "id": "Basis data tidak bisa dihubungi: coba lagi sebentar lagi.",
         "en": "The database cannot be reached: try again shortly.",
+    },
+    "report.unknown_market": {
+        "id": "Pasar {code} tidak dikenal: pilih salah satu dari {known}.",
+        "en": "Unknown market {code}: choose one of {known}.",
+    },
+    "report.invalid_date": {
+        "id": "Tanggal {value} tidak valid: tulis TAHUN-BULAN-TANGGAL, misalnya 2026-11-26.",
+        "en": "Date {value} is not valid: write YEAR-MONTH-DAY, for example 2026-11-26.",
+    },
+    # -- WhatsApp (dispatch/whatsapp, api/routes/whatsapp.py, api/routes/drafts.py) ----------
+    "whatsapp.verify_failed": {
+        "id": "Verifikasi webhook WhatsApp gagal: hub.mode atau hub.verify_token tidak cocok.",
+        "en": "WhatsApp webhook verification failed: hub.mode or hub.verify_token do not match.",
+    },
+    "whatsapp.bad_signature": {
+        "id": "Tanda tangan X-Hub-Signature-256 tidak ada atau tidak sah: pesan tidak disimpan.",
+        "en": "The X-Hub-Signature-256 signature is missing or wrong: nothing was stored.",
+    },
+    "whatsapp.unreadable_text": {
+        "id": "Pesan tidak bisa dibaca: kirim teks UTF-8 (antar whatsapp parse - membaca stdin).",
+        "en": "The message cannot be read: send UTF-8 text (antar whatsapp parse - reads stdin).",
+    },
+    "draft.not_found": {
+        "id": "Draf pesanan WhatsApp tidak ditemukan.",
+        "en": "WhatsApp draft order not found.",
+    },
+    "draft.closed": {
+        "id": "Draf pesanan ini sudah {status}: tidak bisa diubah lagi.",
+        "en": "This draft order is {status} already: it cannot change any more.",
+    },
+    "tracking.invalid": {
+        "id": "Tautan lacak pesanan tidak sah. Tanyakan ke pasar lewat WhatsApp.",
+        "en": "This tracking link is not valid. Ask the market on WhatsApp.",
+    },
+    "tracking.expired": {
+        "id": "Tautan lacak pesanan sudah kedaluwarsa (hari antar sudah lewat).",
+        "en": "This tracking link has expired (the delivery day is over).",
     },
 }
 

@@ -187,6 +187,9 @@ class Runner(RunnerBase, table=True):
     last_lat: float | None = None
     last_lon: float | None = None
     last_seen_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    sequence_locked: bool = Field(
+        default=False, description="re-planning keeps the order of its stops (a coordinator's lock)"
+    )
     market: Market = Relationship(back_populates="runners")
 
 
@@ -274,6 +277,12 @@ class Order(OrderBase, table=True):
     )
     failure_reason: str | None = Field(default=None, max_length=40)
     failure_note: str | None = Field(default=None, max_length=500)
+    pinned_runner_id: uuid.UUID | None = Field(
+        default=None,
+        foreign_key="runners.id",
+        ondelete="SET NULL",
+        description="re-planning keeps the order on this runner (a coordinator's pin)",
+    )
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     items: list[OrderItem] = Relationship(
@@ -364,6 +373,20 @@ class OrderStatusChange(OrderStatusChangeBase, table=True):
 class OrderStatusChangePublic(OrderStatusChangeBase):
     id: uuid.UUID
     order_id: uuid.UUID
+
+
+class OrderEvent(SQLModel, table=True):
+    """A change to an order other than its status: who did what, when (moves, pins, edits,
+    and what a re-plan changed)."""
+
+    __tablename__ = "order_events"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    order_id: uuid.UUID = Field(foreign_key="orders.id", index=True, ondelete="CASCADE")
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    by: str = Field(max_length=120)
+    kind: str = Field(max_length=40, description="moved, pinned, unpinned, replanned, ...")
+    detail: str = Field(default="", max_length=500)
 
 
 # --- Dispatch runs, routes and stops -----------------------------------------------------
@@ -515,3 +538,118 @@ class ApiToken(SQLModel, table=True):
     label: str = Field(default="", max_length=120)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+# --- WhatsApp: messages in, drafts, replies out ------------------------------------------------
+
+
+class DraftStatus(enum.StrEnum):
+    """``waiting`` (for the customer's location) ``-> ordered | review``; ``review -> ordered
+    | rejected`` by a coordinator."""
+
+    WAITING = "waiting"
+    REVIEW = "review"
+    ORDERED = "ordered"
+    REJECTED = "rejected"
+
+
+class OutboundStatus(enum.StrEnum):
+    """``queued -> sending -> sent -> delivered -> read``, or ``failed``; ``skipped`` when
+    WhatsApp is not configured."""
+
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    READ = "read"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+class WhatsAppDraft(SQLModel, table=True):
+    """An order as a customer wrote it on WhatsApp (text, plus a shared location), until it
+    becomes an order or a coordinator rejects it."""
+
+    __tablename__ = "whatsapp_drafts"
+    __table_args__ = (sa.Index("ix_whatsapp_drafts_status_market_id", "status", "market_id"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    wa_message_id: str = Field(
+        max_length=200, unique=True, description="the order text's id: the order's key"
+    )
+    wa_id: str = Field(max_length=32, index=True, description="the customer's WhatsApp id")
+    customer_name: str = Field(default="", max_length=120)
+    text: str = Field(default="", max_length=4096)
+    reading: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    lat: float | None = None
+    lon: float | None = None
+    address: str = Field(default="", max_length=500)
+    location_message_id: str | None = Field(default=None, max_length=200)
+    market_id: uuid.UUID | None = Field(default=None, foreign_key="markets.id", ondelete="RESTRICT")
+    status: DraftStatus = Field(default=DraftStatus.WAITING, sa_type=_enum_type(DraftStatus))
+    reason: str | None = Field(default=None, max_length=40, description="why it needs review")
+    problem: str | None = Field(default=None, max_length=1000)
+    wait_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    order_id: uuid.UUID | None = Field(
+        default=None, foreign_key="orders.id", index=True, ondelete="RESTRICT"
+    )
+    decided_by: str | None = Field(default=None, max_length=120)
+    sent_at: datetime = Field(sa_type=UTCDateTime, description="when the customer wrote it")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class WhatsAppMessage(SQLModel, table=True):
+    """A text or location message received through the webhook; its WhatsApp id is unique,
+    so a re-delivery stores nothing new."""
+
+    __tablename__ = "whatsapp_messages"
+    __table_args__ = (sa.Index("ix_whatsapp_messages_wa_id_sent_at", "wa_id", "sent_at"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    wa_message_id: str = Field(max_length=200, unique=True)
+    wa_id: str = Field(max_length=32)
+    profile_name: str = Field(default="", max_length=200)
+    kind: str = Field(max_length=20, description="text or location")
+    text: str = Field(default="", max_length=4096)
+    lat: float | None = None
+    lon: float | None = None
+    location_name: str = Field(default="", max_length=300)
+    location_address: str = Field(default="", max_length=500)
+    sent_at: datetime = Field(sa_type=UTCDateTime)
+    received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    processed_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    draft_id: uuid.UUID | None = Field(
+        default=None, foreign_key="whatsapp_drafts.id", index=True, ondelete="SET NULL"
+    )
+    raw: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+
+
+class WhatsAppOutbound(SQLModel, table=True):
+    """A reply or notification to a customer: queued in the transaction that causes it, sent
+    afterwards by the background sender, its delivery followed through status callbacks."""
+
+    __tablename__ = "whatsapp_outbound"
+    __table_args__ = (sa.Index("ix_whatsapp_outbound_status_created_at", "status", "created_at"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    dedupe_key: str = Field(max_length=200, unique=True, description="one message per event")
+    to_wa_id: str = Field(max_length=32)
+    kind: str = Field(max_length=40, description="order_received, on_the_way, ...")
+    body: str = Field(max_length=4096)
+    order_id: uuid.UUID | None = Field(
+        default=None, foreign_key="orders.id", index=True, ondelete="CASCADE"
+    )
+    draft_id: uuid.UUID | None = Field(
+        default=None, foreign_key="whatsapp_drafts.id", index=True, ondelete="SET NULL"
+    )
+    status: OutboundStatus = Field(
+        default=OutboundStatus.QUEUED, sa_type=_enum_type(OutboundStatus)
+    )
+    wa_message_id: str | None = Field(default=None, max_length=200, unique=True)
+    attempts: int = Field(default=0, ge=0)
+    last_error: str | None = Field(default=None, max_length=500)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    status_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -58,6 +58,16 @@ class Settings(BaseSettings):
     reload_s: int = Field(default=300, ge=0)
     """Time to park and load at the market on each return to it, in seconds."""
 
+    position_stale_s: int = Field(default=600, gt=0)
+    """A runner's reported position older than this is stale: re-planning starts the runner
+    from where its plan says it is instead, and pages show the position's age as stale."""
+
+    replan_move_cost_m: int = Field(default=3_000, ge=0)
+    """Re-planning charges moving an order to another runner like this many metres of riding."""
+
+    replan_reorder_cost_m: int = Field(default=1_000, ge=0)
+    """... and reaching one of a runner's stops from another place than before like this many."""
+
     asap_minutes: int = Field(default=90, gt=0)
     """An order without a window should arrive within this many minutes of the shift start
     (or of its arrival, if later); lateness past that is charged, not forbidden."""
@@ -70,6 +80,44 @@ class Settings(BaseSettings):
 
     parking_s: int = Field(default=60, ge=0)
     """Fixed time added to every ride (parking, finding the gate), in seconds."""
+
+    # -- WhatsApp Business Cloud API (dispatch/whatsapp) ---------------------------------------
+
+    whatsapp_app_secret: str = ""
+    """App secret that signs webhook deliveries (``X-Hub-Signature-256``); while empty every
+    delivery is refused, since anyone could sign with an empty key."""
+
+    whatsapp_verify_token: str = ""
+    """Token the platform echoes in the webhook handshake; while empty the handshake fails."""
+
+    whatsapp_access_token: str = ""
+    """Bearer token for sending; while empty (or without a phone number id) replies are
+    recorded as ``skipped`` and nothing is sent."""
+
+    whatsapp_phone_number_id: str = ""
+    """The business phone number's id at the Cloud API (sender of every reply)."""
+
+    whatsapp_graph_base_url: str = "https://graph.facebook.com"
+    """Base URL of the Graph API (tests point it at a fake on loopback)."""
+
+    whatsapp_api_version: str = "v21.0"
+    """Graph API version in the path, e.g. ``v21.0``."""
+
+    whatsapp_timeout_s: float = Field(default=10.0, gt=0)
+    """Timeout of one request to the Graph API, in seconds."""
+
+    whatsapp_max_attempts: int = Field(default=4, ge=1, le=10)
+    """Attempts per reply when the platform answers 5xx/429 or cannot be reached."""
+
+    whatsapp_backoff_s: float = Field(default=1.0, ge=0)
+    """First wait before a retry, in seconds; doubled after each further failure."""
+
+    whatsapp_location_gap_s: int = Field(default=600, ge=0)
+    """How far apart a customer's order text and shared location may be (either order) and
+    still make one draft, in seconds."""
+
+    whatsapp_tick_s: float = Field(default=30.0, gt=0)
+    """How often the WhatsApp worker looks for drafts whose wait for a location is over."""
 
 
 def get_settings() -> Settings:

@@ -200,11 +200,11 @@ class RoutingModel:
                 chain = [routing.Start(v)] + [index(lay.delivery[s]) for s in veh.carried]
                 for a, b in itertools.pairwise(chain):
                     solver.Add(routing.NextVar(a) == b)
-            # A locked sequence: its deliveries keep their order (those served at all).
+            # A locked sequence: its deliveries keep their order (those served at all; the
+            # time of a dropped one is free, so it constrains nothing).
             locked = [index(lay.delivery[s]) for s in veh.locked if s in lay.delivery]
             for a, b in itertools.pairwise(locked):
                 solver.Add(time.CumulVar(a) <= time.CumulVar(b))
-                solver.Add(routing.ActiveVar(a) >= routing.ActiveVar(b))
 
     def _change_cost(self, v: int) -> npt.NDArray[np.int64]:
         """What leaving ``Problem.previous`` costs on vehicle ``v``'s arcs: ``move_cost`` on

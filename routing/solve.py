@@ -75,7 +75,15 @@ def solve(problem: Problem, params: SolveParams | None = None) -> Solution:
         # search begins at "change nothing" and new stops are fitted in.
         engine = "previous+ortools"
         kept = set(servable)
-        plan = [[[s for s in trip if s in kept] for trip in trips] for trips in problem.previous]
+
+        def may_stay(s: int, v: int) -> bool:
+            allowed = problem.allowed_vehicles(s)
+            return s in kept and (allowed is None or v in allowed)
+
+        plan = [
+            [[s for s in trip if may_stay(s, v)] for trip in trips]
+            for v, trips in enumerate(problem.previous)
+        ]
         plan = [[trip for trip in trips if trip] for trips in plan]
         assignment = model.read_plan(plan)
         if assignment is None:
@@ -332,7 +340,9 @@ def _place_or_explain(
         if better is not None:
             assignment, plan = better
             continue
-        if any(_feasible_for(model, v, [[s]]) for v in range(len(model.problem.vehicles))):
+        allowed = model.problem.allowed_vehicles(s)
+        candidates = range(len(model.problem.vehicles)) if allowed is None else allowed
+        if any(_feasible_for(model, v, [[s]]) for v in candidates):
             detail = "the runners' time and load are taken by other orders"
             dropped.append(Dropped(s, DropReason.NO_CAPACITY_LEFT, detail))
         else:
@@ -346,7 +356,10 @@ def _cheapest_insertion(
 ) -> tuple[pywrapcp.Assignment, Plan] | None:
     """The cheapest feasible plan with ``s`` added at the end of a trip or as a new trip."""
     best: tuple[int, pywrapcp.Assignment, Plan] | None = None
+    allowed = model.problem.allowed_vehicles(s)
     for v, trips in enumerate(plan):
+        if allowed is not None and v not in allowed:
+            continue
         options = [[*trips[:k], [*trips[k], s], *trips[k + 1 :]] for k in range(len(trips))]
         options += (
             [[*trips, [s]], [[s], *trips]]
