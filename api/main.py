@@ -16,14 +16,27 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.gzip import GZipMiddleware
 from sqlalchemy.engine import Engine
 
-from api import pages
+from api import console, pages, tracking
 from api.errors import install_error_handlers
 from api.jobs import RunJobs
-from api.routes import dispatch_runs, health, markets, orders, routes, runner, runners
+from api.routes import (
+    dispatch_runs,
+    drafts,
+    health,
+    markets,
+    orders,
+    replan,
+    reports,
+    routes,
+    runner,
+    runners,
+    whatsapp,
+)
 from api.schemas import ErrorResponse
 from dispatch.db import make_engine, upgrade
 from dispatch.dispatcher import fail_interrupted_runs
 from dispatch.settings import Settings, get_settings
+from dispatch.whatsapp.worker import WhatsAppWorker
 
 log = logging.getLogger(__name__)
 
@@ -60,9 +73,13 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         jobs = RunJobs(active, settings)
         app.state.engine = active
         app.state.jobs = jobs
+        app.state.whatsapp = WhatsAppWorker(active, settings)
+        await run_in_threadpool(app.state.whatsapp.start)
         try:
             yield
         finally:
+            if not await run_in_threadpool(app.state.whatsapp.stop, SHUTDOWN_WAIT_S):
+                log.warning("the WhatsApp worker was still busy at shutdown")
             if not await run_in_threadpool(jobs.join, SHUTDOWN_WAIT_S):
                 log.warning("dispatch runs still executing at shutdown are left to fail")
             if own_engine:
@@ -85,10 +102,23 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     install_error_handlers(app)
     app.include_router(health.router)
     v1 = APIRouter(prefix=API_PREFIX)
-    for module in (markets, runners, orders, dispatch_runs, routes, runner):
+    for module in (
+        markets,
+        runners,
+        orders,
+        dispatch_runs,
+        routes,
+        runner,
+        reports,
+        whatsapp,
+        drafts,
+        replan,
+    ):
         v1.include_router(module.router)
     app.include_router(v1)
     app.include_router(pages.router)
+    app.include_router(console.router)
+    app.include_router(tracking.router)
     pages.mount_static(app)
     # Leaflet is 161 KB raw, 46 KB compressed: a runner's first open stays light on mobile data.
     app.add_middleware(GZipMiddleware, minimum_size=1000)

@@ -1,0 +1,280 @@
+"""Re-planning in the console: move an order to another runner, pin or unpin it, lock a
+runner's sequence, take a runner off shift, re-plan the market; and an order's own page with
+its history.
+
+Each form posts with the session's CSRF token and the console's access rules (a coordinator
+its own market; another market's order or runner answers 404). The re-planning itself is
+`dispatch.replan`'s; after a move, an end of shift or a re-plan the coordinator lands on the
+new run's page, which says what moved and what was dropped, and shows the routes. Pins and
+locks re-plan nothing and return to the page they came from.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Final
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from api.access import market_by_code, today, visible_row
+from api.console.forms import parse_day
+from api.console.routes import (
+    PREFIX,
+    CheckedDep,
+    ConsoleDep,
+    ConsoleRoute,
+    ConsoleSession,
+    FormDep,
+    ReadSessionDep,
+    _market_url,
+    _order_of,
+    _page,
+    _redirect,
+)
+from api.console.texts import Translator, console_lang
+from api.console.views import (
+    current_plan,
+    market_runners,
+    order_history,
+    order_row,
+    runner_rows,
+)
+from api.deps import EngineDep, SettingsDep, actor
+from dispatch.db import read_only
+from dispatch.errors import DomainError
+from dispatch.models import Market, Order, Runner
+from dispatch.replan import (
+    ReplanOutcome,
+    lock_sequence,
+    move_order,
+    pin_order,
+    replan_market,
+    runner_off_shift,
+)
+
+router = APIRouter(prefix=PREFIX, route_class=ConsoleRoute, include_in_schema=False)
+
+#: The solver's time for a re-plan from the console, in seconds (the coordinator waits).
+DEFAULT_TIME_LIMIT_S: Final = 1.0
+MAX_TIME_LIMIT_S: Final = 10.0
+
+
+def parse_replan_time_limit(text: str | None) -> float:
+    """The solver's time for one re-plan: above 0, at most 10 seconds (1 when empty)."""
+    raw = (text or "").strip().replace(",", ".")
+    if not raw:
+        return DEFAULT_TIME_LIMIT_S
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds <= MAX_TIME_LIMIT_S:
+        raise DomainError(
+            "request.invalid", field="time_limit_s", params={"reason": "0 - 10 s", "value": raw}
+        )
+    return seconds
+
+
+def _market(engine: Engine, console: ConsoleSession, code: str) -> Market:
+    with Session(read_only(engine), expire_on_commit=False) as session:
+        return market_by_code(session, console.principal, code)
+
+
+def _order(engine: Engine, console: ConsoleSession, market: Market, order_id: uuid.UUID) -> Order:
+    with Session(read_only(engine), expire_on_commit=False) as session:
+        return _order_of(session, console, market, order_id)
+
+
+def _runner(
+    engine: Engine, console: ConsoleSession, market: Market, runner_id: uuid.UUID
+) -> Runner:
+    """Runner ``runner_id`` of ``market``; 404 when missing or another market's."""
+    with Session(read_only(engine), expire_on_commit=False) as session:
+        runner = visible_row(session, console.principal, Runner, runner_id, "runner.not_found")
+    if runner.market_id != market.id:
+        raise DomainError("runner.not_found", params={"id": str(runner_id)})
+    return runner
+
+
+def _runner_id(form: dict[str, str]) -> uuid.UUID | None:
+    """The form's chosen runner (empty: none); a value that names nothing is refused."""
+    raw = form.get("runner_id", "").strip()
+    if not raw:
+        return None
+    try:
+        return uuid.UUID(raw)
+    except ValueError as exc:
+        raise DomainError("runner.not_found", field="runner_id", params={"id": raw}) from exc
+
+
+def _to_result(market: Market, outcome: ReplanOutcome) -> Response:
+    """To the new run's page (what moved, what was dropped, the routes)."""
+    if outcome.run_id is None:
+        return _redirect(f"{PREFIX}/{market.code}")
+    return _redirect(f"{PREFIX}/{market.code}/dispatch/{outcome.run_id}")
+
+
+def _back(form: dict[str, str], market: Market, default: str, **params: str) -> Response:
+    """Back to the console page the form was on (``back``), else to ``default``."""
+    back = form.get("back", "")
+    target = back if back.startswith(f"{PREFIX}/{market.code}") and "\\" not in back else default
+    path, _, fragment = target.partition("#")
+    base, _, query = path.partition("?")
+    kept = [p for p in query.split("&") if p and not p.startswith("ok=")]
+    query = "&".join([*kept, urlencode(params)]) if params else "&".join(kept)
+    return _redirect(base + (f"?{query}" if query else "") + (f"#{fragment}" if fragment else ""))
+
+
+# -- orders ------------------------------------------------------------------------------------
+
+
+@router.post("/{market}/orders/{order_id}/move")
+def move(
+    market: str,
+    order_id: uuid.UUID,
+    console: CheckedDep,
+    form: FormDep,
+    engine: EngineDep,
+    settings: SettingsDep,
+) -> Response:
+    """Give the order to the chosen runner (pinned there) and re-plan the market."""
+    row = _market(engine, console, market)
+    _order(engine, console, row, order_id)
+    runner_id = _runner_id(form)
+    if runner_id is None:
+        raise DomainError("request.required", field="runner_id")
+    _runner(engine, console, row, runner_id)
+    outcome = move_order(
+        engine,
+        order_id,
+        runner_id,
+        by=actor(console.principal),
+        settings=settings,
+        time_limit_s=parse_replan_time_limit(form.get("time_limit_s")),
+    )
+    return _to_result(row, outcome)
+
+
+@router.post("/{market}/orders/{order_id}/pin")
+def pin(
+    market: str, order_id: uuid.UUID, console: CheckedDep, form: FormDep, engine: EngineDep
+) -> Response:
+    """Pin the order to the chosen runner, or unpin it (no runner chosen); no re-plan."""
+    row = _market(engine, console, market)
+    order = _order(engine, console, row, order_id)
+    runner_id = _runner_id(form)
+    if runner_id is not None:
+        _runner(engine, console, row, runner_id)
+    pin_order(engine, order_id, runner_id, by=actor(console.principal))
+    flash = "order_unpinned" if runner_id is None else "order_pinned"
+    default = _market_url(row, order.service_date) + f"#order-{order_id}"
+    return _back(form, row, default, ok=flash)
+
+
+@router.get("/{market}/orders/{order_id}", response_class=HTMLResponse)
+def order_page(
+    market: str,
+    order_id: uuid.UUID,
+    request: Request,
+    console: ConsoleDep,
+    session: ReadSessionDep,
+    settings: SettingsDep,
+) -> HTMLResponse:
+    """One order: its details, who carries it, moving or pinning it, and its history."""
+    row = market_by_code(session, console.principal, market)
+    order = _order_of(session, console, row, order_id)
+    t = Translator(console_lang(request))
+    tz = ZoneInfo(settings.timezone)
+    runners = market_runners(session, row)
+    plan = current_plan(session, row, order.service_date)
+    rows = runner_rows(session, runners, plan, t=t, now=datetime.now(UTC))
+    flash = request.query_params.get("ok", "")
+    return _page(
+        request,
+        "console_order.html",
+        console=console,
+        market=row,
+        day=order.service_date,
+        order=order,
+        o=order_row(order, plan, runners, t=t, tz=tz),
+        move_targets=[r for r in rows if r.available],
+        history=order_history(session, order, t=t, tz=tz),
+        flash=t(f"ok.{flash}") if flash in ("order_pinned", "order_unpinned") else "",
+        here=f"{PREFIX}/{row.code}/orders/{order.id}",
+        market_url=_market_url(row, order.service_date),
+    )
+
+
+# -- runners -----------------------------------------------------------------------------------
+
+
+@router.post("/{market}/runners/{runner_id}/lock")
+def lock(
+    market: str,
+    runner_id: uuid.UUID,
+    console: CheckedDep,
+    form: FormDep,
+    engine: EngineDep,
+    settings: SettingsDep,
+) -> Response:
+    """Lock the order of the runner's stops (``locked=1``) or unlock it; no re-plan."""
+    row = _market(engine, console, market)
+    _runner(engine, console, row, runner_id)
+    locked = form.get("locked", "") == "1"
+    lock_sequence(engine, runner_id, locked, by=actor(console.principal))
+    day = parse_day(form.get("tanggal"), today(settings))
+    flash = "sequence_locked" if locked else "sequence_unlocked"
+    return _back(form, row, _market_url(row, day) + "#runners", ok=flash)
+
+
+@router.post("/{market}/runners/{runner_id}/off-shift")
+def off_shift(
+    market: str,
+    runner_id: uuid.UUID,
+    console: CheckedDep,
+    form: FormDep,
+    engine: EngineDep,
+    settings: SettingsDep,
+) -> Response:
+    """The runner stops for the day: its orders not picked up go to the others."""
+    row = _market(engine, console, market)
+    _runner(engine, console, row, runner_id)
+    outcome = runner_off_shift(
+        engine,
+        runner_id,
+        by=actor(console.principal),
+        settings=settings,
+        time_limit_s=parse_replan_time_limit(form.get("time_limit_s")),
+    )
+    return _to_result(row, outcome)
+
+
+# -- the market --------------------------------------------------------------------------------
+
+
+@router.post("/{market}/replan")
+def replan(
+    market: str,
+    console: CheckedDep,
+    form: FormDep,
+    engine: EngineDep,
+    settings: SettingsDep,
+) -> Response:
+    """Re-plan the market's day from where the runners are now."""
+    row = _market(engine, console, market)
+    outcome = replan_market(
+        engine,
+        row.id,
+        parse_day(form.get("tanggal"), today(settings)),
+        by=actor(console.principal),
+        settings=settings,
+        reason="requested",
+        time_limit_s=parse_replan_time_limit(form.get("time_limit_s")),
+    )
+    return _to_result(row, outcome)

@@ -1,0 +1,919 @@
+"""The coordinator's console: server-rendered pages under ``/console``.
+
+Sign in with a token (``/console/login``); a coordinator then sees its own market only
+(another market's pages answer 404, as in the API), an operator chooses a market. The market
+page has the overview map, the day's orders (filter, search, cancel, edit before pickup, and
+"siap diambil" / "sudah diambil" for pickup orders), the runners with their load, and the
+button that runs dispatch as a job (`api.jobs`). A runner's page has its route, the cash it
+should hold and its signed link to send by WhatsApp. New orders taken by phone go through
+the same intake as ``POST /api/v1/orders``.
+
+Every page works with plain links and form posts; ``/static/console.js`` only polls a running
+dispatch and adds small comforts. State-changing forms carry the session's CSRF token.
+Refusals are shown as pages (or next to the form's fields), never as JSON, except on the
+one JSON endpoint (the dispatch run's status, for polling).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Coroutine, Iterator, Mapping
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Final
+from urllib.parse import quote, urlencode
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy.exc import DataError, OperationalError
+from sqlmodel import Session
+
+from api.access import market_by_code, today, visible_markets, visible_row
+from api.console.forms import (
+    EDIT_FIELDS,
+    ORDER_FIELDS,
+    FormErrors,
+    edit_form_values,
+    order_cells,
+    order_changes,
+    parse_collected,
+    parse_day,
+    parse_time_limit,
+    read_form,
+)
+from api.console.session import (
+    COOKIE_PATH,
+    SESSION_COOKIE,
+    SESSION_TTL,
+    SIGN_IN_COOKIE,
+    ConsoleSession,
+    csrf_matches,
+    csrf_token,
+    new_sign_in_nonce,
+    principal_for,
+    read_session_cookie,
+    secure_cookies,
+    session_cookie,
+)
+from api.console.texts import LANG_COOKIE, Translator, console_lang
+from api.console.views import (
+    colours,
+    current_plan,
+    latest_run,
+    market_runners,
+    order_rows,
+    overview_view,
+    replan_summary,
+    run_counts,
+    run_routes,
+    runner_cash,
+    runner_rows,
+    runner_stop_rows,
+    stop_views,
+)
+from api.deps import EngineDep, SessionDep, SettingsDep, actor
+from api.errors import status_for, validation_error
+from api.jobs import RunJobs
+from api.pages import HERE, MAPS_ASSETS_URL, STATIC_URL, rupiah, wa_number
+from dispatch.actions import (
+    cancel_order,
+    mark_collected,
+    mark_ready_for_pickup,
+    runner_stops,
+    update_order,
+)
+from dispatch.auth import authenticate, link_expiry, runner_link_token
+from dispatch.db import read_only
+from dispatch.dispatcher import create_run
+from dispatch.errors import DomainError, Lang
+from dispatch.geo import geocoder_from_setting
+from dispatch.intake import submit_order
+from dispatch.models import (
+    DispatchRun,
+    Fulfilment,
+    Market,
+    Order,
+    OrderStatus,
+    Runner,
+    RunStatus,
+)
+from dispatch.settings import Settings
+from dispatch.validation import validate_order
+from maps import (
+    ENGLISH_LABELS,
+    INDONESIAN_LABELS,
+    MapLabels,
+    MapPoint,
+    RouteView,
+    map_fragment,
+    market_overview_map,
+    runner_map,
+)
+
+PREFIX: Final = "/console"
+#: Answers that are not ``status_for``'s: a form without a valid CSRF token is forbidden.
+_STATUS: Final[Mapping[str, int]] = {"console.csrf_invalid": 403, "console.bad_form": 400}
+#: Flash messages a redirect may ask a page to show (``?ok=...``).
+FLASHES: Final = frozenset(
+    {
+        "order_created",
+        "order_exists",
+        "order_updated",
+        "order_cancelled",
+        "order_ready",
+        "order_collected",
+        "order_pinned",
+        "order_unpinned",
+        "sequence_locked",
+        "sequence_unlocked",
+    }
+)
+STATUS_FILTERS: Final = ("open", "all", *(s.value for s in OrderStatus))
+#: Why the sign-in page is shown again (``?reason=``), as message codes.
+SIGN_IN_REASONS: Final = frozenset({"console.session_expired", "console.token_revoked"})
+
+_templates = Environment(
+    loader=FileSystemLoader(HERE / "templates"),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+class SignInRequired(Exception):  # noqa: N818 (a redirect, not an error)
+    """No valid console session: go to the sign-in page (and forget a dead cookie)."""
+
+    def __init__(self, reason: str | None = None) -> None:
+        super().__init__(reason or "sign-in required")
+        self.reason = reason
+
+
+class ConsoleRoute(APIRoute):
+    """A console route: refusals become pages (or JSON on ``*.json``), and a missing
+    session a redirect to the sign-in page."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+        as_json = self.path.endswith(".json")
+
+        async def handle(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except SignInRequired as exc:
+                if as_json:
+                    return _json_error(DomainError("auth.required"), request)
+                return _to_sign_in(request, exc.reason)
+            except RequestValidationError as exc:
+                errors = exc.errors()
+                first = errors[0] if errors else {"type": "missing", "loc": ()}
+                error = validation_error(first, console_lang(request))
+                if any(part in ("order_id", "runner_id", "run_id") for part in first["loc"]):
+                    error = DomainError("http.not_found")  # a path that names nothing
+                return _json_error(error, request) if as_json else _error_page(request, error)
+            except DataError:
+                error = DomainError("request.invalid_value")
+                return _json_error(error, request) if as_json else _error_page(request, error)
+            except OperationalError:
+                error = DomainError("service.unavailable")
+                return _json_error(error, request) if as_json else _error_page(request, error)
+            except DomainError as error:
+                return _json_error(error, request) if as_json else _error_page(request, error)
+
+        return handle
+
+
+router = APIRouter(prefix=PREFIX, route_class=ConsoleRoute, include_in_schema=False)
+
+
+# -- dependencies ------------------------------------------------------------------------------
+
+
+def get_read_session(engine: EngineDep) -> Iterator[Session]:
+    """A read-only session (on SQLite it neither takes nor waits for the write lock)."""
+    with Session(read_only(engine)) as session:
+        yield session
+
+
+ReadSessionDep = Annotated[Session, Depends(get_read_session)]
+LangDep = Annotated[Lang, Depends(console_lang)]
+FormDep = Annotated[dict[str, str], Depends(read_form)]
+
+
+def get_console(request: Request, engine: EngineDep, settings: SettingsDep) -> ConsoleSession:
+    """The signed-in caller, re-checked against the token table on every request."""
+    value = request.cookies.get(SESSION_COOKIE)
+    if not value:
+        raise SignInRequired()
+    claims = read_session_cookie(value, settings)
+    if claims is None:
+        raise SignInRequired("console.session_expired")
+    with Session(read_only(engine)) as session:
+        principal = principal_for(session, claims.token_id)
+    if principal is None:
+        raise SignInRequired("console.token_revoked")
+    return ConsoleSession(principal, csrf_token(claims, settings), claims.expires_at)
+
+
+ConsoleDep = Annotated[ConsoleSession, Depends(get_console)]
+
+
+def get_checked_console(console: ConsoleDep, form: FormDep) -> ConsoleSession:
+    """The signed-in caller of a form post that carries the session's CSRF token (403 else)."""
+    if not csrf_matches(form.get("csrf"), console.csrf):
+        raise DomainError("console.csrf_invalid")
+    return console
+
+
+CheckedDep = Annotated[ConsoleSession, Depends(get_checked_console)]
+
+
+# -- rendering ---------------------------------------------------------------------------------
+
+
+def _same_path_with(request: Request, **params: str) -> str:
+    query = dict(request.query_params) | params
+    return f"{request.url.path}?{urlencode(query)}"
+
+
+def _page(
+    request: Request,
+    template: str,
+    *,
+    status: int = 200,
+    console: ConsoleSession | None = None,
+    **context: Any,
+) -> HTMLResponse:
+    """A console page in the request's language (remembering a ``?lang=`` choice)."""
+    lang = console_lang(request)
+    body = _templates.get_template(template).render(
+        t=Translator(lang),
+        lang=lang,
+        lang_url=_same_path_with(request, lang="en" if lang == "id" else "id"),
+        static_url=STATIC_URL,
+        console=console,
+        csrf=console.csrf if console else "",
+        **context,
+    )
+    response = HTMLResponse(body, status_code=status, headers={"Cache-Control": "no-store"})
+    if request.query_params.get("lang") in ("id", "en"):
+        settings: Settings = request.app.state.settings
+        response.set_cookie(
+            LANG_COOKIE,
+            lang,
+            max_age=365 * 86400,
+            path=COOKIE_PATH,
+            httponly=True,
+            samesite="lax",
+            secure=secure_cookies(settings),
+        )
+    return response
+
+
+def _error_page(request: Request, error: DomainError) -> HTMLResponse:
+    lang = console_lang(request)
+    status = _STATUS.get(error.code) or status_for(error.code)
+    market = request.path_params.get("market")
+    back = f"{PREFIX}/{quote(str(market))}" if market and status != 404 else PREFIX
+    return _page(
+        request, "console_error.html", status=status, message=error.message(lang), back_url=back
+    )
+
+
+def _json_error(error: DomainError, request: Request) -> JSONResponse:
+    status = _STATUS.get(error.code) or status_for(error.code)
+    lang = console_lang(request)
+    body = {"error": {"code": error.code, "message": error.message(lang), "field": error.field}}
+    return JSONResponse(body, status_code=status, headers={"Cache-Control": "no-store"})
+
+
+def _safe_next(target: str | None) -> str:
+    """A place inside the console to go after signing in (never another site)."""
+    if not target or any(c in target for c in "\\\r\n"):
+        return PREFIX
+    return target if target == PREFIX or target.startswith((PREFIX + "/", PREFIX + "?")) else PREFIX
+
+
+def _to_sign_in(request: Request, reason: str | None) -> RedirectResponse:
+    query: dict[str, str] = {}
+    if reason:
+        query["reason"] = reason
+    if request.method == "GET":
+        here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        query["next"] = here
+    target = f"{PREFIX}/login" + (f"?{urlencode(query)}" if query else "")
+    response = RedirectResponse(target, status_code=303)
+    if reason:  # a dead cookie: forget it
+        response.delete_cookie(SESSION_COOKIE, path=COOKIE_PATH)
+    return response
+
+
+def _redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def _market_url(market: Market, day: date, **params: str) -> str:
+    return f"{PREFIX}/{market.code}?{urlencode({'tanggal': day.isoformat(), **params})}"
+
+
+def _labels(lang: Lang) -> MapLabels:
+    return ENGLISH_LABELS if lang == "en" else INDONESIAN_LABELS
+
+
+# -- signing in and out ------------------------------------------------------------------------
+
+
+@router.get("", response_class=HTMLResponse)
+def home(request: Request, console: ConsoleDep, session: ReadSessionDep) -> Response:
+    """A coordinator goes to its market; an operator chooses one."""
+    markets = visible_markets(session, console.principal)
+    if not console.is_operator and len(markets) == 1:
+        return _redirect(f"{PREFIX}/{markets[0].code}")
+    return _page(request, "console_markets.html", console=console, markets=markets)
+
+
+def _sign_in_page(
+    request: Request, *, status: int = 200, error: str = "", next_url: str = PREFIX
+) -> HTMLResponse:
+    nonce = new_sign_in_nonce()
+    reason = request.query_params.get("reason", "")
+    lang = console_lang(request)
+    notice = DomainError(reason).message(lang) if reason in SIGN_IN_REASONS else ""
+    response = _page(
+        request,
+        "console_login.html",
+        status=status,
+        sign_in_nonce=nonce,
+        error=error,
+        notice=notice,
+        signed_out=request.query_params.get("signed_out") == "1",
+        next_url=_safe_next(next_url),
+    )
+    settings: Settings = request.app.state.settings
+    response.set_cookie(
+        SIGN_IN_COOKIE,
+        nonce,
+        max_age=3600,
+        path=COOKIE_PATH,
+        httponly=True,
+        samesite="strict",
+        secure=secure_cookies(settings),
+    )
+    return response
+
+
+@router.get("/login", response_class=HTMLResponse)
+def sign_in_form(request: Request) -> HTMLResponse:
+    """The sign-in form: paste a token."""
+    return _sign_in_page(request, next_url=request.query_params.get("next", PREFIX))
+
+
+@router.post("/login")
+def sign_in(
+    request: Request, form: FormDep, engine: EngineDep, settings: SettingsDep, lang: LangDep
+) -> Response:
+    """Check the token; on success set the session cookie and go on."""
+    sent, expected = form.get("csrf"), request.cookies.get(SIGN_IN_COOKIE, "")
+    if not expected or not csrf_matches(sent, expected):
+        raise DomainError("console.csrf_invalid")
+    next_url = form.get("next", PREFIX)
+    token = form.get("token", "").strip()
+    if not token:
+        error = DomainError("request.required", field="token").message(lang)
+        return _sign_in_page(request, status=422, error=error, next_url=next_url)
+    with Session(read_only(engine)) as session:
+        principal = authenticate(session, token)
+    if principal is None:
+        error = DomainError("auth.invalid").message(lang)
+        return _sign_in_page(request, status=401, error=error, next_url=next_url)
+    response = _redirect(_safe_next(next_url))
+    response.set_cookie(
+        SESSION_COOKIE,
+        session_cookie(principal.token_id, settings),
+        max_age=int(SESSION_TTL.total_seconds()),
+        path=COOKIE_PATH,
+        httponly=True,
+        samesite="lax",
+        secure=secure_cookies(settings),
+    )
+    response.delete_cookie(SIGN_IN_COOKIE, path=COOKIE_PATH)
+    return response
+
+
+@router.post("/logout")
+def sign_out(console: CheckedDep) -> Response:
+    """Forget the session cookie."""
+    response = _redirect(f"{PREFIX}/login?signed_out=1")
+    response.delete_cookie(SESSION_COOKIE, path=COOKIE_PATH)
+    return response
+
+
+# -- the market page ---------------------------------------------------------------------------
+
+
+def _day(request: Request, settings: Settings) -> date:
+    return parse_day(request.query_params.get("tanggal"), today(settings))
+
+
+@router.get("/{market}", response_class=HTMLResponse)
+def market_page(
+    market: str,
+    request: Request,
+    console: ConsoleDep,
+    session: ReadSessionDep,
+    settings: SettingsDep,
+) -> HTMLResponse:
+    """The market's day: map, orders, runners and dispatch."""
+    row = market_by_code(session, console.principal, market)
+    day = _day(request, settings)
+    lang = console_lang(request)
+    t = Translator(lang)
+    tz = ZoneInfo(settings.timezone)
+    now = datetime.now(UTC)
+    status = request.query_params.get("status", "open")
+    status = status if status in STATUS_FILTERS else "open"
+    query = request.query_params.get("q", "")[:100]
+    plan = current_plan(session, row, day)
+    runners = market_runners(session, row)
+    orders, count = order_rows(
+        session, row, day, status=status, query=query, plan=plan, runners=runners, t=t, tz=tz
+    )
+    stale_s = settings.position_stale_s
+    view = overview_view(session, row, day, plan, runners, t=t, tz=tz, now=now, stale_s=stale_s)
+    the_map = market_overview_map(
+        view,
+        assets_url=MAPS_ASSETS_URL,
+        tiles_url=settings.tiles_url,
+        attribution=settings.tiles_attribution,
+        labels=_labels(lang),
+    )
+    map_head, map_body, map_script = map_fragment(the_map)
+    run = latest_run(session, row, day)
+    flash = request.query_params.get("ok", "")
+    return _page(
+        request,
+        "console_market.html",
+        console=console,
+        market=row,
+        day=day,
+        orders=orders,
+        count=count,
+        status_filter=status,
+        status_filters=[
+            (value, t(f"status_{value}") if value in ("open", "all") else _status_name(t, value))
+            for value in STATUS_FILTERS
+        ],
+        query=query,
+        runners=runner_rows(session, runners, plan, t=t, now=now, stale_s=stale_s),
+        stale_minutes=stale_s // 60,
+        run=run,
+        run_label=t.run_status(run.status) if run else "",
+        run_counts=run_counts(session, row, run.id) if run else (0, 0),
+        run_busy=bool(run and run.status in (RunStatus.QUEUED, RunStatus.RUNNING)),
+        flash=t(f"ok.{flash}") if flash in FLASHES else "",
+        map_head=map_head,
+        map_body=map_body,
+        map_script=map_script,
+        market_url=_market_url(row, day),
+    )
+
+
+def _status_name(t: Translator, value: str) -> str:
+    return t.order_status(OrderStatus(value), Fulfilment.DELIVERY)
+
+
+# -- dispatch ----------------------------------------------------------------------------------
+
+
+@router.post("/{market}/dispatch")
+def start_dispatch(
+    market: str,
+    request: Request,
+    console: CheckedDep,
+    form: FormDep,
+    engine: EngineDep,
+    settings: SettingsDep,
+) -> Response:
+    """Queue a dispatch run of this market for the day and start it in the background."""
+    with Session(read_only(engine)) as session:
+        row = market_by_code(session, console.principal, market)
+        code = row.code
+    day = parse_day(form.get("tanggal"), today(settings))
+    params = {
+        "time_limit_s": parse_time_limit(form.get("time_limit_s")),
+        "seed": 1,
+        "workers": 1,
+        "executor": "local",
+        "requested_by": actor(console.principal),
+    }
+    run_id = create_run(engine, [code], day, params)
+    jobs: RunJobs = request.app.state.jobs
+    jobs.start(run_id)
+    return _redirect(f"{PREFIX}/{code}/dispatch/{run_id}")
+
+
+def _run_of(session: Session, market: Market, run_id: uuid.UUID) -> DispatchRun:
+    """Run ``run_id`` if it planned ``market``; else 404, as for another market's run."""
+    run = session.get(DispatchRun, run_id)
+    if run is None or market.id not in {m.id for m in run.markets}:
+        raise DomainError("dispatch.unknown_run", params={"id": str(run_id)})
+    return run
+
+
+@router.get("/{market}/dispatch/{run_id}", response_class=HTMLResponse)
+def run_page(
+    market: str,
+    run_id: uuid.UUID,
+    request: Request,
+    console: ConsoleDep,
+    session: ReadSessionDep,
+    settings: SettingsDep,
+) -> HTMLResponse:
+    """A dispatch run's progress, then its routes and dropped orders."""
+    row = market_by_code(session, console.principal, market)
+    run = _run_of(session, row, run_id)
+    t = Translator(console_lang(request))
+    tz = ZoneInfo(settings.timezone)
+    runners = market_runners(session, row)
+    routes, dropped = run_routes(session, row, run.id, runners, t=t, tz=tz)
+    finished = run.status in (RunStatus.DONE, RunStatus.FAILED)
+    return _page(
+        request,
+        "console_run.html",
+        console=console,
+        market=row,
+        day=run.service_date,
+        run=run,
+        run_label=t.run_status(run.status),
+        finished=finished,
+        routes=routes,
+        dropped=dropped,
+        summary=replan_summary(session, row, run, runners, t),
+        started_text=_wib(run.started_at, tz),
+        finished_text=_wib(run.finished_at, tz),
+        status_url=f"{PREFIX}/{row.code}/dispatch/{run.id}/status.json",
+        market_url=_market_url(row, run.service_date),
+    )
+
+
+def _wib(moment: datetime | None, tz: ZoneInfo) -> str:
+    return "-" if moment is None else moment.astimezone(tz).strftime("%d-%m-%Y %H:%M:%S WIB")
+
+
+@router.get("/{market}/dispatch/{run_id}/status.json")
+def run_status(
+    market: str,
+    run_id: uuid.UUID,
+    request: Request,
+    console: ConsoleDep,
+    session: ReadSessionDep,
+) -> JSONResponse:
+    """A run's status for polling: ``queued``, ``running``, ``done`` or ``failed``."""
+    row = market_by_code(session, console.principal, market)
+    run = _run_of(session, row, run_id)
+    routed, dropped = run_counts(session, row, run.id)
+    t = Translator(console_lang(request))
+    return JSONResponse(
+        {
+            "id": str(run.id),
+            "status": run.status.value,
+            "label": t.run_status(run.status),
+            "finished": run.status in (RunStatus.DONE, RunStatus.FAILED),
+            "routed": routed,
+            "dropped": dropped,
+            "error": run.error,
+        },
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+# -- orders ------------------------------------------------------------------------------------
+
+
+def _new_key() -> str:
+    """The idempotency key of one rendering of the new-order form."""
+    return f"console-{uuid.uuid4().hex}"
+
+
+def _order_form(
+    request: Request,
+    console: ConsoleSession,
+    market: Market,
+    *,
+    day: date,
+    values: Mapping[str, str],
+    errors: FormErrors,
+    status: int = 200,
+) -> HTMLResponse:
+    return _page(
+        request,
+        "console_order_form.html",
+        status=status,
+        console=console,
+        market=market,
+        day=day,
+        editing=None,
+        fields=ORDER_FIELDS,
+        values=values,
+        errors=errors,
+        action=f"{PREFIX}/{market.code}/orders/new",
+        market_url=_market_url(market, day),
+    )
+
+
+@router.get("/{market}/orders/new", response_class=HTMLResponse)
+def new_order_form(
+    market: str,
+    request: Request,
+    console: ConsoleDep,
+    session: ReadSessionDep,
+    settings: SettingsDep,
+) -> HTMLResponse:
+    """The form for an order taken by phone, with a fresh idempotency key."""
+    row = market_by_code(session, console.principal, market)
+    day = _day(request, settings)
+    values = {"external_id": _new_key(), "fulfilment": "delivery", "payment": "cod"}
+    return _order_form(request, console, row, day=day, values=values, errors=FormErrors())
+
+
+@router.post("/{market}/orders/new")
+def create_order(
+    market: str,
+    request: Request,
+    console: CheckedDep,
+    form: FormDep,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> Response:
+    """Take the order in through the intake; a repeated submission finds the first order."""
+    lang = console_lang(request)
+    row = market_by_code(session, console.principal, market)
+    errors = FormErrors()
+    fields = (*ORDER_FIELDS, "service_date")
+    day = today(settings)
+    try:
+        day = parse_day(form.get("service_date"), day, field="service_date")
+    except DomainError as error:
+        errors.add(error, lang, fields)
+    draft = None
+    try:
+        draft = validate_order(
+            order_cells(form, row.code),
+            day=day,
+            tz=ZoneInfo(settings.timezone),
+            known_markets=[row.code],
+            geocoder=geocoder_from_setting(settings.geocoder),
+        )
+    except DomainError as error:
+        errors.add(error, lang, fields)
+    if errors or draft is None:
+        session.rollback()
+        return _order_form(request, console, row, day=day, values=form, errors=errors, status=422)
+    submitted = submit_order(session, draft, service_date=day, by=actor(console.principal))
+    session.commit()
+    flash = "order_created" if submitted.created else "order_exists"
+    return _redirect(_market_url(row, day, ok=flash) + f"#order-{submitted.order_id}")
+
+
+def _order_of(
+    session: Session, console: ConsoleSession, market: Market, order_id: uuid.UUID
+) -> Order:
+    """Order ``order_id`` of ``market``; 404 when missing or another market's."""
+    order = visible_row(session, console.principal, Order, order_id, "order.not_found")
+    if order.market_id != market.id:
+        raise DomainError("order.not_found", params={"id": str(order_id)})
+    return order
+
+
+def _editable(order: Order) -> None:
+    if order.status not in (OrderStatus.PENDING, OrderStatus.ASSIGNED):
+        raise DomainError(
+            "order.invalid_transition",
+            field="status",
+            params={"from": order.status.value, "to": "edited"},
+        )
+
+
+def _edit_form(
+    request: Request,
+    console: ConsoleSession,
+    market: Market,
+    order: Order,
+    *,
+    values: Mapping[str, str],
+    errors: FormErrors,
+    status: int = 200,
+) -> HTMLResponse:
+    return _page(
+        request,
+        "console_order_form.html",
+        status=status,
+        console=console,
+        market=market,
+        day=order.service_date,
+        editing=order,
+        fields=EDIT_FIELDS,
+        values=values,
+        errors=errors,
+        action=f"{PREFIX}/{market.code}/orders/{order.id}/edit",
+        market_url=_market_url(market, order.service_date),
+    )
+
+
+@router.get("/{market}/orders/{order_id}/edit", response_class=HTMLResponse)
+def edit_order_form(
+    market: str,
+    order_id: uuid.UUID,
+    request: Request,
+    console: ConsoleDep,
+    session: ReadSessionDep,
+    settings: SettingsDep,
+) -> HTMLResponse:
+    """The order's fields to change before pickup (409 afterwards)."""
+    row = market_by_code(session, console.principal, market)
+    order = _order_of(session, console, row, order_id)
+    _editable(order)
+    values = edit_form_values(order, ZoneInfo(settings.timezone))
+    return _edit_form(request, console, row, order, values=values, errors=FormErrors())
+
+
+@router.post("/{market}/orders/{order_id}/edit")
+def edit_order(
+    market: str,
+    order_id: uuid.UUID,
+    request: Request,
+    console: CheckedDep,
+    form: FormDep,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> Response:
+    """Save the changed fields through `update_order` (the API's PATCH and its checks)."""
+    lang = console_lang(request)
+    row = market_by_code(session, console.principal, market)
+    order = _order_of(session, console, row, order_id)
+    _editable(order)
+    errors = FormErrors()
+    changes = order_changes(form, order, ZoneInfo(settings.timezone), lang, errors)
+    if changes is not None and changes.model_fields_set:
+        try:
+            update_order(session, order.id, changes, by=actor(console.principal))
+        except DomainError as error:
+            if error.code == "order.invalid_transition":
+                raise
+            errors.add(error, lang, EDIT_FIELDS)
+    if errors:
+        session.rollback()
+        order = _order_of(session, console, row, order_id)
+        return _edit_form(request, console, row, order, values=form, errors=errors, status=422)
+    day = order.service_date
+    session.commit()
+    return _redirect(_market_url(row, day, ok="order_updated") + f"#order-{order_id}")
+
+
+def _order_action(
+    market: str,
+    order_id: uuid.UUID,
+    console: ConsoleSession,
+    session: Session,
+    act: Callable[[Order], object],
+    flash: str,
+) -> Response:
+    row = market_by_code(session, console.principal, market)
+    order = _order_of(session, console, row, order_id)
+    day = order.service_date
+    act(order)
+    session.commit()
+    return _redirect(_market_url(row, day, ok=flash) + f"#order-{order_id}")
+
+
+@router.post("/{market}/orders/{order_id}/cancel")
+def cancel(
+    market: str, order_id: uuid.UUID, console: CheckedDep, form: FormDep, session: SessionDep
+) -> Response:
+    """Cancel the order before pickup (409 afterwards)."""
+    reason = form.get("reason", "").strip()[:500]
+    by = actor(console.principal)
+    return _order_action(
+        market,
+        order_id,
+        console,
+        session,
+        lambda order: cancel_order(session, order.id, by=by, reason=reason),
+        "order_cancelled",
+    )
+
+
+@router.post("/{market}/orders/{order_id}/ready")
+def ready(market: str, order_id: uuid.UUID, console: CheckedDep, session: SessionDep) -> Response:
+    """A pickup order's goods are packed at the market: "siap diambil"."""
+    by = actor(console.principal)
+    return _order_action(
+        market,
+        order_id,
+        console,
+        session,
+        lambda order: mark_ready_for_pickup(session, order.id, by=by),
+        "order_ready",
+    )
+
+
+@router.post("/{market}/orders/{order_id}/collected")
+def collected(
+    market: str, order_id: uuid.UUID, console: CheckedDep, form: FormDep, session: SessionDep
+) -> Response:
+    """The customer collected a pickup order: "sudah diambil", with the cash received."""
+    by = actor(console.principal)
+
+    def collect(order: Order) -> Order:
+        paid = parse_collected(form.get("collected_rp"), order.cod_rp)
+        return mark_collected(session, order.id, collected_rp=paid, by=by)
+
+    return _order_action(market, order_id, console, session, collect, "order_collected")
+
+
+# -- one runner --------------------------------------------------------------------------------
+
+
+@router.get("/{market}/runners/{runner_id}", response_class=HTMLResponse)
+def runner_page(
+    market: str,
+    runner_id: uuid.UUID,
+    request: Request,
+    console: ConsoleDep,
+    session: ReadSessionDep,
+    settings: SettingsDep,
+) -> HTMLResponse:
+    """A runner's route for the day, the cash it should hold and its link to send."""
+    row = market_by_code(session, console.principal, market)
+    runner = visible_row(session, console.principal, Runner, runner_id, "runner.not_found")
+    if runner.market_id != row.id:
+        raise DomainError("runner.not_found", params={"id": str(runner_id)})
+    day = _day(request, settings)
+    lang = console_lang(request)
+    t = Translator(lang)
+    tz = ZoneInfo(settings.timezone)
+    rows = runner_stops(session, runner.id, day)
+    orders = [order for _, order in rows]
+    colour = colours(market_runners(session, row))[runner.id]
+    stops = stop_views(
+        orders,
+        row,
+        tz,
+        t,
+        [s.planned_arrival for s, _ in rows],
+        [s.sequence for s, _ in rows],
+        [s.trip for s, _ in rows],
+    )
+    view = RouteView(
+        runner_name=runner.name,
+        market_name=row.name,
+        market=MapPoint(row.lat, row.lon),
+        stops=stops,
+        colour=colour,
+    )
+    the_map = runner_map(
+        view,
+        assets_url=MAPS_ASSETS_URL,
+        tiles_url=settings.tiles_url,
+        attribution=settings.tiles_attribution,
+        labels=_labels(lang),
+    )
+    map_head, map_body, map_script = map_fragment(the_map)
+    link = f"{settings.public_base_url.rstrip('/')}/r/{runner_link_token(runner, day, settings)}"
+    expires = link_expiry(runner, day, settings)
+    cash = runner_cash(orders)
+    flash = request.query_params.get("ok", "")
+    first_name = runner.name.split()[0] if runner.name.strip() else runner.name
+    message = (
+        f"Halo {first_name}, ini rute antar Anda di {row.name} untuk {day:%d-%m-%Y}: {link} "
+        "Buka di HP, ikuti urutannya dan tandai setiap antaran. Terima kasih!"
+    )
+    return _page(
+        request,
+        "console_runner.html",
+        console=console,
+        market=row,
+        day=day,
+        runner=runner,
+        colour=colour,
+        status_label=t.runner_status(runner.status),
+        stops=runner_stop_rows(rows, t=t, tz=tz),
+        cash=cash,
+        collected_text=rupiah(cash.collected_rp),
+        to_collect_text=rupiah(cash.to_collect_rp),
+        holding_text=rupiah(cash.holding_rp),
+        cap_text=rupiah(runner.cash_cap_rp),
+        over_cap=cash.holding_rp > runner.cash_cap_rp,
+        link=link,
+        link_expired=datetime.now(UTC) >= expires,
+        link_until=expires.astimezone(tz).strftime("%d-%m-%Y %H:%M WIB"),
+        whatsapp_url=f"https://wa.me/{wa_number(runner.phone)}?text={quote(message)}",
+        shift_text=f"{runner.shift_start:%H:%M}–{runner.shift_end:%H:%M} WIB",
+        flash=t(f"ok.{flash}") if flash in FLASHES else "",
+        map_head=map_head,
+        map_body=map_body,
+        map_script=map_script,
+        market_url=_market_url(row, day),
+    )

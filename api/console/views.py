@@ -1,0 +1,811 @@
+"""What the console's pages show, read from the database into plain rows for the templates
+and into `maps` views for the overview and route maps.
+
+A market's plan for a day is the one of its latest finished run (`latest_run_id`), as for
+the API and the runner's page. Texts are formatted here in the page's language; amounts in
+rupiah as ``Rp 125.000`` and times in the markets' zone (WIB).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Final
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, or_
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Session, col, select
+
+from api.console.texts import Translator
+from api.pages import rupiah
+from dispatch.models import (
+    DispatchRun,
+    DispatchRunMarket,
+    DroppedOrder,
+    Fulfilment,
+    Market,
+    Order,
+    OrderEvent,
+    OrderStatus,
+    OrderStatusChange,
+    Route,
+    RouteStop,
+    Runner,
+    RunnerStatus,
+    RunStatus,
+)
+from dispatch.routes_view import latest_run_id
+from maps import (
+    ROUTE_COLOURS,
+    DroppedView,
+    MapPoint,
+    MarketOverviewView,
+    PendingView,
+    RouteView,
+    RunnerPositionView,
+    StopView,
+)
+
+#: Statuses the "open" filter shows: not finished yet.
+OPEN_STATUSES: Final = (OrderStatus.PENDING, OrderStatus.ASSIGNED, OrderStatus.PICKED_UP)
+#: Statuses in which an order may still be edited or cancelled (before pickup).
+BEFORE_PICKUP: Final = (OrderStatus.PENDING, OrderStatus.ASSIGNED)
+#: Stops a runner has still to make.
+UNDONE: Final = (OrderStatus.ASSIGNED, OrderStatus.PICKED_UP)
+#: Most orders a table shows at once.
+MAX_ROWS: Final = 300
+
+
+def thousandths(value: int, t: Translator) -> str:
+    """Grams as kg, metres as km, to one decimal: ``1500`` -> ``1,5`` (Indonesian) or ``1.5``."""
+    text = f"{value / 1000:.1f}".removesuffix(".0")
+    return text.replace(".", ",") if t.lang == "id" else text
+
+
+def clock(moment: datetime | None, tz: ZoneInfo) -> str:
+    """``07:45`` in ``tz``, ``-`` when unknown."""
+    return "-" if moment is None else moment.astimezone(tz).strftime("%H:%M")
+
+
+def cash_text(order: Order, t: Translator) -> str:
+    """What the order collects: ``Tagih Rp 130.000`` or ``Lunas``."""
+    cod = order.cod_rp
+    return t("collect", amount=rupiah(cod)) if cod else t("paid")
+
+
+def items_text(order: Order) -> str:
+    return ", ".join(f"{i.name} {i.quantity:g} {i.unit}".strip() for i in order.items)
+
+
+def window_text(order: Order, tz: ZoneInfo, t: Translator) -> str:
+    start, end = order.window_start, order.window_end
+    if start is None and end is None:
+        return t("asap")
+    if start is None:
+        return f"≤ {clock(end, tz)}"
+    if end is None:
+        return f"≥ {clock(start, tz)}"
+    return f"{clock(start, tz)}–{clock(end, tz)}"
+
+
+# -- the plan of the day -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The market's current plan for a day: who carries which order, and what was dropped."""
+
+    run_id: uuid.UUID | None
+    runner_of: dict[uuid.UUID, uuid.UUID]
+    """Order id -> runner id, for orders on a route."""
+    dropped: dict[uuid.UUID, tuple[str, str]]
+    """Order id -> (reason code, detail), for orders the run left out."""
+
+
+def current_plan(session: Session, market: Market, day: date) -> Plan:
+    """``market``'s plan for ``day`` (empty before its first finished run)."""
+    run_id = latest_run_id(session, market, day)
+    if run_id is None:
+        return Plan(None, {}, {})
+    carried = session.exec(
+        select(RouteStop.order_id, Route.runner_id)
+        .join(Route, col(Route.id) == col(RouteStop.route_id))
+        .where(Route.run_id == run_id)
+        .where(Route.market_id == market.id)
+    ).all()
+    dropped = session.exec(
+        select(DroppedOrder)
+        .join(Order, col(Order.id) == col(DroppedOrder.order_id))
+        .where(DroppedOrder.run_id == run_id)
+        .where(Order.market_id == market.id)
+    ).all()
+    return Plan(
+        run_id,
+        dict(carried),
+        {d.order_id: (d.reason_code, d.reason) for d in dropped},
+    )
+
+
+def market_runners(session: Session, market: Market) -> list[Runner]:
+    """The market's runners by name."""
+    return list(
+        session.exec(
+            select(Runner).where(Runner.market_id == market.id).order_by(col(Runner.name))
+        ).all()
+    )
+
+
+def colours(runners: Sequence[Runner]) -> dict[uuid.UUID, str]:
+    """A route colour per runner, the same on the map and in the tables."""
+    return {r.id: ROUTE_COLOURS[k % len(ROUTE_COLOURS)] for k, r in enumerate(runners)}
+
+
+def latest_run(session: Session, market: Market, day: date) -> DispatchRun | None:
+    """The market's newest run for ``day``, whatever its status."""
+    return session.exec(
+        select(DispatchRun)
+        .join(DispatchRunMarket, col(DispatchRunMarket.run_id) == col(DispatchRun.id))
+        .where(DispatchRunMarket.market_id == market.id)
+        .where(DispatchRun.service_date == day)
+        .order_by(col(DispatchRun.created_at).desc())
+    ).first()
+
+
+# -- orders ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OrderRow:
+    """One order of the table, with what the coordinator may do with it."""
+
+    id: str
+    customer_name: str
+    phone: str
+    address: str
+    approximate: bool
+    items: str
+    weight_text: str
+    fulfilment: str
+    fulfilment_label: str
+    cash_text: str
+    cod_rp: int
+    window_text: str
+    status: str
+    status_label: str
+    runner_id: str | None
+    runner_name: str
+    runner_colour: str
+    dropped_text: str
+    can_edit: bool
+    can_ready: bool
+    can_collect: bool
+    can_move: bool
+    """A delivery not yet picked up: it may be moved to another runner, pinned or unpinned."""
+    pinned_runner_id: str | None
+    pinned_runner_name: str
+
+
+def _search(query: str) -> ColumnElement[bool]:
+    """The condition that ``query`` finds in a name, an address or a phone number."""
+    needle = query.strip().lower()
+    conditions = [
+        func.lower(col(Order.customer_name)).contains(needle, autoescape=True),
+        func.lower(col(Order.address)).contains(needle, autoescape=True),
+    ]
+    digits = re.sub(r"\D", "", needle)
+    if len(digits) >= 3:
+        # Numbers are stored in E.164: 0812... is found as +62812...
+        if digits.startswith("0"):
+            digits = "62" + digits[1:]
+        conditions.append(col(Order.phone).contains(digits, autoescape=True))
+    return or_(*conditions)
+
+
+def order_rows(
+    session: Session,
+    market: Market,
+    day: date,
+    *,
+    status: str,
+    query: str,
+    plan: Plan,
+    runners: Sequence[Runner],
+    t: Translator,
+    tz: ZoneInfo,
+) -> tuple[list[OrderRow], int]:
+    """The day's orders of ``market`` that match the filter (newest first) and their count.
+
+    ``status`` is ``open`` (not finished), ``all`` or an order status; ``query`` searches
+    names, addresses and phone numbers.
+    """
+    statement = select(Order).where(Order.market_id == market.id).where(Order.service_date == day)
+    if status == "open":
+        statement = statement.where(col(Order.status).in_(OPEN_STATUSES))
+    elif status in {s.value for s in OrderStatus}:
+        statement = statement.where(Order.status == OrderStatus(status))
+    if query.strip():
+        statement = statement.where(_search(query))
+    count = session.exec(select(func.count()).select_from(statement.subquery())).one()
+    orders = session.exec(
+        statement.order_by(col(Order.created_at).desc(), col(Order.id)).limit(MAX_ROWS)
+    ).all()
+    return [order_row(order, plan, runners, t=t, tz=tz) for order in orders], count
+
+
+def order_row(
+    order: Order, plan: Plan, runners: Sequence[Runner], *, t: Translator, tz: ZoneInfo
+) -> OrderRow:
+    """One order as the table (or its own page) shows it, on ``plan``."""
+    names = {r.id: r.name for r in runners}
+    colour_of = colours(runners)
+    carried = order.status not in (OrderStatus.PENDING, OrderStatus.CANCELLED)
+    runner_id = plan.runner_of.get(order.id) if carried else None
+    reason = plan.dropped.get(order.id) if order.status is OrderStatus.PENDING else None
+    pickup = order.fulfilment == Fulfilment.PICKUP
+    pinned = order.pinned_runner_id
+    return OrderRow(
+        id=str(order.id),
+        customer_name=order.customer_name or "-",
+        phone=order.phone,
+        address=order.address,
+        approximate=order.location_approximate,
+        items=items_text(order) or order.notes,
+        weight_text=f"{thousandths(order.weight_g, t)} kg",
+        fulfilment=order.fulfilment.value,
+        fulfilment_label=t(f"fulfilment.{order.fulfilment.value}"),
+        cash_text=cash_text(order, t),
+        cod_rp=order.cod_rp,
+        window_text=window_text(order, tz, t),
+        status=order.status.value,
+        status_label=t.order_status(order.status, order.fulfilment),
+        runner_id=None if runner_id is None else str(runner_id),
+        runner_name="" if runner_id is None else names.get(runner_id, ""),
+        runner_colour="" if runner_id is None else colour_of.get(runner_id, ""),
+        dropped_text="" if reason is None else t.drop_reason(reason[0]),
+        can_edit=order.status in BEFORE_PICKUP,
+        can_ready=pickup and order.status is OrderStatus.PENDING,
+        can_collect=pickup and order.status in (OrderStatus.PENDING, OrderStatus.PICKED_UP),
+        can_move=not pickup and order.status in BEFORE_PICKUP,
+        pinned_runner_id=None if pinned is None else str(pinned),
+        pinned_runner_name="" if pinned is None else names.get(pinned, ""),
+    )
+
+
+# -- runners -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunnerRow:
+    """A runner with its status and its load on the current route."""
+
+    id: str
+    name: str
+    phone: str
+    status_label: str
+    colour: str
+    orders: int
+    kg_text: str
+    done: int
+    remaining: int
+    last_seen_text: str
+    available: bool
+    """On duty: it may be given orders, or go off shift."""
+    sequence_locked: bool
+    position_stale: bool
+    """Its last reported position is too old to re-plan from."""
+
+
+def _route_orders(session: Session, plan: Plan) -> dict[uuid.UUID, list[Order]]:
+    """Each runner's orders on the current plan (cancelled ones left out), in stop order."""
+    if plan.run_id is None:
+        return {}
+    rows = session.exec(
+        select(Route.runner_id, Order)
+        .join(RouteStop, col(RouteStop.route_id) == col(Route.id))
+        .join(Order, col(Order.id) == col(RouteStop.order_id))
+        .where(Route.run_id == plan.run_id)
+        .where(Order.status != OrderStatus.CANCELLED)
+        .order_by(col(RouteStop.sequence))
+    ).all()
+    by_runner: dict[uuid.UUID, list[Order]] = {}
+    for runner_id, order in rows:
+        by_runner.setdefault(runner_id, []).append(order)
+    return by_runner
+
+
+def runner_rows(
+    session: Session,
+    runners: Sequence[Runner],
+    plan: Plan,
+    *,
+    t: Translator,
+    now: datetime,
+    stale_s: int | None = None,
+) -> list[RunnerRow]:
+    """The market's runners with their load: orders and kg on the route, done and left, and
+    whether the last position they reported is older than ``stale_s`` seconds."""
+    carried = _route_orders(session, plan)
+    colour_of = colours(runners)
+    rows = []
+    for runner in runners:
+        orders = carried.get(runner.id, [])
+        done = sum(o.status in (OrderStatus.DELIVERED, OrderStatus.FAILED) for o in orders)
+        seen = runner.last_seen_at
+        rows.append(
+            RunnerRow(
+                id=str(runner.id),
+                name=runner.name,
+                phone=runner.phone,
+                status_label=t.runner_status(runner.status),
+                colour=colour_of[runner.id],
+                orders=len(orders),
+                kg_text=thousandths(sum(o.weight_g for o in orders), t),
+                done=done,
+                remaining=len(orders) - done,
+                last_seen_text=(
+                    t("never_seen") if seen is None else t.age((now - seen).total_seconds())
+                ),
+                available=runner.status is RunnerStatus.AVAILABLE,
+                sequence_locked=runner.sequence_locked,
+                position_stale=is_stale(seen, now, stale_s),
+            )
+        )
+    return rows
+
+
+def is_stale(seen: datetime | None, now: datetime, stale_s: int | None) -> bool:
+    """Whether a position reported at ``seen`` is older than ``stale_s`` seconds at ``now``
+    (``None`` for either: nothing to mark; "never reported" says so itself)."""
+    if stale_s is None or seen is None:
+        return False
+    return (now - seen).total_seconds() > stale_s
+
+
+# -- maps --------------------------------------------------------------------------------------
+
+
+def stop_views(orders: Sequence[Order], market: Market, tz: ZoneInfo, t: Translator,
+               arrivals: Sequence[datetime | None], sequences: Sequence[int],
+               trips: Sequence[int]) -> tuple[StopView, ...]:  # fmt: skip
+    """A route's stops for a map (cancelled orders left out), the next open one marked."""
+    next_id = next((o.id for o in orders if o.status in UNDONE), None)
+    views = []
+    for order, arrival, sequence, trip in zip(orders, arrivals, sequences, trips, strict=True):
+        if order.status is OrderStatus.CANCELLED:
+            continue
+        views.append(
+            StopView(
+                sequence=sequence,
+                trip=trip,
+                lat=float(order.lat if order.lat is not None else market.lat),
+                lon=float(order.lon if order.lon is not None else market.lon),
+                title=order.customer_name or "-",
+                address=order.address,
+                items_text=items_text(order) or order.notes,
+                amount_text=cash_text(order, t),
+                arrival_text=f"{clock(arrival, tz)} WIB",
+                status=order.status.value,  # type: ignore[arg-type]
+                is_next=order.id == next_id,
+            )
+        )
+    return tuple(views)
+
+
+def overview_view(
+    session: Session,
+    market: Market,
+    day: date,
+    plan: Plan,
+    runners: Sequence[Runner],
+    *,
+    t: Translator,
+    tz: ZoneInfo,
+    now: datetime,
+    stale_s: int | None = None,
+) -> MarketOverviewView:
+    """The market's map: routes by colour, runners' last positions (their age marked stale
+    past ``stale_s`` seconds), pending and dropped."""
+    colour_of = colours(runners)
+    routes = []
+    if plan.run_id is not None:
+        for runner in runners:
+            rows = session.exec(
+                select(RouteStop, Order)
+                .join(Route, col(Route.id) == col(RouteStop.route_id))
+                .join(Order, col(Order.id) == col(RouteStop.order_id))
+                .where(Route.run_id == plan.run_id)
+                .where(Route.runner_id == runner.id)
+                .order_by(col(RouteStop.sequence))
+            ).all()
+            stops = stop_views(
+                [o for _, o in rows],
+                market,
+                tz,
+                t,
+                [s.planned_arrival for s, _ in rows],
+                [s.sequence for s, _ in rows],
+                [s.trip for s, _ in rows],
+            )
+            if stops:
+                routes.append(
+                    RouteView(
+                        runner_name=runner.name,
+                        market_name=market.name,
+                        market=MapPoint(market.lat, market.lon),
+                        stops=stops,
+                        colour=colour_of[runner.id],
+                    )
+                )
+    waiting = session.exec(
+        select(Order)
+        .where(Order.market_id == market.id)
+        .where(Order.service_date == day)
+        .where(Order.status == OrderStatus.PENDING)
+        .where(Order.fulfilment == Fulfilment.DELIVERY)
+        .where(col(Order.lat).is_not(None))
+        .where(col(Order.lon).is_not(None))
+        .order_by(col(Order.created_at))
+        .limit(MAX_ROWS)
+    ).all()
+    pending, dropped = [], []
+    for order in waiting:
+        if order.lat is None or order.lon is None:  # filtered out above; for the types
+            continue
+        title = order.customer_name or "-"
+        if order.id in plan.dropped:
+            reason = t.drop_reason(plan.dropped[order.id][0])
+            dropped.append(DroppedView(title, order.lat, order.lon, reason))
+        else:
+            pending.append(PendingView(title, order.lat, order.lon))
+    positions = tuple(
+        RunnerPositionView(
+            name=r.name,
+            lat=r.last_lat,
+            lon=r.last_lon,
+            age_text=position_age(r.last_seen_at, now, stale_s, t),
+        )
+        for r in runners
+        if r.last_lat is not None and r.last_lon is not None
+    )
+    return MarketOverviewView(
+        market_name=market.name,
+        market=MapPoint(market.lat, market.lon),
+        routes=tuple(routes),
+        runners=positions,
+        pending=tuple(pending),
+        dropped=tuple(dropped),
+    )
+
+
+def position_age(seen: datetime | None, now: datetime, stale_s: int | None, t: Translator) -> str:
+    """A position's age for a map pop-up: ``5 menit lalu``, or ``40 menit lalu (usang)``."""
+    if seen is None:
+        return "-"
+    age = t.age((now - seen).total_seconds())
+    return f"{age} ({t('stale')})" if is_stale(seen, now, stale_s) else age
+
+
+# -- one run -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunStop:
+    sequence: int
+    trip: int
+    arrival_text: str
+    customer_name: str
+    cash_text: str
+
+
+@dataclass(frozen=True)
+class RunRoute:
+    runner_id: str
+    runner_name: str
+    colour: str
+    distance_km: str
+    duration_min: int
+    stops: list[RunStop]
+
+
+@dataclass(frozen=True)
+class RunDropped:
+    order_id: str
+    customer_name: str
+    reason_text: str
+    detail: str
+
+
+def run_routes(
+    session: Session,
+    market: Market,
+    run_id: uuid.UUID,
+    runners: Sequence[Runner],
+    *,
+    t: Translator,
+    tz: ZoneInfo,
+) -> tuple[list[RunRoute], list[RunDropped]]:
+    """What run ``run_id`` planned for ``market``: each route's stops, and the dropped orders."""
+    colour_of = colours(runners)
+    routes = []
+    for route, runner in session.exec(
+        select(Route, Runner)
+        .join(Runner, col(Runner.id) == col(Route.runner_id))
+        .where(Route.run_id == run_id)
+        .where(Route.market_id == market.id)
+        .order_by(col(Runner.name))
+    ).all():
+        rows = session.exec(
+            select(RouteStop, Order)
+            .join(Order, col(Order.id) == col(RouteStop.order_id))
+            .where(RouteStop.route_id == route.id)
+            .order_by(col(RouteStop.sequence))
+        ).all()
+        if not rows:
+            continue
+        routes.append(
+            RunRoute(
+                runner_id=str(runner.id),
+                runner_name=runner.name,
+                colour=colour_of.get(runner.id, ROUTE_COLOURS[0]),
+                distance_km=thousandths(route.distance_m, t),
+                duration_min=round(route.duration_s / 60),
+                stops=[
+                    RunStop(
+                        sequence=stop.sequence,
+                        trip=stop.trip,
+                        arrival_text=clock(stop.planned_arrival, tz),
+                        customer_name=order.customer_name or "-",
+                        cash_text=cash_text(order, t),
+                    )
+                    for stop, order in rows
+                ],
+            )
+        )
+    dropped = [
+        RunDropped(
+            order_id=str(order.id),
+            customer_name=order.customer_name or "-",
+            reason_text=t.drop_reason(d.reason_code),
+            detail=d.reason,
+        )
+        for d, order in session.exec(
+            select(DroppedOrder, Order)
+            .join(Order, col(Order.id) == col(DroppedOrder.order_id))
+            .where(DroppedOrder.run_id == run_id)
+            .where(Order.market_id == market.id)
+            .order_by(col(Order.customer_name))
+        ).all()
+    ]
+    return routes, dropped
+
+
+def run_counts(session: Session, market: Market, run_id: uuid.UUID) -> tuple[int, int]:
+    """How many orders run ``run_id`` has routed and dropped for ``market`` so far."""
+    routed = session.exec(
+        select(func.count())
+        .select_from(RouteStop)
+        .join(Route, col(Route.id) == col(RouteStop.route_id))
+        .where(Route.run_id == run_id)
+        .where(Route.market_id == market.id)
+    ).one()
+    dropped = session.exec(
+        select(func.count())
+        .select_from(DroppedOrder)
+        .join(Order, col(Order.id) == col(DroppedOrder.order_id))
+        .where(DroppedOrder.run_id == run_id)
+        .where(Order.market_id == market.id)
+    ).one()
+    return routed, dropped
+
+
+# -- one runner --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunnerStop:
+    """One stop of a runner's route as the coordinator reads it."""
+
+    order_id: str
+    sequence: int
+    trip: int
+    arrival_text: str
+    customer_name: str
+    phone: str
+    address: str
+    items: str
+    cash_text: str
+    status: str
+    status_label: str
+
+
+@dataclass(frozen=True)
+class Cash:
+    """A runner's cash: COD collected so far and still to collect, whole rupiah."""
+
+    collected_rp: int
+    to_collect_rp: int
+
+    @property
+    def holding_rp(self) -> int:
+        """What the runner should hold at the end if every open stop pays."""
+        return self.collected_rp + self.to_collect_rp
+
+
+def runner_cash(orders: Sequence[Order]) -> Cash:
+    """Cash collected on delivered stops and still to collect on open ones."""
+    collected = sum(o.collected_rp or 0 for o in orders if o.status is OrderStatus.DELIVERED)
+    to_collect = sum(o.cod_rp for o in orders if o.status in UNDONE)
+    return Cash(collected, to_collect)
+
+
+def runner_stop_rows(
+    rows: Sequence[tuple[RouteStop, Order]], *, t: Translator, tz: ZoneInfo
+) -> list[RunnerStop]:
+    return [
+        RunnerStop(
+            order_id=str(order.id),
+            sequence=stop.sequence,
+            trip=stop.trip,
+            arrival_text=f"{clock(stop.planned_arrival, tz)} WIB",
+            customer_name=order.customer_name or "-",
+            phone=order.phone,
+            address=order.address,
+            items=items_text(order) or order.notes,
+            cash_text=cash_text(order, t),
+            status=order.status.value,
+            status_label=t.order_status(order.status, order.fulfilment),
+        )
+        for stop, order in rows
+    ]
+
+
+# -- re-planning -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MovedRow:
+    """An order a re-plan gave to another runner (``-`` for none: new, or now dropped)."""
+
+    order_id: str
+    customer_name: str
+    from_name: str
+    to_name: str
+
+
+@dataclass(frozen=True)
+class ReplanSummary:
+    """What a re-plan changed against the plan it revised."""
+
+    reason_text: str
+    by_text: str
+    moved: list[MovedRow]
+
+
+def _carriers(session: Session, market: Market, run_id: uuid.UUID) -> dict[uuid.UUID, uuid.UUID]:
+    return dict(
+        session.exec(
+            select(RouteStop.order_id, Route.runner_id)
+            .join(Route, col(Route.id) == col(RouteStop.route_id))
+            .where(Route.run_id == run_id)
+            .where(Route.market_id == market.id)
+        ).all()
+    )
+
+
+def previous_run_id(session: Session, market: Market, run: DispatchRun) -> uuid.UUID | None:
+    """The plan ``run`` revised: the market's latest finished run of the day before it."""
+    if run.finished_at is None:
+        return None
+    return session.exec(
+        select(DispatchRun.id)
+        .join(DispatchRunMarket, col(DispatchRunMarket.run_id) == col(DispatchRun.id))
+        .where(DispatchRunMarket.market_id == market.id)
+        .where(DispatchRun.service_date == run.service_date)
+        .where(DispatchRun.status == RunStatus.DONE)
+        .where(DispatchRun.id != run.id)
+        .where(col(DispatchRun.finished_at) <= run.finished_at)
+        .order_by(col(DispatchRun.finished_at).desc(), col(DispatchRun.created_at).desc())
+    ).first()
+
+
+#: Why a re-plan ran, as `dispatch.replan` records it, in words.
+REPLAN_REASONS: Final = {"order moved", "runner off shift", "requested"}
+
+
+def replan_summary(
+    session: Session, market: Market, run: DispatchRun, runners: Sequence[Runner], t: Translator
+) -> ReplanSummary | None:
+    """For a re-plan run (``params.kind`` ``replan``): why, by whom, and which open orders it
+    gave to another runner than the plan before it; ``None`` for a dispatch run."""
+    if (run.params or {}).get("kind") != "replan":
+        return None
+    before_id = previous_run_id(session, market, run)
+    before = {} if before_id is None else _carriers(session, market, before_id)
+    after = _carriers(session, market, run.id)
+    changed = [o for o in set(before) | set(after) if before.get(o) != after.get(o)]
+    names = {r.id: r.name for r in runners}
+    moved = []
+    if changed:
+        orders = session.exec(
+            select(Order)
+            .where(col(Order.id).in_(changed))
+            .where(col(Order.status).in_(OPEN_STATUSES))
+            .order_by(col(Order.customer_name), col(Order.id))
+        ).all()
+        for order in orders:
+            was, now = before.get(order.id), after.get(order.id)
+            moved.append(
+                MovedRow(
+                    order_id=str(order.id),
+                    customer_name=order.customer_name or "-",
+                    from_name="-" if was is None else names.get(was, "-"),
+                    to_name="-" if now is None else names.get(now, "-"),
+                )
+            )
+    reason = str(run.params.get("reason", ""))
+    return ReplanSummary(
+        reason_text=t(f"replan_reason.{reason}") if reason in REPLAN_REASONS else reason,
+        by_text=who(str(run.params.get("by", "")), t),
+        moved=moved,
+    )
+
+
+# -- an order's history ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    """One change to an order: when (WIB), who, what, and its detail."""
+
+    at_text: str
+    by_text: str
+    what: str
+    detail: str
+
+
+def who(by: str, t: Translator) -> str:
+    """Who made a change, in words: ``coordinator 1a2b3c4d`` -> ``Koordinator 1a2b3c4d``."""
+    role, _, rest = by.partition(" ")
+    words = {"coordinator": t("coordinator"), "operator": t("operator"), "runner": t("runner")}
+    return f"{words[role]} {rest}".strip() if role in words else by
+
+
+def order_history(
+    session: Session, order: Order, *, t: Translator, tz: ZoneInfo
+) -> list[HistoryRow]:
+    """Everything recorded about ``order``, oldest first: status changes, then (at the same
+    instant) moves, pins and what re-plans changed."""
+    changes = session.exec(
+        select(OrderStatusChange).where(OrderStatusChange.order_id == order.id)
+    ).all()
+    events = session.exec(select(OrderEvent).where(OrderEvent.order_id == order.id)).all()
+    rows: list[tuple[datetime, int, HistoryRow]] = []
+    for change in changes:
+        before = (
+            "-"
+            if change.from_status is None
+            else t.order_status(change.from_status, order.fulfilment)
+        )
+        detail = f"{before} → {t.order_status(change.to_status, order.fulfilment)}"
+        if change.reason:
+            detail += f" ({change.reason})"
+        rows.append((change.at, 0, _history_row(change.at, change.by, "status", detail, t, tz)))
+    for event in events:
+        row = _history_row(event.at, event.by, event.kind, event.detail, t, tz)
+        rows.append((event.at, 1, row))
+    return [row for _, _, row in sorted(rows, key=lambda r: (r[0], r[1]))]
+
+
+def _history_row(
+    at: datetime, by: str, kind: str, detail: str, t: Translator, tz: ZoneInfo
+) -> HistoryRow:
+    return HistoryRow(
+        at_text=at.astimezone(tz).strftime("%d-%m-%Y %H:%M:%S WIB"),
+        by_text=who(by, t),
+        what=t.event_kind(kind),
+        detail=detail.replace(" -> ", " → "),
+    )
