@@ -586,14 +586,16 @@ def _share(value: float | None) -> str:
     return "-" if value is None else f"{round(value * 100)} %"
 
 
-def _columns(lang: Lang) -> list[str]:
+def report_columns(lang: Lang) -> list[str]:
+    """The headings of `report_row`, in ``lang``."""
     words = LABELS[lang]
     keys = ("runner", "orders", "delivered", "failed", "cancelled", "dropped", "open", "on_time")
     more = ("km", "minutes", "expected", "collected", "difference", "flagged")
     return [words[k] for k in (*keys, *more)]
 
 
-def _row(label: str, f: Figures, lang: Lang) -> list[str]:
+def report_row(label: str, f: Figures, lang: Lang) -> list[str]:
+    """One row of the report as people read it (km, minutes, rupiah, on-time share)."""
     return [
         label,
         str(f.orders),
@@ -637,10 +639,10 @@ def report_table(report: DayReport, lang: Lang = "id") -> str:
     for m in report.markets:
         run = words["run"].format(run=m.run_id) if m.run_id else words["no_run"]
         lines.append(f"{words['market'].format(name=m.name, code=m.market)}: {run}")
-        rows = [_columns(lang)]
+        rows = [report_columns(lang)]
         for share in m.runners:
-            rows.append(_row(share.runner or words["no_runner"], share.figures, lang))
-        rows.append(_row(words["total"], m.total, lang))
+            rows.append(report_row(share.runner or words["no_runner"], share.figures, lang))
+        rows.append(report_row(words["total"], m.total, lang))
         lines.extend(_grid(rows))
         total = m.total
         lines.append(
