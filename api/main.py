@@ -55,9 +55,27 @@ signed route link (`/api/v1/runner/{link}/...`). Every 4xx answer is
 """
 
 
-def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+def prepare(engine: Engine) -> None:
+    """Upgrade the database and mark the runs a restart interrupted as failed."""
+    upgrade(engine)
+    failed = fail_interrupted_runs(engine)
+    if failed:
+        log.warning("%d dispatch runs were interrupted by a restart: marked failed", failed)
+
+
+def create_app(
+    settings: Settings | None = None,
+    engine: Engine | None = None,
+    *,
+    prepare_database: bool = True,
+) -> FastAPI:
     """The application for ``settings`` (read from the environment when not given), on
-    ``engine`` (made from ``settings.database_url`` at start when not given)."""
+    ``engine`` (made from ``settings.database_url`` at start when not given).
+
+    At start it upgrades the database and marks runs a restart interrupted as failed, unless
+    ``prepare_database`` is false: the workers of ``antar serve --workers N`` leave that to
+    the parent, which does it once before they start (a worker restarted later must not fail
+    the runs its siblings are executing)."""
     settings = settings or get_settings()
 
     @asynccontextmanager
@@ -66,10 +84,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         active = make_engine(settings.database_url) if engine is None else engine
         if settings.secret_key == Settings.model_fields["secret_key"].default:
             log.warning("ANTAR_SECRET_KEY is not set: runner links use the development key")
-        await run_in_threadpool(upgrade, active)
-        failed = await run_in_threadpool(fail_interrupted_runs, active)
-        if failed:
-            log.warning("%d dispatch runs were interrupted by a restart: marked failed", failed)
+        if prepare_database:
+            await run_in_threadpool(prepare, active)
         jobs = RunJobs(active, settings)
         app.state.engine = active
         app.state.jobs = jobs

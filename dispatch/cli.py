@@ -11,7 +11,7 @@
     antar routes export --format json|csv|geojson|gpx --out PATH [--date D]
     antar demo [--out DIR]                 fresh database, seed, orders, dispatch, exports
     antar route FILE                       plan a Solomon or VRPLIB instance with the engine
-    antar serve [--host H] [--port P]      the HTTP API under uvicorn (upgrades the database)
+    antar serve [--host H] [--port P] [--workers N]   the HTTP API (upgrades the database)
     antar tokens create --role operator|coordinator [--market CODE] [--label TEXT]
     antar tokens revoke TOKEN
     antar runners link --market CODE [--date D]   each runner's signed route link
@@ -28,6 +28,7 @@ import argparse
 import csv
 import importlib
 import json
+import os
 import sys
 import uuid
 from collections.abc import Iterator, Sequence
@@ -441,10 +442,17 @@ def _route(args: argparse.Namespace) -> int:
 # -- serving, tokens and runner links --------------------------------------------------------
 
 
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, got {value}")
+    return value
+
+
 def _serve(args: argparse.Namespace) -> int:
     # Imported by name at run time: api imports dispatch, never the other way round, and the
     # import-linter layers check only static imports.
-    importlib.import_module("api.server").run(args.host, args.port, args.settings)
+    importlib.import_module("api.server").run(args.host, args.port, args.settings, args.workers)
     return 0
 
 
@@ -600,6 +608,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="serve the HTTP API")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=min(2, os.cpu_count() or 1),
+        help="server processes (default: 2, or 1 on a one-core machine)",
+    )
     serve.set_defaults(run=_serve)
 
     tokens = commands.add_parser("tokens", help="bearer tokens of the API")

@@ -71,11 +71,13 @@ def test_runner_links_are_printed_per_runner(
         assert (link.runner_id, link.service_date) == (runner.id, world.day)
 
 
-def test_serve_runs_the_api(cli_env: Settings, world: World) -> None:
-    """``antar serve --port P`` answers /readyz on loopback until stopped."""
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_serve_runs_the_api(cli_env: Settings, world: World, workers: str) -> None:
+    """``antar serve --port P --workers N`` answers /readyz on loopback until stopped."""
     port = free_port()
+    command = ["serve", "--port", str(port), "--workers", workers]
     server = subprocess.Popen(
-        [sys.executable, "-m", "dispatch.cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "dispatch.cli", *command],
         env=os.environ.copy(),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
