@@ -189,6 +189,38 @@ def runner_off_shift(
     )
 
 
+def runner_on_shift(
+    engine: Engine,
+    runner_id: uuid.UUID,
+    *,
+    by: str,
+    settings: Settings,
+    now: datetime | None = None,
+    time_limit_s: float = 1.0,
+) -> ReplanOutcome:
+    """Put ``runner_id`` back on shift (after a break, or taken off by mistake) and re-plan
+    its market, so it takes a share of the orders again."""
+    now = now or datetime.now(UTC)
+    with write_session(engine) as session:
+        runner = session.get(Runner, runner_id)
+        if runner is None:
+            raise DomainError("runner.not_found", params={"id": str(runner_id)})
+        runner.status = RunnerStatus.AVAILABLE
+        session.add(runner)
+        market_id = runner.market_id
+    day = now.astimezone(ZoneInfo(settings.timezone)).date()
+    return replan_market(
+        engine,
+        market_id,
+        day,
+        by=by,
+        settings=settings,
+        reason="runner back on shift",
+        now=now,
+        time_limit_s=time_limit_s,
+    )
+
+
 def order_events(session: Session, order_id: uuid.UUID) -> list[OrderEvent]:
     """Everything recorded about ``order_id``: its status changes and its other changes,
     oldest first, as events (status changes have ``kind`` ``status``)."""

@@ -56,6 +56,7 @@ from dispatch.replan import (
     pin_order,
     replan_market,
     runner_off_shift,
+    runner_on_shift,
 )
 
 router = APIRouter(prefix=PREFIX, route_class=ConsoleRoute, include_in_schema=False)
@@ -246,6 +247,28 @@ def off_shift(
     row = _market(engine, console, market)
     _runner(engine, console, row, runner_id)
     outcome = runner_off_shift(
+        engine,
+        runner_id,
+        by=actor(console.principal),
+        settings=settings,
+        time_limit_s=parse_replan_time_limit(form.get("time_limit_s")),
+    )
+    return _to_result(row, outcome)
+
+
+@router.post("/{market}/runners/{runner_id}/on-shift")
+def on_shift(
+    market: str,
+    runner_id: uuid.UUID,
+    console: CheckedDep,
+    form: FormDep,
+    engine: EngineDep,
+    settings: SettingsDep,
+) -> Response:
+    """The runner is back on shift: the market is re-planned with it."""
+    row = _market(engine, console, market)
+    _runner(engine, console, row, runner_id)
+    outcome = runner_on_shift(
         engine,
         runner_id,
         by=actor(console.principal),

@@ -8,7 +8,15 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from api.access import market_by_code
-from api.console.routes import ConsoleDep, ReadSessionDep, _day, _market_url, _page
+from api.console.routes import (
+    PREFIX,
+    ConsoleDep,
+    ConsoleRoute,
+    ReadSessionDep,
+    _day,
+    _market_url,
+    _page,
+)
 from api.console.texts import console_lang
 from api.deps import SettingsDep
 from dispatch.report import (
@@ -21,7 +29,7 @@ from dispatch.report import (
     rupiah,
 )
 
-router = APIRouter(prefix="/console")
+router = APIRouter(prefix=PREFIX, route_class=ConsoleRoute, include_in_schema=False)
 
 
 @router.get("/{market}/report", response_class=HTMLResponse)

@@ -107,6 +107,7 @@ TEXTS: Final[Mapping[str, tuple[str, str]]] = {
     "unlock_sequence": ("Buka kunci urutan", "Unlock the sequence"),
     "sequence_locked": ("urutan terkunci", "sequence locked"),
     "off_shift": ("Selesai shift", "End of shift"),
+    "on_shift": ("Mulai shift lagi", "Back on shift"),
     "off_shift_confirm": (
         "{name} selesai shift? Pesanan yang belum diambil dipindahkan ke kurir lain.",
         "End {name}'s shift? Orders not picked up yet go to the other runners.",

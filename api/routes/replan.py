@@ -34,6 +34,7 @@ from dispatch.replan import (
     pin_order,
     replan_market,
     runner_off_shift,
+    runner_on_shift,
 )
 
 router = APIRouter(tags=["re-planning"])
@@ -280,6 +281,26 @@ def off_shift(
     are dropped with a reason) as today's plan (WIB) of its market is re-planned."""
     runner = _visible_runner(engine, principal, runner_id)
     outcome = runner_off_shift(
+        engine,
+        runner_id,
+        by=actor(principal),
+        settings=settings,
+        time_limit_s=(body or OffShiftIn()).time_limit_s,
+    )
+    return outcome_out(engine, runner.market_id, outcome)
+
+
+@router.post("/runners/{runner_id}/on-shift", response_model=ReplanOut, responses=REFUSALS)
+def on_shift(
+    runner_id: uuid.UUID,
+    engine: EngineDep,
+    principal: PrincipalDep,
+    settings: SettingsDep,
+    body: Annotated[OffShiftIn | None, Body()] = None,
+) -> ReplanOut:
+    """The runner is back on shift: today's plan (WIB) of its market is re-planned with it."""
+    runner = _visible_runner(engine, principal, runner_id)
+    outcome = runner_on_shift(
         engine,
         runner_id,
         by=actor(principal),

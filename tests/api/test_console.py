@@ -49,6 +49,7 @@ from dispatch.models import (
     OrderStatusChange,
     Payment,
     Runner,
+    RunnerStatus,
 )
 from dispatch.settings import Settings
 from tests.api.conftest import World
@@ -1197,3 +1198,27 @@ def test_the_days_report_page_flags_cash_to_reconcile(
     download = coordinator.get(f"/console/sawojajar/report.csv?tanggal={day}")
     assert download.headers["content-type"].startswith("text/csv")
     assert ",total," in download.text
+
+
+def test_a_runner_off_shift_can_be_put_back_on_shift(
+    coordinator: TestClient, world: World, engine: Engine
+) -> None:
+    """After "Selesai shift" the runner's row offers "Mulai shift lagi", which makes it
+    available again (a re-plan of the market) and lands on the run's result page."""
+    with session_scope(engine) as session:
+        runner = session.get(Runner, world.runner.id)
+        assert runner is not None
+        runner.status = RunnerStatus.OFF_DUTY
+        session.add(runner)
+    page = coordinator.get(f"/console/sawojajar?tanggal={world.day.isoformat()}")
+    action = f"/console/sawojajar/runners/{world.runner.id}/on-shift"
+    assert action in page.text
+    assert "Mulai shift lagi" in page.text
+    answer = coordinator.post(
+        action, data={"csrf": csrf_of(coordinator), "time_limit_s": "0.2"}, follow_redirects=False
+    )
+    assert answer.status_code == 303
+    with Session(engine) as session:
+        back = session.get(Runner, world.runner.id)
+        assert back is not None
+        assert back.status is RunnerStatus.AVAILABLE

@@ -405,6 +405,27 @@ def test_a_runner_going_off_shift_hands_its_orders_on(
     assert (slow.status_code, error_of(slow)["field"]) == (422, "time_limit_s")
 
 
+def test_a_runner_back_on_shift_takes_orders_again(
+    client: TestClient, world: World, engine: Engine
+) -> None:
+    """Off shift, then on shift again: the runner is available and is planned again; another
+    market's coordinator cannot touch it."""
+    off_shift_after_a_move(client, world, engine)
+    other = client.post(
+        f"/api/v1/runners/{world.runner.id}/on-shift",
+        headers=world.auth(world.other_coordinator),
+    )
+    assert (other.status_code, error_of(other)["code"]) == (404, "runner.not_found")
+    back = client.post(
+        f"/api/v1/runners/{world.runner.id}/on-shift",
+        json={"time_limit_s": FAST},
+        headers=world.auth(world.coordinator),
+    )
+    assert back.status_code == 200, back.text
+    assert stored_runner(engine, world.runner.id).status.value == "available"
+    assert back.json()["run_id"] is not None
+
+
 def test_off_shift_moves_say_whom_the_orders_came_from(
     client: TestClient, world: World, engine: Engine
 ) -> None:
@@ -514,6 +535,7 @@ ENDPOINTS = [
     ("GET", "/api/v1/orders/{order}/events", None),
     ("POST", "/api/v1/markets/sawojajar/replan", {"date": "{day}", "time_limit_s": FAST}),
     ("POST", "/api/v1/runners/{runner}/off-shift", {"time_limit_s": FAST}),
+    ("POST", "/api/v1/runners/{runner}/on-shift", {"time_limit_s": FAST}),
 ]
 
 
