@@ -75,7 +75,13 @@ from dispatch.whatsapp.outbound import (
     under_review_text,
     unreadable_text,
 )
-from dispatch.whatsapp.parser import REVIEW_THRESHOLD, Reading, ReadItem, parse_order_text
+from dispatch.whatsapp.parser import (
+    REVIEW_THRESHOLD,
+    Reading,
+    ReadItem,
+    market_in_reply,
+    parse_order_text,
+)
 
 log = logging.getLogger(__name__)
 
@@ -394,7 +400,7 @@ def _handle_text(
 ) -> WhatsAppDraft | None:
     reading = parse_order_text(message.text)
     if not reading.is_order:
-        return None
+        return _answer_to_which_market(session, message, settings, now)
     existing = session.exec(
         select(WhatsAppDraft).where(WhatsAppDraft.wa_message_id == message.wa_message_id)
     ).first()
@@ -417,6 +423,35 @@ def _handle_text(
     location = _unattached_location(session, draft, _gap(settings))
     if location is not None:
         _attach(session, draft, location)
+    evaluate(session, draft, settings, now=now)
+    return draft
+
+
+def _answer_to_which_market(
+    session: Session, message: WhatsAppMessage, settings: Settings, now: datetime | None
+) -> WhatsAppDraft | None:
+    """A short reply naming a market ("gadang aja") completes the customer's latest draft
+    that was waiting in review for exactly that answer."""
+    code = market_in_reply(message.text)
+    if code is None:
+        return None
+    draft = session.exec(
+        select(WhatsAppDraft)
+        .where(WhatsAppDraft.wa_id == message.wa_id)
+        .where(WhatsAppDraft.status == DraftStatus.REVIEW)
+        .where(WhatsAppDraft.reason == "no_market")
+        .where(col(WhatsAppDraft.sent_at) >= message.sent_at - RELOCATE_WITHIN)
+        .where(col(WhatsAppDraft.sent_at) <= message.sent_at)
+        .order_by(col(WhatsAppDraft.sent_at).desc())
+        .with_for_update()
+    ).first()
+    if draft is None:
+        return None
+    draft.reading = {**draft.reading, "market": code}
+    draft.updated_at = datetime.now(UTC)
+    session.add(draft)
+    message.draft_id = draft.id
+    session.add(message)
     evaluate(session, draft, settings, now=now)
     return draft
 

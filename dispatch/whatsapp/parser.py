@@ -37,6 +37,7 @@ from dispatch.whatsapp.lexicon import (
     COMPLAINT_WORDS,
     DESCRIPTOR_WORDS,
     INFO_QUESTION_WORDS,
+    MARKET_NAMES,
     NON_ORDER_TEXTS,
     PRODUCT_WORDS,
     REQUEST_WORDS,
@@ -394,3 +395,15 @@ def _order_confidence(doubts: _Doubts, item_count: int) -> float:
     if item_count == 0:
         confidence = min(confidence, 0.3)
     return max(0.0, min(1.0, confidence))
+
+
+def market_in_reply(text: str) -> str | None:
+    """The one market a reply to "which market?" names (``gadang``, ``pasar bareng aja``),
+    or ``None``: asked, a customer may name ``bareng`` without ``pasar``."""
+    written = normalise(text)
+    codes = {
+        code
+        for name, code in MARKET_NAMES.items()
+        if re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", written)
+    }
+    return next(iter(codes)) if len(codes) == 1 else None

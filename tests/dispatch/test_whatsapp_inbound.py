@@ -37,12 +37,13 @@ from dispatch.whatsapp.inbound import (
     evaluate,
     expire_waiting_drafts,
     item_drafts,
+    process_pending,
     read_webhook,
     service_day,
     signature_valid,
     store_webhook,
 )
-from dispatch.whatsapp.parser import REVIEW_THRESHOLD, ReadItem
+from dispatch.whatsapp.parser import REVIEW_THRESHOLD, ReadItem, market_in_reply
 from tests.graph_api import location_message, signature, status_callback, text_message, webhook
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -419,3 +420,39 @@ def test_outbound_rows_start_queued(seeded: Engine) -> None:
         [row] = session.exec(select(WhatsAppOutbound)).all()
         assert row.status is OutboundStatus.QUEUED
         assert row.to_wa_id == CUSTOMER
+
+
+def test_a_reply_naming_the_market_completes_the_draft_that_asked(seeded: Engine) -> None:
+    """A pickup order without a market is asked "which market?"; the customer's short reply
+    ("gadang aja mbak") makes the order there, and an unrelated text changes nothing."""
+    sent = 1_764_030_600  # 2026-11-25 00:30 UTC, 07:30 WIB
+    order_text = "mbak sy ambil sendiri nggih\n- bawang merah 1 kg\n- tahu 10 biji\ncod"
+    messages = [
+        text_message("wamid.Q1", CUSTOMER, order_text, sent),
+        text_message("wamid.Q2", CUSTOMER, "makasih", sent + 60),
+    ]
+    settings = Settings()
+    with Session(seeded) as session:
+        store_webhook(session, read_webhook(webhook(messages)))
+        session.commit()
+    process_pending(seeded, settings, now=SOON)
+    with Session(seeded) as session:
+        draft = session.exec(select(WhatsAppDraft)).one()
+        assert (draft.status, draft.reason) == (DraftStatus.REVIEW, "no_market")
+    reply = text_message("wamid.Q3", CUSTOMER, "gadang aja mbak", sent + 120)
+    with Session(seeded) as session:
+        store_webhook(session, read_webhook(webhook([reply])))
+        session.commit()
+    process_pending(seeded, settings, now=SOON + timedelta(minutes=2))
+    with Session(seeded) as session:
+        draft = session.exec(select(WhatsAppDraft)).one()
+    assert draft.status is DraftStatus.ORDERED
+    assert market_code(seeded, draft.market_id) == "gadang"
+
+
+def test_which_market_a_reply_names() -> None:
+    assert market_in_reply("gadang aja mbak") == "gadang"
+    assert market_in_reply("yg di bareng") == "bareng"
+    assert market_in_reply("Oro2 Dowo nggih") == "oro-oro-dowo"
+    assert market_in_reply("makasih") is None
+    assert market_in_reply("gadang atau mergan") is None
