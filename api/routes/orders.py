@@ -114,29 +114,38 @@ def _take_order(
     raw: dict[str, str | None],
     day: date,
 ) -> tuple[OrderOut, bool]:
-    # Reads and validation first, outside the write transaction: on SQLite writers take
-    # turns, so only the insert itself is spent holding the lock.
-    with Session(read_only(engine)) as session:
-        principal = principal_of(session, credentials)
-        known = market_codes(session, principal.market_id)
-    draft = validate_order(
-        raw,
-        day=day,
-        tz=ZoneInfo(settings.timezone),
-        known_markets=known,
-        geocoder=geocoder_from_setting(settings.geocoder),
+    tz = ZoneInfo(settings.timezone)
+    geocoder = geocoder_from_setting(settings.geocoder)
+    if engine.dialect.name != "sqlite":
+        # PostgreSQL takes concurrent writers itself: one transaction for the token, the
+        # markets and the store saves a session's round trips per order.
+        with write_session(engine) as session:
+            principal = principal_of(session, credentials)
+            known = market_codes(session, principal.market_id)
+            draft = validate_order(raw, day=day, tz=tz, known_markets=known, geocoder=geocoder)
+            submitted = submit_order(session, draft, service_date=day, by=actor(principal))
+            if submitted.row is None:
+                order = session.get(Order, submitted.order_id)
+                assert order is not None
+                return order_out(order, draft.market_code), False
+    else:
+        # SQLite writers take turns: reads and validation first, outside the write
+        # transaction, so only the insert itself is spent holding the lock.
+        with Session(read_only(engine)) as session:
+            principal = principal_of(session, credentials)
+            known = market_codes(session, principal.market_id)
+        draft = validate_order(raw, day=day, tz=tz, known_markets=known, geocoder=geocoder)
+        with write_session(engine) as session:
+            submitted = submit_order(session, draft, service_date=day, by=actor(principal))
+        if submitted.row is None:
+            with Session(read_only(engine)) as session:
+                order = session.get(Order, submitted.order_id)
+                assert order is not None
+                return order_out(order, draft.market_code), False
+    out = OrderOut.model_validate(
+        {**submitted.row, "market": draft.market_code, "items": submitted.items}
     )
-    with write_session(engine) as session:
-        submitted = submit_order(session, draft, service_date=day, by=actor(principal))
-    if submitted.row is not None:
-        out = OrderOut.model_validate(
-            {**submitted.row, "market": draft.market_code, "items": submitted.items}
-        )
-        return out, True
-    with Session(read_only(engine)) as session:
-        order = session.get(Order, submitted.order_id)
-        assert order is not None
-        return order_out(order, draft.market_code), False
+    return out, True
 
 
 @router.get("", response_model=OrderList)
