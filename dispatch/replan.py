@@ -163,30 +163,7 @@ def runner_off_shift(
     time_limit_s: float = 1.0,
 ) -> ReplanOutcome:
     """Take ``runner_id`` off shift; its stops not yet picked up go to the others."""
-    now = now or datetime.now(UTC)
-    with write_session(engine) as session:
-        runner = session.get(Runner, runner_id)
-        if runner is None:
-            raise DomainError("runner.not_found", params={"id": str(runner_id)})
-        runner.status = RunnerStatus.OFF_DUTY
-        session.add(runner)
-        pinned = session.exec(select(Order).where(Order.pinned_runner_id == runner.id)).all()
-        for order in pinned:  # a pin to a runner who has gone cannot be kept
-            order.pinned_runner_id = None
-            session.add(order)
-            _log(session, order.id, by, "unpinned", f"{runner.name} off shift")
-        market_id = runner.market_id
-    day = now.astimezone(ZoneInfo(settings.timezone)).date()
-    return replan_market(
-        engine,
-        market_id,
-        day,
-        by=by,
-        settings=settings,
-        reason="runner off shift",
-        now=now,
-        time_limit_s=time_limit_s,
-    )
+    return _change_shift(engine, runner_id, RunnerStatus.OFF_DUTY, by, settings, now, time_limit_s)
 
 
 def runner_on_shift(
@@ -200,22 +177,42 @@ def runner_on_shift(
 ) -> ReplanOutcome:
     """Put ``runner_id`` back on shift (after a break, or taken off by mistake) and re-plan
     its market, so it takes a share of the orders again."""
+    return _change_shift(engine, runner_id, RunnerStatus.AVAILABLE, by, settings, now, time_limit_s)
+
+
+def _change_shift(
+    engine: Engine,
+    runner_id: uuid.UUID,
+    status: RunnerStatus,
+    by: str,
+    settings: Settings,
+    now: datetime | None,
+    time_limit_s: float,
+) -> ReplanOutcome:
+    """Set the runner's ``status`` and re-plan today's plan (WIB) of its market."""
     now = now or datetime.now(UTC)
     with write_session(engine) as session:
         runner = session.get(Runner, runner_id)
         if runner is None:
             raise DomainError("runner.not_found", params={"id": str(runner_id)})
-        runner.status = RunnerStatus.AVAILABLE
+        runner.status = status
         session.add(runner)
+        if status is not RunnerStatus.AVAILABLE:
+            pinned = session.exec(select(Order).where(Order.pinned_runner_id == runner.id)).all()
+            for order in pinned:  # a pin to a runner who has gone cannot be kept
+                order.pinned_runner_id = None
+                session.add(order)
+                _log(session, order.id, by, "unpinned", f"{runner.name} off shift")
         market_id = runner.market_id
     day = now.astimezone(ZoneInfo(settings.timezone)).date()
+    reason = "runner back on shift" if status is RunnerStatus.AVAILABLE else "runner off shift"
     return replan_market(
         engine,
         market_id,
         day,
         by=by,
         settings=settings,
-        reason="runner back on shift",
+        reason=reason,
         now=now,
         time_limit_s=time_limit_s,
     )
