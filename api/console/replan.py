@@ -12,6 +12,7 @@ locks re-plan nothing and return to the page they came from.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Final
 from urllib.parse import urlencode
@@ -58,6 +59,7 @@ from dispatch.replan import (
     runner_off_shift,
     runner_on_shift,
 )
+from dispatch.settings import Settings
 
 router = APIRouter(prefix=PREFIX, route_class=ConsoleRoute, include_in_schema=False)
 
@@ -244,16 +246,7 @@ def off_shift(
     settings: SettingsDep,
 ) -> Response:
     """The runner stops for the day: its orders not picked up go to the others."""
-    row = _market(engine, console, market)
-    _runner(engine, console, row, runner_id)
-    outcome = runner_off_shift(
-        engine,
-        runner_id,
-        by=actor(console.principal),
-        settings=settings,
-        time_limit_s=parse_replan_time_limit(form.get("time_limit_s")),
-    )
-    return _to_result(row, outcome)
+    return _shift_change(runner_off_shift, market, runner_id, console, form, engine, settings)
 
 
 @router.post("/{market}/runners/{runner_id}/on-shift")
@@ -266,9 +259,21 @@ def on_shift(
     settings: SettingsDep,
 ) -> Response:
     """The runner is back on shift: the market is re-planned with it."""
+    return _shift_change(runner_on_shift, market, runner_id, console, form, engine, settings)
+
+
+def _shift_change(
+    change: Callable[..., ReplanOutcome],
+    market: str,
+    runner_id: uuid.UUID,
+    console: ConsoleSession,
+    form: Mapping[str, str],
+    engine: Engine,
+    settings: Settings,
+) -> Response:
     row = _market(engine, console, market)
     _runner(engine, console, row, runner_id)
-    outcome = runner_on_shift(
+    outcome = change(
         engine,
         runner_id,
         by=actor(console.principal),

@@ -606,7 +606,10 @@ def _order_form(
     values: Mapping[str, str],
     errors: FormErrors,
     status: int = 200,
+    editing: Order | None = None,
 ) -> HTMLResponse:
+    """The order form: a new order for ``day``, or ``editing`` an existing one."""
+    action = "new" if editing is None else f"{editing.id}/edit"
     return _page(
         request,
         "console_order_form.html",
@@ -614,11 +617,11 @@ def _order_form(
         console=console,
         market=market,
         day=day,
-        editing=None,
-        fields=ORDER_FIELDS,
+        editing=editing,
+        fields=ORDER_FIELDS if editing is None else EDIT_FIELDS,
         values=values,
         errors=errors,
-        action=f"{PREFIX}/{market.code}/orders/new",
+        action=f"{PREFIX}/{market.code}/orders/{action}",
         market_url=_market_url(market, day),
     )
 
@@ -696,32 +699,6 @@ def _editable(order: Order) -> None:
         )
 
 
-def _edit_form(
-    request: Request,
-    console: ConsoleSession,
-    market: Market,
-    order: Order,
-    *,
-    values: Mapping[str, str],
-    errors: FormErrors,
-    status: int = 200,
-) -> HTMLResponse:
-    return _page(
-        request,
-        "console_order_form.html",
-        status=status,
-        console=console,
-        market=market,
-        day=order.service_date,
-        editing=order,
-        fields=EDIT_FIELDS,
-        values=values,
-        errors=errors,
-        action=f"{PREFIX}/{market.code}/orders/{order.id}/edit",
-        market_url=_market_url(market, order.service_date),
-    )
-
-
 @router.get("/{market}/orders/{order_id}/edit", response_class=HTMLResponse)
 def edit_order_form(
     market: str,
@@ -736,7 +713,15 @@ def edit_order_form(
     order = _order_of(session, console, row, order_id)
     _editable(order)
     values = edit_form_values(order, ZoneInfo(settings.timezone))
-    return _edit_form(request, console, row, order, values=values, errors=FormErrors())
+    return _order_form(
+        request,
+        console,
+        row,
+        day=order.service_date,
+        values=values,
+        errors=FormErrors(),
+        editing=order,
+    )
 
 
 @router.post("/{market}/orders/{order_id}/edit")
@@ -766,7 +751,16 @@ def edit_order(
     if errors:
         session.rollback()
         order = _order_of(session, console, row, order_id)
-        return _edit_form(request, console, row, order, values=form, errors=errors, status=422)
+        return _order_form(
+            request,
+            console,
+            row,
+            day=order.service_date,
+            values=form,
+            errors=errors,
+            status=422,
+            editing=order,
+        )
     day = order.service_date
     session.commit()
     return _redirect(_market_url(row, day, ok="order_updated") + f"#order-{order_id}")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Body
@@ -36,6 +37,7 @@ from dispatch.replan import (
     runner_off_shift,
     runner_on_shift,
 )
+from dispatch.settings import Settings
 
 router = APIRouter(tags=["re-planning"])
 
@@ -279,15 +281,7 @@ def off_shift(
 ) -> ReplanOut:
     """The runner stops for the day: its orders not yet picked up go to the other runners (or
     are dropped with a reason) as today's plan (WIB) of its market is re-planned."""
-    runner = _visible_runner(engine, principal, runner_id)
-    outcome = runner_off_shift(
-        engine,
-        runner_id,
-        by=actor(principal),
-        settings=settings,
-        time_limit_s=(body or OffShiftIn()).time_limit_s,
-    )
-    return outcome_out(engine, runner.market_id, outcome)
+    return _shift_change(runner_off_shift, runner_id, engine, principal, settings, body)
 
 
 @router.post("/runners/{runner_id}/on-shift", response_model=ReplanOut, responses=REFUSALS)
@@ -299,8 +293,19 @@ def on_shift(
     body: Annotated[OffShiftIn | None, Body()] = None,
 ) -> ReplanOut:
     """The runner is back on shift: today's plan (WIB) of its market is re-planned with it."""
+    return _shift_change(runner_on_shift, runner_id, engine, principal, settings, body)
+
+
+def _shift_change(
+    change: Callable[..., ReplanOutcome],
+    runner_id: uuid.UUID,
+    engine: Engine,
+    principal: Principal,
+    settings: Settings,
+    body: OffShiftIn | None,
+) -> ReplanOut:
     runner = _visible_runner(engine, principal, runner_id)
-    outcome = runner_on_shift(
+    outcome = change(
         engine,
         runner_id,
         by=actor(principal),

@@ -126,37 +126,25 @@ def read_time_wish(text: str) -> TimeWish:
             wish.problems += 1
             continue
         ranges.append((start, end))
-    befores: list[time] = []
-    for match in _BEFORE.finditer(text):
-        if not free(match):
-            continue
-        take(match)
-        value = _hour(match, "a")
-        if value is None:
-            wish.problems += 1
-        else:
-            befores.append(value)
-    afters: list[time] = []
-    for match in _AFTER.finditer(text):
-        if not free(match):
-            continue
-        take(match)
-        value = _hour(match, "a")
-        if value is None:
-            wish.problems += 1
-        else:
-            afters.append(value)
-    points: list[time] = []
-    for pattern in (_POINT, _BARE_COLON):
-        for match in pattern.finditer(text):
-            if not free(match):
-                continue
-            take(match)
-            value = _hour(match, "a")
-            if value is None:
-                wish.problems += 1
-            else:
-                points.append(value)
+
+    def hours(*patterns: re.Pattern[str]) -> list[time]:
+        """The times the not yet used matches of ``patterns`` name (a bad one is a problem)."""
+        found: list[time] = []
+        for pattern in patterns:
+            for match in pattern.finditer(text):
+                if not free(match):
+                    continue
+                take(match)
+                value = _hour(match, "a")
+                if value is None:
+                    wish.problems += 1
+                else:
+                    found.append(value)
+        return found
+
+    befores = hours(_BEFORE)
+    afters = hours(_AFTER)
+    points = hours(_POINT, _BARE_COLON)
     kinds = sum(bool(found) for found in (ranges, befores, afters, points))
     if len(ranges) + len(befores) + len(afters) + len(points) > kinds:
         wish.problems += 1  # two different times of one kind: which one?

@@ -16,7 +16,7 @@ from dispatch.auth import Role, authenticate, verify_runner_link
 from dispatch.cli import main
 from dispatch.settings import Settings
 from tests.api.conftest import World
-from tests.api.test_live_server import free_port
+from tests.serving import free_port
 
 
 @pytest.fixture

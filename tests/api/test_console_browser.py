@@ -8,9 +8,6 @@ Every other host is blocked (tiles fail, as they may on a market's network). Ski
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -18,7 +15,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-import uvicorn
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -28,19 +24,11 @@ from dispatch.db import make_engine, upgrade
 from dispatch.models import Market, Order, OrderStatus
 from dispatch.seed import seed
 from dispatch.settings import Settings
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, Watch
+from tests.serving import free_port, serving
 
-CHROMIUM = Path("/usr/bin/chromium")
 WIB = ZoneInfo("Asia/Jakarta")
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 MARKET = "tawangmangu"
 CUSTOMER = "Ibu Sri Rejeki"
 
@@ -54,16 +42,10 @@ class LiveConsole:
     market: Market
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def live(tmp_path: Path) -> Iterator[LiveConsole]:
     """A seeded database, a coordinator's token and the app on a real server."""
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     url = f"sqlite:///{tmp_path / 'antar.db'}"
     settings = Settings(
@@ -79,23 +61,11 @@ def live(tmp_path: Path) -> Iterator[LiveConsole]:
         token = create_token(session, role=Role.COORDINATOR, market_code=MARKET)
         session.commit()
         market = session.exec(select(Market).where(Market.code == MARKET)).one()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(settings, engine), host="127.0.0.1", port=port, log_level="warning"
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "the server did not start"
     try:
-        day = datetime.now(WIB).date() + timedelta(days=1)
-        yield LiveConsole(base, engine, day, token, market)
+        with serving(create_app(settings, engine), port):
+            day = datetime.now(WIB).date() + timedelta(days=1)
+            yield LiveConsole(base, engine, day, token, market)
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
         engine.dispose()
 
 
@@ -107,33 +77,13 @@ def test_a_coordinator_takes_an_order_dispatches_it_and_sends_the_route(
     no console errors, nothing from other hosts."""
     from playwright.sync_api import expect, sync_playwright
 
-    foreign: list[str] = []
-    errors: list[str] = []
+    watch = Watch(live.base)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="id-ID")
         context.set_default_timeout(15_000)
-
-        def only_loopback(route, request) -> None:  # type: ignore[no-untyped-def]
-            if request.url.startswith(live.base):
-                route.continue_()
-            else:
-                foreign.append(request.url)
-                route.abort()
-
-        context.route("**/*", only_loopback)
-        page = context.new_page()
-        page.on(
-            "console",
-            lambda m: (
-                errors.append(m.text)
-                if m.type == "error"
-                and live.base in str(m.location.get("url", live.base))
-                and "tiles.invalid" not in m.text
-                else None
-            ),
-        )
-        page.on("pageerror", lambda e: errors.append(str(e)))
+        watch.guard(context)
+        page = watch.page(context)
 
         # Sign in: the console opens on the coordinator's own market.
         page.goto(f"{live.base}/console/{MARKET}?tanggal={live.day.isoformat()}")
@@ -181,8 +131,7 @@ def test_a_coordinator_takes_an_order_dispatches_it_and_sends_the_route(
         link = page.locator("input.copy").input_value()
         assert link.startswith(f"{live.base}/r/")
 
-        runner_page = context.new_page()
-        runner_page.on("pageerror", lambda e: errors.append(str(e)))
+        runner_page = watch.page(context)
         runner_page.goto(link)
         expect(runner_page.locator("li.stop")).to_have_count(1)
         expect(runner_page.locator("li.stop h2")).to_have_text(CUSTOMER)
@@ -221,9 +170,8 @@ def test_a_coordinator_takes_an_order_dispatches_it_and_sends_the_route(
         assert new_link.startswith(f"{live.base}/r/")
         assert new_link != link
         phone = browser.new_context(viewport={"width": 390, "height": 844}, locale="id-ID")
-        phone.route("**/*", only_loopback)
-        runner_page = phone.new_page()
-        runner_page.on("pageerror", lambda e: errors.append(str(e)))
+        watch.guard(phone)
+        runner_page = watch.page(phone)
         runner_page.goto(new_link)
         expect(runner_page.locator("li.stop")).to_have_count(1)
         expect(runner_page.locator("li.stop h2")).to_have_text(CUSTOMER)
@@ -252,8 +200,7 @@ def test_a_coordinator_takes_an_order_dispatches_it_and_sends_the_route(
     with Session(live.engine) as session:
         order = session.exec(select(Order)).one()
         assert order.status is OrderStatus.ASSIGNED
-    assert errors == []
-    assert all(url.startswith("https://tiles.invalid/") for url in foreign)
+    watch.assert_clean()
     for name in (
         "console-market-1280x800",
         "console-run-1280x800",

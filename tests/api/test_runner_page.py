@@ -5,9 +5,6 @@ Skipped where ``/usr/bin/chromium`` is absent (CI installs Debian's ``chromium``
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -16,7 +13,6 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -30,19 +26,11 @@ from dispatch.intake import import_orders
 from dispatch.models import Market, Order, OrderStatus, Runner
 from dispatch.seed import seed
 from dispatch.settings import Settings
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, Watch
+from tests.serving import serving
 
-CHROMIUM = Path("/usr/bin/chromium")
 WIB = ZoneInfo("Asia/Jakarta")
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @dataclass(frozen=True)
@@ -51,12 +39,6 @@ class LiveServer:
     engine: Engine
     settings: Settings
     day: date
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
@@ -78,23 +60,10 @@ def live(tmp_path: Path) -> Iterator[LiveServer]:
         rows = generate_orders([MarketSpot(market.code, market.lat, market.lon)], 12, 4, day)
         import_orders(session, ((k + 2, r) for k, r in enumerate(rows)), service_date=day, tz=WIB)
     dispatch(engine, ["tawangmangu"], day, settings, time_limit_s=0.3, workers=1)
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(settings, engine), host="127.0.0.1", port=port, log_level="warning"
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "the server did not start"
     try:
-        yield LiveServer(f"http://127.0.0.1:{port}", engine, settings, day)
+        with serving(create_app(settings, engine)) as base:
+            yield LiveServer(base, engine, settings, day)
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
         engine.dispose()
 
 
@@ -122,32 +91,12 @@ def test_runner_page_works_on_a_phone_with_other_hosts_blocked(
 
     runner, orders = _runner_with_stops(live)
     link = runner_link_token(runner, live.day, live.settings)
-    foreign: list[str] = []
-    errors: list[str] = []
+    watch = Watch(live.base)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 390, "height": 844}, locale="id-ID")
-
-        def only_loopback(route, request) -> None:  # type: ignore[no-untyped-def]
-            if request.url.startswith(live.base):
-                route.continue_()
-            else:
-                foreign.append(request.url)
-                route.abort()
-
-        context.route("**/*", only_loopback)
-        page = context.new_page()
-        page.on(
-            "console",
-            lambda m: (
-                errors.append(m.text)
-                if m.type == "error"
-                and live.base in str(m.location.get("url", live.base))
-                and "tiles.invalid" not in m.text
-                else None
-            ),
-        )
-        page.on("pageerror", lambda e: errors.append(str(e)))
+        watch.guard(context)
+        page = watch.page(context)
         page.goto(f"{live.base}/r/{link}", wait_until="load")
         assert page.locator(".antar-stop").count() == len(orders)
         assert page.locator("li.stop").count() == len(orders)
@@ -169,8 +118,7 @@ def test_runner_page_works_on_a_phone_with_other_hosts_blocked(
         assert delivered.collected_rp == 42000
         assert page.locator("li.stop").first.get_attribute("data-status") == "delivered"
         browser.close()
-    assert errors == []
-    assert all(url.startswith("https://tiles.invalid/") for url in foreign)
+    watch.assert_clean()
 
 
 def test_a_tampered_or_expired_link_gets_a_page_that_says_so(live: LiveServer) -> None:

@@ -21,12 +21,12 @@ from tests.api.factories import add_order, add_stop
 from tests.api.test_live_server import base_url
 from tests.api.test_whatsapp_drafts import whatsapp_order_on_route
 from tests.api.test_whatsapp_webhook import whatsapp_settings
+from tests.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.graph_api import FakeGraphApi, graph_api
 
 __all__ = ["base_url", "graph_api"]
 
 WIB = ZoneInfo("Asia/Jakarta")
-CHROMIUM = Path("/usr/bin/chromium")
 
 
 @pytest.fixture
@@ -135,9 +135,7 @@ def test_the_page_on_a_phone_loads_only_from_the_app(
     _, path, eta = tracked
     requested: list[str] = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"]
-        )
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 390, "height": 844}, locale="id-ID")
         context.on("request", lambda request: requested.append(request.url))
         page = context.new_page()
