@@ -8,16 +8,17 @@ given, ``LangDep`` the language of messages.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
 from api.errors import request_lang
-from dispatch.auth import Principal, Role, authenticate
+from dispatch.auth import Principal, Role, authenticate, authenticate_with_markets
 from dispatch.db import read_only
 from dispatch.errors import DomainError, Lang
 from dispatch.settings import Settings
@@ -58,14 +59,28 @@ SessionDep = Annotated[Session, Depends(get_session)]
 CredentialsDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
-def principal_of(session: Session, credentials: HTTPAuthorizationCredentials | None) -> Principal:
-    """The caller behind the bearer ``credentials``; 401 without a valid token."""
+def _bearer_token(credentials: HTTPAuthorizationCredentials | None) -> str:
     if credentials is None or not credentials.credentials:
         raise DomainError("auth.required")
-    principal = authenticate(session, credentials.credentials)
+    return credentials.credentials
+
+
+def principal_of(session: Session, credentials: HTTPAuthorizationCredentials | None) -> Principal:
+    """The caller behind the bearer ``credentials``; 401 without a valid token."""
+    principal = authenticate(session, _bearer_token(credentials))
     if principal is None:
         raise DomainError("auth.invalid")
     return principal
+
+
+def principal_and_markets_of(
+    connection: Connection, credentials: HTTPAuthorizationCredentials | None
+) -> tuple[Principal, dict[str, uuid.UUID]]:
+    """`principal_of` and the markets the caller may act on (code to id), in one query."""
+    principal, markets = authenticate_with_markets(connection, _bearer_token(credentials))
+    if principal is None:
+        raise DomainError("auth.invalid")
+    return principal, markets
 
 
 def get_principal(engine: EngineDep, credentials: CredentialsDep) -> Principal:

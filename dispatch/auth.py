@@ -17,8 +17,9 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam
-from sqlmodel import Session, select
+from sqlalchemy import bindparam, true
+from sqlalchemy.engine import Connection
+from sqlmodel import Session, col, select
 
 from dispatch.errors import DomainError
 from dispatch.models import ApiToken, Market, Runner
@@ -99,6 +100,44 @@ def authenticate(session: Session, token: str) -> Principal | None:
     if row is None or row.revoked_at is not None:
         return None
     return Principal(role=Role(row.role), market_id=row.market_id, token_id=row.id)
+
+
+#: The token lookup with every market beside it (one row per market), for the intake.
+_TOKEN_WITH_MARKETS = (
+    select(
+        ApiToken.role,
+        col(ApiToken.market_id).label("own_market_id"),
+        col(ApiToken.id).label("token_id"),
+        ApiToken.revoked_at,
+        col(Market.id).label("market_id"),
+        col(Market.code).label("market_code"),
+    )
+    .select_from(ApiToken)
+    .outerjoin(Market, true())
+    .where(ApiToken.token_hash == bindparam("token_hash"))
+)
+
+
+def authenticate_with_markets(
+    connection: Connection, token: str
+) -> tuple[Principal | None, dict[str, uuid.UUID]]:
+    """`authenticate`, and the markets the caller may act on by code, in one query (the
+    intake's: each round trip to PostgreSQL costs about as much as the work)."""
+    if not token.startswith(TOKEN_PREFIX):
+        return None, {}
+    rows = connection.execute(_TOKEN_WITH_MARKETS, {"token_hash": _hash(token)}).all()
+    if not rows or rows[0].revoked_at is not None:
+        return None, {}
+    first = rows[0]
+    principal = Principal(
+        role=Role(first.role), market_id=first.own_market_id, token_id=first.token_id
+    )
+    markets = {
+        row.market_code: row.market_id
+        for row in rows
+        if row.market_id is not None and principal.may_see(row.market_id)
+    }
+    return principal, markets
 
 
 # -- runners' links ----------------------------------------------------------------------------

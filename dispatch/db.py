@@ -30,9 +30,11 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 #: How long a SQLite connection waits for a lock held by another writer, in milliseconds.
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
-#: Connections a SQLite engine keeps open: a web server's threads reuse them instead of
-#: opening (and setting up) a new connection whenever more than five are busy.
-SQLITE_POOL_SIZE = 16
+#: Connections an engine keeps open: a web server's threads reuse them instead of opening
+#: (and setting up, or on PostgreSQL forking a server process for) a new connection whenever
+#: more than five are busy, SQLAlchemy's default.
+POOL_SIZE = 16
+POOL_OVERFLOW = 32
 
 
 def normalise_url(url: str | URL) -> URL:
@@ -78,7 +80,7 @@ def make_engine(url: str | URL, *, echo: bool = False) -> Engine:
     parsed = normalise_url(url)
     if parsed.get_backend_name() == "sqlite":
         in_memory = parsed.database in (None, "", ":memory:")
-        pool = {} if in_memory else {"pool_size": SQLITE_POOL_SIZE, "max_overflow": 32}
+        pool = {} if in_memory else {"pool_size": POOL_SIZE, "max_overflow": POOL_OVERFLOW}
         engine = create_engine(
             parsed,
             echo=echo,
@@ -88,7 +90,13 @@ def make_engine(url: str | URL, *, echo: bool = False) -> Engine:
         event.listen(engine, "connect", _on_sqlite_connect)
         event.listen(engine, "begin", _on_sqlite_begin)
         return engine
-    return create_engine(parsed, echo=echo, pool_pre_ping=True)
+    return create_engine(
+        parsed,
+        echo=echo,
+        pool_pre_ping=True,
+        pool_size=POOL_SIZE,
+        max_overflow=POOL_OVERFLOW,
+    )
 
 
 def alembic_config() -> Config:

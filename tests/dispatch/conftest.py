@@ -53,6 +53,16 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 
 @pytest.fixture
+def postgresql_engine() -> Iterator[Engine]:
+    """An engine on an empty, migrated PostgreSQL schema (skips without the server)."""
+    for url in _postgres_url():
+        engine = make_engine(url)
+        upgrade(engine)
+        yield engine
+        engine.dispose()
+
+
+@pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
     """An engine on an empty, migrated database."""
     engine = make_engine(database_url)

@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 from dispatch.auth import (
     Role,
     authenticate,
+    authenticate_with_markets,
     create_token,
     link_expiry,
     revoke_token,
@@ -50,6 +51,37 @@ def test_a_token_authenticates_until_revoked(seeded: Engine) -> None:
         assert revoke_token(session, token) is False
     with Session(seeded) as session:
         assert authenticate(session, token) is None
+
+
+def test_one_query_gives_the_caller_and_the_markets_it_may_act_on(seeded: Engine) -> None:
+    """The intake's lookup: an operator gets every market, a coordinator only its own, and
+    a revoked or unknown token nobody, as `authenticate` says."""
+    with session_scope(seeded) as session:
+        operator = create_token(session, role=Role.OPERATOR)
+        coordinator = create_token(session, role=Role.COORDINATOR, market_code="mergan")
+        codes = set(session.exec(select(Market.code)).all())
+    with seeded.connect() as connection:
+        principal, markets = authenticate_with_markets(connection, operator)
+        assert principal is not None and principal.role is Role.OPERATOR
+        assert set(markets) == codes and len(codes) > 1
+        principal, markets = authenticate_with_markets(connection, coordinator)
+        assert principal is not None and principal.role is Role.COORDINATOR
+        assert list(markets) == ["mergan"] and markets["mergan"] == principal.market_id
+        assert authenticate_with_markets(connection, "antar_not-a-token") == (None, {})
+        assert authenticate_with_markets(connection, "no-prefix") == (None, {})
+    with session_scope(seeded) as session:
+        revoke_token(session, coordinator)
+    with seeded.connect() as connection:
+        assert authenticate_with_markets(connection, coordinator) == (None, {})
+
+
+def test_a_token_works_before_any_market_exists(engine: Engine) -> None:
+    """An operator's token on an empty database: the caller, and no markets."""
+    with session_scope(engine) as session:
+        operator = create_token(session, role=Role.OPERATOR)
+    with engine.connect() as connection:
+        principal, markets = authenticate_with_markets(connection, operator)
+    assert principal is not None and markets == {}
 
 
 def test_tokens_are_stored_hashed(seeded: Engine) -> None:
