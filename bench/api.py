@@ -57,8 +57,9 @@ DAY = date(2026, 12, 2)
 
 
 @contextmanager
-def api_server(url: str, workers: int) -> Iterator[str]:
-    """uvicorn serving ``create_app`` on ``url``'s database, in a process of its own."""
+def api_server(url: str, workers: int, tree: Path | None = None) -> Iterator[str]:
+    """uvicorn serving ``create_app`` on ``url``'s database, in a process of its own (from
+    the source tree ``tree`` instead of this one when given, e.g. an older commit's)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -66,7 +67,9 @@ def api_server(url: str, workers: int) -> Iterator[str]:
     command = [sys.executable, "-m", "uvicorn", "--factory", "api.main:create_app"]
     command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
     command += ["--workers", str(workers)]
-    process = subprocess.Popen(command, env=env)
+    if tree is not None:
+        env["PYTHONPATH"] = str(tree)
+    process = subprocess.Popen(command, env=env, cwd=tree)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
