@@ -62,11 +62,15 @@ def test_one_query_gives_the_caller_and_the_markets_it_may_act_on(seeded: Engine
         codes = set(session.exec(select(Market.code)).all())
     with seeded.connect() as connection:
         principal, markets = authenticate_with_markets(connection, operator)
-        assert principal is not None and principal.role is Role.OPERATOR
-        assert set(markets) == codes and len(codes) > 1
+        assert principal is not None
+        assert principal.role is Role.OPERATOR
+        assert set(markets) == codes
+        assert len(codes) > 1
         principal, markets = authenticate_with_markets(connection, coordinator)
-        assert principal is not None and principal.role is Role.COORDINATOR
-        assert list(markets) == ["mergan"] and markets["mergan"] == principal.market_id
+        assert principal is not None
+        assert principal.role is Role.COORDINATOR
+        assert list(markets) == ["mergan"]
+        assert markets["mergan"] == principal.market_id
         assert authenticate_with_markets(connection, "antar_not-a-token") == (None, {})
         assert authenticate_with_markets(connection, "no-prefix") == (None, {})
     with session_scope(seeded) as session:
@@ -81,7 +85,8 @@ def test_a_token_works_before_any_market_exists(engine: Engine) -> None:
         operator = create_token(session, role=Role.OPERATOR)
     with engine.connect() as connection:
         principal, markets = authenticate_with_markets(connection, operator)
-    assert principal is not None and markets == {}
+    assert principal is not None
+    assert markets == {}
 
 
 def test_tokens_are_stored_hashed(seeded: Engine) -> None:

@@ -89,7 +89,9 @@ def test_one_statement_stores_what_the_orm_path_stores(seeded: Engine) -> None:
     fast = at_once(seeded, draft("fast-1"), market)
     with session_scope(seeded) as session:
         slow = submit_order(session, draft("slow-1"), service_date=DAY, by="api: test")
-    assert fast.created and slow.created and fast.row is not None
+    assert fast.created
+    assert slow.created
+    assert fast.row is not None
     assert stored(seeded, fast.order_id) == stored(seeded, slow.order_id)
     assert len(stored(seeded, fast.order_id)["items"]) == 3
     with Session(seeded) as session:
@@ -101,7 +103,8 @@ def test_one_statement_stores_what_the_orm_path_stores(seeded: Engine) -> None:
 
 def test_an_order_without_items_has_no_item_rows(seeded: Engine) -> None:
     submitted = at_once(seeded, draft("bare-1", items=""), market_id(seeded))
-    assert submitted.created and submitted.items == ()
+    assert submitted.created
+    assert submitted.items == ()
     assert stored(seeded, submitted.order_id)["items"] == []
 
 
