@@ -9,19 +9,43 @@ given, ``LangDep`` the language of messages.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from typing import Annotated
+from collections.abc import Callable, Iterator
+from typing import Annotated, TypeVar
 
-from fastapi import Depends, Request
+from anyio import CapacityLimiter, to_thread
+from fastapi import Depends, FastAPI, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
 from api.errors import request_lang
 from dispatch.auth import Principal, Role, authenticate, authenticate_with_markets
-from dispatch.db import read_only
+from dispatch.db import POOL_SIZE, read_only
 from dispatch.errors import DomainError, Lang
 from dispatch.settings import Settings
+
+#: Threads for requests (FastAPI runs plain ``def`` routes and dependencies in them), and a
+#: separate few for the work that queues for SQLite's writer turns (`write_session`, as in
+#: the intake). Writers waiting their turn hold their thread; in threads of their own they can
+#: never take them all from a request that holds SQLite's lock and needs a thread to finish
+#: (as a sync route does to serialise its answer), which would stall both until the busy
+#: timeout. Together they use every pooled connection, and no more.
+WRITER_THREADS = 8
+REQUEST_THREADS = POOL_SIZE - WRITER_THREADS
+
+
+def set_up_threads(app: FastAPI) -> None:
+    """Size the thread pools (in the lifespan: anyio's limiters belong to the event loop)."""
+    to_thread.current_default_thread_limiter().total_tokens = REQUEST_THREADS
+    app.state.writer_threads = CapacityLimiter(WRITER_THREADS)
+
+
+async def in_writer_thread(request: Request, work: Callable[[], T]) -> T:
+    """Run ``work`` in one of the writers' threads (see `WRITER_THREADS`)."""
+    return await to_thread.run_sync(work, limiter=request.app.state.writer_threads)
+
+
+T = TypeVar("T")
 
 _bearer = HTTPBearer(
     auto_error=False,
@@ -47,9 +71,14 @@ EngineDep = Annotated[Engine, Depends(get_engine)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-def get_session(engine: EngineDep) -> Iterator[Session]:
-    """One session for the request; what a route does not commit is rolled back."""
-    with Session(engine) as session:
+def get_session(request: Request, engine: EngineDep) -> Iterator[Session]:
+    """One session for the request; what a route does not commit is rolled back.
+
+    GET and HEAD requests only read: on SQLite their session begins a plain transaction
+    (`read_only`), so page and list requests neither take nor wait for the write lock that
+    every other session takes at its start."""
+    bind = read_only(engine) if request.method in ("GET", "HEAD") else engine
+    with Session(bind) as session:
         yield session
 
 

@@ -11,13 +11,13 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from anyio import to_thread
 from fastapi import APIRouter, FastAPI
 from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.gzip import GZipMiddleware
 from sqlalchemy.engine import Engine
 
 from api import console, pages, tracking
+from api.deps import set_up_threads
 from api.errors import install_error_handlers
 from api.jobs import RunJobs
 from api.routes import (
@@ -34,7 +34,7 @@ from api.routes import (
     whatsapp,
 )
 from api.schemas import ErrorResponse
-from dispatch.db import POOL_SIZE, make_engine, upgrade
+from dispatch.db import make_engine, upgrade
 from dispatch.dispatcher import fail_interrupted_runs
 from dispatch.settings import Settings, get_settings
 from dispatch.whatsapp.worker import WhatsAppWorker
@@ -81,9 +81,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # As many request threads as pooled connections: a thread beyond the pool would open
-        # and close a connection of its own each time (on PostgreSQL a new server process).
-        to_thread.current_default_thread_limiter().total_tokens = POOL_SIZE
+        set_up_threads(app)
         own_engine = engine is None
         active = make_engine(settings.database_url) if engine is None else engine
         if settings.secret_key == Settings.model_fields["secret_key"].default:

@@ -32,8 +32,8 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 #: Connections an engine keeps open: a web server's threads reuse them instead of opening
 #: (and setting up, or on PostgreSQL forking a server process for) a new connection whenever
-#: more than five are busy, SQLAlchemy's default.
-POOL_SIZE = 16
+#: more than five are busy, SQLAlchemy's default. The API runs as many threads (`api.deps`).
+POOL_SIZE = 24
 POOL_OVERFLOW = 32
 
 

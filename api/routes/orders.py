@@ -9,13 +9,14 @@ from __future__ import annotations
 import math
 import uuid
 from datetime import date
+from functools import partial
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Header, Query, Response, status
-from fastapi.concurrency import run_in_threadpool
+from fastapi import APIRouter, Header, Query, Request, Response, status
 from fastapi.security import HTTPAuthorizationCredentials
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, func, select
 
 from api.access import market_by_code, today, visible_row
@@ -26,6 +27,7 @@ from api.deps import (
     SessionDep,
     SettingsDep,
     actor,
+    in_writer_thread,
     principal_and_markets_of,
 )
 from api.schemas import CancelIn, ErrorResponse, OrderIn, OrderList, OrderOut, OrderUpdateIn
@@ -84,6 +86,7 @@ def _market_code(session: Session, order: Order) -> str:
 )
 async def create_order(
     body: OrderIn,
+    request: Request,
     response: Response,
     engine: EngineDep,
     credentials: CredentialsDep,
@@ -98,9 +101,10 @@ async def create_order(
     if idempotency_key is not None and idempotency_key.strip():
         raw["external_id"] = idempotency_key.strip()
     # Intake is the API's busiest path: the caller's token, the validation and the store
-    # run in one trip to the thread pool (each trip costs as much as the store itself).
-    out, created = await run_in_threadpool(
-        _take_order, engine, settings, credentials, raw, body.service_date or today(settings)
+    # run in one trip to a thread (each trip costs as much as the store itself), a writer's.
+    day = body.service_date or today(settings)
+    out, created = await in_writer_thread(
+        request, partial(_take_order, engine, settings, credentials, raw, day)
     )
     if not created:
         response.status_code = status.HTTP_200_OK
@@ -180,7 +184,10 @@ def list_orders(
         query = query.where(Order.service_date == day)
     count = session.exec(select(func.count()).select_from(query.subquery())).one()
     rows = session.exec(
-        query.order_by(col(Order.created_at).desc(), col(Order.id)).offset(offset).limit(limit)
+        query.order_by(col(Order.created_at).desc(), col(Order.id))
+        .offset(offset)
+        .limit(limit)
+        .options(selectinload(Order.items))  # one query for the page's items, not one each
     ).all()
     return OrderList(data=[order_out(order, code) for order, code in rows], count=count)
 

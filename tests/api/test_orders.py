@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, func, select
+from sqlmodel import Session, func, select, update
 
 from dispatch.models import Order, OrderStatus
 from tests.api.conftest import World
@@ -154,6 +155,39 @@ def test_list_filters_by_market_status_and_date(
     assert other_day["count"] == 0
     mine = client.get(ORDERS, headers=world.auth(world.other_coordinator)).json()
     assert [o["idempotency_key"] for o in mine["data"]] == ["g-1"]
+
+
+def test_reads_go_on_while_a_writer_holds_sqlite(
+    client: TestClient, world: World, engine: Engine
+) -> None:
+    """On SQLite a GET neither takes nor waits for the write lock: with another connection
+    in the middle of a write, lists and pages still answer (they used to queue behind it)."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL has no database-wide write lock")
+    with Session(engine) as session:
+        add_order(session, world.markets["sawojajar"], "s-1", world.day)
+        session.commit()
+    headers = world.auth(world.operator)
+    with engine.connect() as writer:
+        writer.execute(update(Order).values(notes="being edited"))  # BEGIN IMMEDIATE: locked
+        listed = client.get(ORDERS, params={"market": "sawojajar"}, headers=headers)
+        assert listed.status_code == 200, listed.text
+        assert listed.json()["count"] == 1
+        one = client.get(f"{ORDERS}/{listed.json()['data'][0]['id']}", headers=headers)
+        assert one.status_code == 200, one.text
+        writer.rollback()
+
+
+def test_list_shows_each_orders_items(client: TestClient, world: World, engine: Engine) -> None:
+    """A page of the list carries every order's items (loaded for the page at once)."""
+    for k in range(3):
+        body = order_body(world, external_id=f"wa-{k}", items=f"tahu {k + 1} biji; tempe 1 papan")
+        assert client.post(ORDERS, json=body, headers=world.auth(world.operator)).status_code == 201
+    listed = client.get(ORDERS, params={"limit": 2}, headers=world.auth(world.operator)).json()
+    assert listed["count"] == 3
+    assert len(listed["data"]) == 2
+    for order in listed["data"]:
+        assert [item["name"] for item in order["items"]] == ["tahu", "tempe"]
 
 
 def test_cancel_then_cancel_again_conflicts(
