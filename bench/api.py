@@ -14,7 +14,9 @@ this process sends ``POST /api/v1/orders`` with an operator token:
 3. with ``wrk`` on the PATH (Debian's ``wrk`` package), the same intake from ``wrk``
    (``--wrk-connections`` connections for ``--wrk-seconds``; every fifth request repeats an
    earlier key): a load generator in C, so the figure is the server's and not the Python
-   client's (which needs most of a core of its own on this 2-core machine).
+   client's (which needs most of a core of its own on this 2-core machine);
+4. with ``wrk``, reads under writes: a market's order list (24 connections) while orders
+   are posted (8 connections), for ``--wrk-seconds``.
 
 Targets: >= 500 req/s; p99 <= 50 ms at 200 req/s. On SQLite, and on PostgreSQL when
 ``--postgres`` (or ``ANTAR_TEST_DATABASE_URL``) is given. Prints a table and writes
@@ -34,6 +36,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -216,24 +219,54 @@ def wrk_throughput(
     base: str, token: str, body: dict[str, Any], seconds: float, connections: int
 ) -> dict[str, Any] | None:
     """Requests per second and latency percentiles from ``wrk``; ``None`` without it."""
+    script = f"TOKEN = {json.dumps(token)}\nBODY = {json.dumps(json.dumps(body))}\n"
+    return _wrk(base, script + WRK_SCRIPT, seconds, connections)
+
+
+def wrk_mixed(
+    base: str, token: str, body: dict[str, Any], market: str, seconds: float
+) -> dict[str, Any] | None:
+    """Reads under writes: ``wrk`` listing a market's orders (24 connections, what the
+    coordinators' consoles ask) while a second ``wrk`` posts orders (8 connections); the
+    figures of each. ``None`` without ``wrk``."""
+    if shutil.which("wrk") is None:
+        return None
+    posts: dict[str, Any] = {}
+    script = f"TOKEN = {json.dumps(token)}\nBODY = {json.dumps(json.dumps(body))}\n"
+    writer = threading.Thread(
+        target=lambda: posts.update(_wrk(base, script + WRK_SCRIPT, seconds, 8) or {})
+    )
+    writer.start()
+    reads = _wrk(
+        f"{base}/api/v1/orders?market={market}&limit=20",
+        f'wrk.headers["Authorization"] = "Bearer {token}"\n',
+        seconds,
+        24,
+    )
+    writer.join()
+    return {"reads": reads, "writes": posts}
+
+
+def _wrk(url: str, script: str, seconds: float, connections: int) -> dict[str, Any] | None:
     wrk = shutil.which("wrk")
     if wrk is None:
         return None
-    script = f"TOKEN = {json.dumps(token)}\nBODY = {json.dumps(json.dumps(body))}\n"
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
-        handle.write(script + WRK_SCRIPT)
+        handle.write(script)
     try:
         command = [wrk, "-t1", f"-c{connections}", f"-d{seconds:g}s", "--latency"]
         output = subprocess.run(
-            [*command, "-s", handle.name, base], capture_output=True, text=True, check=True
+            [*command, "-s", handle.name, url], capture_output=True, text=True, check=True
         ).stdout
     finally:
         os.unlink(handle.name)
+    timeouts = re.search(r"timeout (\d+)", output)
     return {
         "connections": connections,
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),  # type: ignore[union-attr]
         "p50_ms": _wrk_ms(output, "50%"),
         "p99_ms": _wrk_ms(output, "99%"),
+        "timeouts": int(timeouts.group(1)) if timeouts else 0,
         "errors": "Non-2xx" in output or "Socket errors" in output,
     }
 
@@ -258,6 +291,8 @@ def run(name: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
         paced = asyncio.run(steady(base, token, steady_bodies, args.rate))
         from_wrk = wrk_throughput(base, token, fresh[0], args.wrk_seconds, args.wrk_connections)
         print(f"{name}: wrk {from_wrk}", file=sys.stderr)
+        mixed_load = wrk_mixed(base, token, fresh[0], spots[0].code, args.wrk_seconds)
+        print(f"{name}: reads under writes {mixed_load}", file=sys.stderr)
     engine = make_engine(url)
     with Session(engine) as session:
         stored = session.exec(
@@ -269,6 +304,7 @@ def run(name: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
         "throughput": burst,
         "steady": paced,
         "wrk": from_wrk,
+        "mixed": mixed_load,
         "orders_sent": len(fresh),
         "repeats_sent": len(repeats),
         "orders_stored": stored,
@@ -309,6 +345,22 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
             + f"{r['orders_stored']}/{r['orders_sent']} after {r['repeats_sent']} repeats"
         )
+    mixed = [r for r in rows if r["mixed"]]
+    if mixed:
+        lines += [
+            "",
+            "reads under writes: GET a market's orders (24 conn.) while posting (8 conn.)",
+        ]
+        lines.append(
+            f"{'database':<12}{'GET/s':>8}{'p50 ms':>8}{'p99 ms':>8}{'timeouts':>10}"
+            f"{'POST/s':>9}{'p99 ms':>8}"
+        )
+        for r in mixed:
+            g, w = r["mixed"]["reads"], r["mixed"]["writes"]
+            lines.append(
+                f"{r['setup']:<12}{g['rps']:>8.0f}{g['p50_ms']:>8.1f}{g['p99_ms']:>8.1f}"
+                f"{g['timeouts']:>10}{w.get('rps', 0):>9.0f}{w.get('p99_ms', 0):>8.1f}"
+            )
     print("\n".join(lines))
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")

@@ -1,14 +1,16 @@
 """Order intake side by side: this tree against another commit, alternated, as ratios.
 
     python -m bench.api_ab --base REV [--postgres URL] [--rounds 3] [--workers 2]
-                           [--seconds 8] [--connections 32]
+                           [--seconds 8] [--connections 32] [--load intake|mixed]
 
 Checks ``REV`` out in a temporary git worktree and, round by round (A B A B ...), serves each
 tree's API under uvicorn on a fresh database (SQLite, or a fresh PostgreSQL schema with
-``--postgres``), loads it with ``wrk`` as ``bench.api`` does (new orders, every fifth a
-repeat) and reads requests per second and p50/p99. The machine's speed drifts between runs,
-so the figure to quote is the median of the ratios pair by pair. Prints a table and writes
-``bench/results/api-ab-<UTC time>.json``. Needs ``wrk`` (Debian's package) and git.
+``--postgres``), loads it with ``wrk`` as ``bench.api`` does (``--load intake``: new
+orders, every fifth a repeat; ``--load mixed``: a market's order list read while orders are
+posted, the reads' figures) and reads requests per second and p50/p99. The machine's speed
+drifts between runs, so the figure to quote is the median of the ratios pair by pair. Prints
+a table and writes ``bench/results/api-ab-<UTC time>.json``. Needs ``wrk`` (Debian's
+package) and git.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.api import RESULTS, api_server, bodies, prepare, wrk_throughput
+from bench.api import RESULTS, api_server, bodies, prepare, wrk_mixed, wrk_throughput
 from bench.dispatch import postgres_url, sqlite_url
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,6 +45,11 @@ def one_run(tree: Path | None, args: argparse.Namespace) -> dict[str, Any]:
         body = bodies(spots, 1, "ab")[0]
         with api_server(url, args.workers, tree) as base:
             wrk_throughput(base, token, body, 2, args.connections)  # warm up
+            if args.load == "mixed":
+                mixed = wrk_mixed(base, token, body, spots[0].code, args.seconds)
+                assert mixed is not None
+                writes = mixed["writes"]
+                return {**mixed["reads"], "post_rps": writes.get("rps", 0.0)}
             result = wrk_throughput(base, token, body, args.seconds, args.connections)
     assert result is not None
     return result
@@ -56,6 +63,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument(
+        "--load",
+        choices=["intake", "mixed"],
+        default="intake",
+        help="intake: orders posted; mixed: a market's order list read (24 connections, the "
+        "figures shown) while orders are posted (8 connections)",
+    )
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
         print("bench.api_ab needs wrk (apt-get install wrk)", file=sys.stderr)
@@ -95,16 +109,17 @@ def main(argv: Sequence[str] | None = None) -> int:
                 check=False,
             )
     ratios = [b["rps"] / a["rps"] for a, b in zip(rows[::2], rows[1::2], strict=True)]
-    lines = [f"{'round':<7}{'tree':<12}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}"]
+    lines = [f"{'round':<7}{'tree':<12}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'timeouts':>10}"]
     lines += [
         f"{r['round']:<7}{r['tree']:<12}{r['rps']:>8.1f}{r['p50_ms']:>9.1f}{r['p99_ms']:>9.1f}"
+        f"{r['timeouts']:>10}" + (f"   POST/s {r['post_rps']:.1f}" if "post_rps" in r else "")
         for r in rows
     ]
     base_median = statistics.median(r["rps"] for r in rows[::2])
     head_median = statistics.median(r["rps"] for r in rows[1::2])
     lines.append(
-        f"\n{'PostgreSQL' if args.postgres else 'SQLite'}, {args.workers} workers, wrk "
-        f"{args.seconds:g} s at {args.connections} connections: median req/s "
+        f"\n{'PostgreSQL' if args.postgres else 'SQLite'}, {args.workers} workers, {args.load}, "
+        f"wrk {args.seconds:g} s: median req/s "
         f"{base_median:.0f} ({args.base}) -> {head_median:.0f} ({head}); ratio pair by pair "
         + ", ".join(f"{r:.2f}" for r in ratios)
         + f"; median {statistics.median(ratios):.2f}x"
