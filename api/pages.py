@@ -22,7 +22,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
 
 from api.deps import SessionDep, SettingsDep
-from api.routes.runner import get_linked_runner
+from api.routes.runner import linked_runner
 from dispatch.actions import FailureReason, runner_stops
 from dispatch.errors import DomainError
 from dispatch.models import Order, OrderStatus, RouteStop
@@ -174,7 +174,7 @@ def runner_page(
 ) -> HTMLResponse:
     """The runner's route for the day, from its signed link."""
     try:
-        linked = get_linked_runner(link, session, settings)
+        linked = linked_runner(session, link, settings)
     except DomainError as error:
         return _error_page(error, 410 if error.code == "link.expired" else 404)
     tz = ZoneInfo(settings.timezone)

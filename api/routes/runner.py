@@ -8,13 +8,17 @@ tampered link answers 404, an expired one 410.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
-from api.deps import SessionDep, SettingsDep
+from api.deps import EngineDep, SessionDep, SettingsDep, in_writer_thread
 from api.routes.whatsapp import wake_whatsapp
 from api.schemas import (
     DeliveredIn,
@@ -35,8 +39,10 @@ from dispatch.actions import (
     runner_stops,
 )
 from dispatch.auth import RunnerLink, verify_runner_link
+from dispatch.db import read_only, write_session
 from dispatch.errors import DomainError
 from dispatch.models import Market, Order, RouteStop, Runner
+from dispatch.settings import Settings
 from dispatch.whatsapp.outbound import queue_order_update
 
 router = APIRouter(
@@ -64,11 +70,7 @@ class LinkedRunner:
         return f"runner {self.runner.name}"
 
 
-def get_linked_runner(
-    link: Annotated[str, Path(max_length=400, description="the signed route link token")],
-    session: SessionDep,
-    settings: SettingsDep,
-) -> LinkedRunner:
+def linked_runner(session: Session, link: str, settings: Settings) -> LinkedRunner:
     """The runner behind a valid link (``link.invalid`` 404, ``link.expired`` 410)."""
     verified = verify_runner_link(link, settings)
     runner = session.get(Runner, verified.runner_id)
@@ -77,6 +79,17 @@ def get_linked_runner(
     market = session.get(Market, runner.market_id)
     assert market is not None
     return LinkedRunner(runner, market, verified)
+
+
+def get_linked_runner(
+    link: Annotated[str, Path(max_length=400, description="the signed route link token")],
+    engine: EngineDep,
+    settings: SettingsDep,
+) -> LinkedRunner:
+    """`linked_runner` in a short read of its own: the actions write in a transaction of
+    their own, which must not be open while the request waits for a thread."""
+    with Session(read_only(engine), expire_on_commit=False) as session:
+        return linked_runner(session, link, settings)
 
 
 LinkedRunnerDep = Annotated[LinkedRunner, Depends(get_linked_runner)]
@@ -110,7 +123,7 @@ def stop_out(stop: RouteStop, order: Order) -> RunnerStopOut:
     )
 
 
-def _own_stop(session: SessionDep, linked: LinkedRunner, order_id: uuid.UUID) -> RouteStop:
+def _own_stop(session: Session, linked: LinkedRunner, order_id: uuid.UUID) -> RouteStop:
     for stop, order in runner_stops(session, linked.runner.id, linked.link.service_date):
         if order.id == order_id:
             return stop
@@ -136,64 +149,98 @@ def route(linked: LinkedRunnerDep, session: SessionDep) -> RunnerRouteOut:
     )
 
 
-def _done(session: SessionDep, stop: RouteStop, order: Order) -> RunnerStopOut:
-    session.commit()
-    session.refresh(order)
-    session.refresh(stop)
-    return stop_out(stop, order)
+def _act(
+    engine: Engine,
+    settings: Settings,
+    linked: LinkedRunner,
+    order_id: uuid.UUID,
+    change: Callable[[Session], Order],
+    notify: bool,
+) -> tuple[RunnerStopOut, bool]:
+    """``change`` to one of the runner's own stops, in a write transaction that begins and
+    ends in this one thread call (see `api.deps.WRITER_THREADS`); the stop as it is now, and
+    whether the customer has a WhatsApp update queued."""
+    with write_session(engine) as session:
+        stop = _own_stop(session, linked, order_id)
+        order = change(session)
+        notified = notify and queue_order_update(session, order, settings)
+        session.flush()
+        return stop_out(stop, order), notified
 
 
 @router.post("/stops/{order_id}/picked-up", response_model=RunnerStopOut)
-def picked_up(
+async def picked_up(
     order_id: uuid.UUID,
     linked: LinkedRunnerDep,
-    session: SessionDep,
+    engine: EngineDep,
     settings: SettingsDep,
     request: Request,
 ) -> RunnerStopOut:
     """The goods are bought and on the motorbike (a WhatsApp customer is told)."""
-    stop = _own_stop(session, linked, order_id)
-    order = mark_picked_up(session, order_id, by=linked.by)
-    notified = queue_order_update(session, order, settings)
-    out = _done(session, stop, order)
+
+    def change(session: Session) -> Order:
+        return mark_picked_up(session, order_id, by=linked.by)
+
+    out, notified = await in_writer_thread(
+        request, partial(_act, engine, settings, linked, order_id, change, notify=True)
+    )
     if notified:
         wake_whatsapp(request)
     return out
 
 
 @router.post("/stops/{order_id}/delivered", response_model=RunnerStopOut)
-def delivered(
+async def delivered(
     order_id: uuid.UUID,
     body: DeliveredIn,
     linked: LinkedRunnerDep,
-    session: SessionDep,
+    engine: EngineDep,
     settings: SettingsDep,
     request: Request,
 ) -> RunnerStopOut:
     """Handed over, with the cash actually collected (0 when paid beforehand)."""
-    stop = _own_stop(session, linked, order_id)
-    order = mark_delivered(session, order_id, collected_rp=body.collected_rp, by=linked.by)
-    notified = queue_order_update(session, order, settings)
-    out = _done(session, stop, order)
+
+    def change(session: Session) -> Order:
+        return mark_delivered(session, order_id, collected_rp=body.collected_rp, by=linked.by)
+
+    out, notified = await in_writer_thread(
+        request, partial(_act, engine, settings, linked, order_id, change, notify=True)
+    )
     if notified:
         wake_whatsapp(request)
     return out
 
 
 @router.post("/stops/{order_id}/failed", response_model=RunnerStopOut)
-def failed(
-    order_id: uuid.UUID, body: FailedIn, linked: LinkedRunnerDep, session: SessionDep
+async def failed(
+    order_id: uuid.UUID,
+    body: FailedIn,
+    linked: LinkedRunnerDep,
+    engine: EngineDep,
+    settings: SettingsDep,
+    request: Request,
 ) -> RunnerStopOut:
     """Not delivered, for a reason from the fixed list (and a note)."""
-    stop = _own_stop(session, linked, order_id)
-    order = mark_failed(session, order_id, reason=body.reason, note=body.note, by=linked.by)
-    return _done(session, stop, order)
+
+    def change(session: Session) -> Order:
+        return mark_failed(session, order_id, reason=body.reason, note=body.note, by=linked.by)
+
+    out, _ = await in_writer_thread(
+        request, partial(_act, engine, settings, linked, order_id, change, notify=False)
+    )
+    return out
 
 
 @router.post("/position", response_model=PositionOut)
-def position(body: PositionIn, linked: LinkedRunnerDep, session: SessionDep) -> PositionOut:
+async def position(
+    body: PositionIn, linked: LinkedRunnerDep, engine: EngineDep, request: Request
+) -> PositionOut:
     """The phone's position (``at`` defaults to now)."""
     at = body.at or datetime.now(UTC)
-    runner = report_position(session, linked.runner.id, lat=body.lat, lon=body.lon, at=at)
-    session.commit()
-    return PositionOut(runner_id=runner.id, lat=body.lat, lon=body.lon, at=at)
+
+    def report() -> None:
+        with write_session(engine) as session:
+            report_position(session, linked.runner.id, lat=body.lat, lon=body.lon, at=at)
+
+    await in_writer_thread(request, report)
+    return PositionOut(runner_id=linked.runner.id, lat=body.lat, lon=body.lon, at=at)
