@@ -15,8 +15,9 @@ this process sends ``POST /api/v1/orders`` with an operator token:
    (``--wrk-connections`` connections for ``--wrk-seconds``; every fifth request repeats an
    earlier key): a load generator in C, so the figure is the server's and not the Python
    client's (which needs most of a core of its own on this 2-core machine);
-4. with ``wrk``, reads under writes: a market's order list (24 connections) while orders
-   are posted (8 connections), for ``--wrk-seconds``.
+4. with ``wrk``, beside the intake (orders posted from 8 connections, for ``--wrk-seconds``):
+   a market's order list read from 24 connections, then runners' positions posted from 8:
+   what the consoles and the phones ask while orders arrive.
 
 Targets: >= 500 req/s; p99 <= 50 ms at 200 req/s. On SQLite, and on PostgreSQL when
 ``--postgres`` (or ``ANTAR_TEST_DATABASE_URL``) is given. Prints a table and writes
@@ -40,7 +41,7 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -48,14 +49,15 @@ import httpx
 from sqlmodel import Session, col, func, select
 
 from bench.dispatch import postgres_url, sqlite_url
-from dispatch.auth import Role, create_token
+from dispatch.auth import Role, create_token, runner_link_token
 from dispatch.db import make_engine, session_scope, upgrade
 from dispatch.generate import MarketSpot, generate_orders
-from dispatch.models import Market, Order
+from dispatch.models import Market, Order, Runner
 from dispatch.seed import seed
 from dispatch.settings import Settings
 
 RESULTS = Path(__file__).resolve().parent / "results"
+SECRET_KEY = "bench"
 DAY = date(2026, 12, 2)
 
 
@@ -66,7 +68,7 @@ def api_server(url: str, workers: int, tree: Path | None = None) -> Iterator[str
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = {**os.environ, "ANTAR_DATABASE_URL": url, "ANTAR_SECRET_KEY": "bench"}
+    env = {**os.environ, "ANTAR_DATABASE_URL": url, "ANTAR_SECRET_KEY": SECRET_KEY}
     command = [sys.executable, "-m", "uvicorn", "--factory", "api.main:create_app"]
     command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
     command += ["--workers", str(workers)]
@@ -223,12 +225,23 @@ def wrk_throughput(
     return _wrk(base, script + WRK_SCRIPT, seconds, connections)
 
 
-def wrk_mixed(
-    base: str, token: str, body: dict[str, Any], market: str, seconds: float
+#: What ``wrk_beside_intake`` runs beside the intake: a market's order list read by the
+#: coordinators' consoles (24 connections), or runners' phones reporting where they are (8).
+BESIDE = ("reads", "positions")
+
+
+def wrk_beside_intake(
+    base: str,
+    token: str,
+    body: dict[str, Any],
+    load: str,
+    *,
+    market: str,
+    runner_link: str,
+    seconds: float,
 ) -> dict[str, Any] | None:
-    """Reads under writes: ``wrk`` listing a market's orders (24 connections, what the
-    coordinators' consoles ask) while a second ``wrk`` posts orders (8 connections); the
-    figures of each. ``None`` without ``wrk``."""
+    """``wrk`` posting orders (8 connections) while a second ``wrk`` runs ``load`` (one of
+    `BESIDE`); the figures of each. ``None`` without ``wrk``."""
     if shutil.which("wrk") is None:
         return None
     posts: dict[str, Any] = {}
@@ -237,14 +250,31 @@ def wrk_mixed(
         target=lambda: posts.update(_wrk(base, script + WRK_SCRIPT, seconds, 8) or {})
     )
     writer.start()
-    reads = _wrk(
-        f"{base}/api/v1/orders?market={market}&limit=20",
-        f'wrk.headers["Authorization"] = "Bearer {token}"\n',
-        seconds,
-        24,
-    )
+    if load == "reads":
+        url = f"{base}/api/v1/orders?market={market}&limit=20"
+        other = _wrk(url, f'wrk.headers["Authorization"] = "Bearer {token}"\n', seconds, 24)
+    else:
+        url = f"{base}/api/v1/runner/{runner_link}/position"
+        position = (
+            'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
+            'wrk.body = \'{"lat": -7.9797, "lon": 112.6304}\'\n'
+        )
+        other = _wrk(url, position, seconds, 8)
     writer.join()
-    return {"reads": reads, "writes": posts}
+    return {"load": load, load: other, "intake": posts}
+
+
+def runner_link(url: str) -> str:
+    """A link of the first runner's, valid now (for tomorrow's shift), signed with the key the
+    benchmark's server runs with."""
+    engine = make_engine(url)
+    with Session(engine) as session:
+        runner = session.exec(select(Runner).order_by(col(Runner.name))).first()
+        assert runner is not None
+        day = datetime.now(UTC).date() + timedelta(days=1)
+        link = runner_link_token(runner, day, Settings(secret_key=SECRET_KEY))
+    engine.dispose()
+    return link
 
 
 def _wrk(url: str, script: str, seconds: float, connections: int) -> dict[str, Any] | None:
@@ -284,6 +314,7 @@ def run(name: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
     repeats = [fresh[(k * 7) % len(fresh)] for k in range(args.repeats)]
     mixed = fresh + repeats
     mixed.sort(key=lambda b: hash(b["external_id"]) % 997)  # repeats interleaved with firsts
+    link = runner_link(url)
     with api_server(url, args.workers) as base:
         burst = asyncio.run(throughput(base, token, mixed, args.concurrency))
         print(f"{name}: throughput {burst}", file=sys.stderr)
@@ -291,8 +322,19 @@ def run(name: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
         paced = asyncio.run(steady(base, token, steady_bodies, args.rate))
         from_wrk = wrk_throughput(base, token, fresh[0], args.wrk_seconds, args.wrk_connections)
         print(f"{name}: wrk {from_wrk}", file=sys.stderr)
-        mixed_load = wrk_mixed(base, token, fresh[0], spots[0].code, args.wrk_seconds)
-        print(f"{name}: reads under writes {mixed_load}", file=sys.stderr)
+        beside = {
+            load: wrk_beside_intake(
+                base,
+                token,
+                fresh[0],
+                load,
+                market=spots[0].code,
+                runner_link=link,
+                seconds=args.wrk_seconds,
+            )
+            for load in BESIDE
+        }
+        print(f"{name}: beside the intake {beside}", file=sys.stderr)
     engine = make_engine(url)
     with Session(engine) as session:
         stored = session.exec(
@@ -304,7 +346,7 @@ def run(name: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
         "throughput": burst,
         "steady": paced,
         "wrk": from_wrk,
-        "mixed": mixed_load,
+        "beside_intake": beside,
         "orders_sent": len(fresh),
         "repeats_sent": len(repeats),
         "orders_stored": stored,
@@ -345,21 +387,22 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
             + f"{r['orders_stored']}/{r['orders_sent']} after {r['repeats_sent']} repeats"
         )
-    mixed = [r for r in rows if r["mixed"]]
-    if mixed:
-        lines += [
-            "",
-            "reads under writes: GET a market's orders (24 conn.) while posting (8 conn.)",
-        ]
-        lines.append(
-            f"{'database':<12}{'GET/s':>8}{'p50 ms':>8}{'p99 ms':>8}{'timeouts':>10}"
-            f"{'POST/s':>9}{'p99 ms':>8}"
-        )
-        for r in mixed:
-            g, w = r["mixed"]["reads"], r["mixed"]["writes"]
+    lines += [
+        "",
+        "beside the intake (orders posted from 8 connections): a market's order list read from",
+        "24 connections (reads), or runners' positions posted from 8 (positions)",
+        f"{'database':<12}{'load':<11}{'req/s':>7}{'p50 ms':>8}{'p99 ms':>8}{'timeouts':>9}"
+        f"{'orders/s':>10}{'p50 ms':>8}{'p99 ms':>8}",
+    ]
+    for r in rows:
+        for load, figures in r["beside_intake"].items():
+            if figures is None:
+                continue
+            o, w = figures[load], figures["intake"]
             lines.append(
-                f"{r['setup']:<12}{g['rps']:>8.0f}{g['p50_ms']:>8.1f}{g['p99_ms']:>8.1f}"
-                f"{g['timeouts']:>10}{w.get('rps', 0):>9.0f}{w.get('p99_ms', 0):>8.1f}"
+                f"{r['setup']:<12}{load:<11}{o['rps']:>7.0f}{o['p50_ms']:>8.1f}"
+                f"{o['p99_ms']:>8.1f}{o['timeouts']:>9}{w.get('rps', 0):>10.0f}"
+                f"{w.get('p50_ms', 0):>8.1f}{w.get('p99_ms', 0):>8.1f}"
             )
     print("\n".join(lines))
     RESULTS.mkdir(parents=True, exist_ok=True)

@@ -1,16 +1,16 @@
 """Order intake side by side: this tree against another commit, alternated, as ratios.
 
     python -m bench.api_ab --base REV [--postgres URL] [--rounds 3] [--workers 2]
-                           [--seconds 8] [--connections 32] [--load intake|mixed]
+                           [--seconds 8] [--connections 32] [--load intake|reads|positions]
 
-Checks ``REV`` out in a temporary git worktree and, round by round (A B A B ...), serves each
-tree's API under uvicorn on a fresh database (SQLite, or a fresh PostgreSQL schema with
-``--postgres``), loads it with ``wrk`` as ``bench.api`` does (``--load intake``: new
-orders, every fifth a repeat; ``--load mixed``: a market's order list read while orders are
-posted, the reads' figures) and reads requests per second and p50/p99. The machine's speed
-drifts between runs, so the figure to quote is the median of the ratios pair by pair. Prints
-a table and writes ``bench/results/api-ab-<UTC time>.json``. Needs ``wrk`` (Debian's
-package) and git.
+Checks ``REV`` out in a temporary git worktree and, round by round (A B A B ...), serves
+each tree's API under uvicorn on a fresh database (SQLite, or a fresh PostgreSQL schema with
+``--postgres``), loads it with ``wrk`` as ``bench.api`` does (``--load intake``: new orders,
+every fifth a repeat; ``reads`` or ``positions``: a market's order list read, or runners'
+positions posted, while orders are posted, their figures) and reads requests per second and
+p50/p99. The machine's speed drifts between runs, so the figure to quote is the median of
+the ratios pair by pair. Prints a table and writes ``bench/results/api-ab-<UTC time>.json``.
+Needs ``wrk`` (Debian's package) and git.
 """
 
 from __future__ import annotations
@@ -28,7 +28,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.api import RESULTS, api_server, bodies, prepare, wrk_mixed, wrk_throughput
+from bench.api import (
+    BESIDE,
+    RESULTS,
+    api_server,
+    bodies,
+    prepare,
+    runner_link,
+    wrk_beside_intake,
+    wrk_throughput,
+)
 from bench.dispatch import postgres_url, sqlite_url
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,11 +54,19 @@ def one_run(tree: Path | None, args: argparse.Namespace) -> dict[str, Any]:
         body = bodies(spots, 1, "ab")[0]
         with api_server(url, args.workers, tree) as base:
             wrk_throughput(base, token, body, 2, args.connections)  # warm up
-            if args.load == "mixed":
-                mixed = wrk_mixed(base, token, body, spots[0].code, args.seconds)
-                assert mixed is not None
-                writes = mixed["writes"]
-                return {**mixed["reads"], "post_rps": writes.get("rps", 0.0)}
+            if args.load in BESIDE:
+                beside = wrk_beside_intake(
+                    base,
+                    token,
+                    body,
+                    args.load,
+                    market=spots[0].code,
+                    runner_link=runner_link(url),
+                    seconds=args.seconds,
+                )
+                assert beside is not None
+                orders = beside["intake"]
+                return {**beside[args.load], "orders_rps": orders.get("rps", 0.0)}
             result = wrk_throughput(base, token, body, args.seconds, args.connections)
     assert result is not None
     return result
@@ -65,10 +82,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument(
         "--load",
-        choices=["intake", "mixed"],
+        choices=["intake", *BESIDE],
         default="intake",
-        help="intake: orders posted; mixed: a market's order list read (24 connections, the "
-        "figures shown) while orders are posted (8 connections)",
+        help="intake: orders posted; reads: a market's order list read (24 connections), "
+        "positions: runners' positions posted (8), the figures shown, beside orders posted (8)",
     )
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
@@ -112,7 +129,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     lines = [f"{'round':<7}{'tree':<12}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'timeouts':>10}"]
     lines += [
         f"{r['round']:<7}{r['tree']:<12}{r['rps']:>8.1f}{r['p50_ms']:>9.1f}{r['p99_ms']:>9.1f}"
-        f"{r['timeouts']:>10}" + (f"   POST/s {r['post_rps']:.1f}" if "post_rps" in r else "")
+        f"{r['timeouts']:>10}" + (f"   orders/s {r['orders_rps']:.1f}" if "orders_rps" in r else "")
         for r in rows
     ]
     base_median = statistics.median(r["rps"] for r in rows[::2])
