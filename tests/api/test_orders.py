@@ -12,32 +12,14 @@ from sqlmodel import Session, func, select, update
 from dispatch.models import Order, OrderStatus
 from tests.api.conftest import World
 from tests.api.factories import add_order
+from tests.dispatch.factories import order_fields
 
 ORDERS = "/api/v1/orders"
 
 
 def order_body(world: World, **fields: Any) -> dict[str, Any]:
     """A valid sawojajar delivery order for tomorrow."""
-    body: dict[str, Any] = {
-        "market": "sawojajar",
-        "external_id": "wa-0001",
-        "customer_name": "Ibu Wulan",
-        "phone": "0812-3456-7890",
-        "address": "Jl. Danau Toba 12, Sawojajar",
-        "lat": "-7.9712",
-        "lon": "112.6655",
-        "items": "bawang merah 1kg; cabai 0,5 kg; tahu 10 biji",
-        "weight_kg": "1,5",
-        "fulfilment": "delivery",
-        "payment": "cod",
-        "amount_rp": "Rp 125.000",
-        "delivery_fee_rp": "5000",
-        "window_start": "07:00",
-        "window_end": "08:30",
-        "notes": "pagar hijau",
-        "service_date": world.day.isoformat(),
-    }
-    return body | fields
+    return order_fields(**({"service_date": world.day.isoformat()} | fields))
 
 
 def count_orders(engine: Engine) -> int:

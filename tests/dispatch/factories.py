@@ -43,3 +43,27 @@ def make_order(market: Market, key: str = "wa-0001", **fields: Any) -> Order:
         "delivery_fee_rp": 5_000,
     }
     return Order(**(values | fields))
+
+
+def order_fields(**fields: Any) -> dict[str, Any]:
+    """A valid sawojajar delivery order as the CSV's cells (the API's JSON fields), with
+    ``fields`` over them."""
+    cells: dict[str, Any] = {
+        "market": "sawojajar",
+        "external_id": "wa-0001",
+        "customer_name": "Ibu Wulan",
+        "phone": "0812-3456-7890",
+        "address": "Jl. Danau Toba 12, Sawojajar",
+        "lat": "-7.9712",
+        "lon": "112.6655",
+        "items": "bawang merah 1kg; cabai 0,5 kg; tahu 10 biji",
+        "weight_kg": "1,5",
+        "fulfilment": "delivery",
+        "payment": "cod",
+        "amount_rp": "Rp 125.000",
+        "delivery_fee_rp": "5000",
+        "window_start": "07:00",
+        "window_end": "08:30",
+        "notes": "pagar hijau",
+    }
+    return cells | fields

@@ -19,30 +19,14 @@ from dispatch.models import Market, Order, OrderItem, OrderStatusChange
 from dispatch.seed import seed
 from dispatch.settings import Settings
 from dispatch.validation import OrderDraft, validate_order
+from tests.dispatch.factories import order_fields
 
 DAY = date(2026, 11, 26)
 WIB = ZoneInfo("Asia/Jakarta")
 
 
 def draft(key: str, items: str = "bawang merah 1kg; cabai 0,5 kg; tahu 10 biji") -> OrderDraft:
-    raw = {
-        "market": "sawojajar",
-        "external_id": key,
-        "customer_name": "Ibu Wulan",
-        "phone": "0812-3456-7890",
-        "address": "Jl. Danau Toba 12",
-        "lat": "-7.9712",
-        "lon": "112.6655",
-        "items": items,
-        "weight_kg": "1,5",
-        "fulfilment": "delivery",
-        "payment": "cod",
-        "amount_rp": "Rp 125.000",
-        "delivery_fee_rp": "5000",
-        "window_start": "07:00",
-        "window_end": "08:30",
-        "notes": "pagar hijau",
-    }
+    raw = order_fields(external_id=key, items=items)
     return validate_order(raw, day=DAY, tz=WIB, known_markets=["sawojajar", "mergan"])
 
 
