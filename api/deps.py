@@ -71,13 +71,17 @@ EngineDep = Annotated[Engine, Depends(get_engine)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
+#: The requests whose session only reads.
+READ_METHODS = frozenset({"GET", "HEAD"})
+
+
 def get_session(request: Request, engine: EngineDep) -> Iterator[Session]:
     """One session for the request; what a route does not commit is rolled back.
 
     GET and HEAD requests only read: on SQLite their session begins a plain transaction
     (`read_only`), so page and list requests neither take nor wait for the write lock that
     every other session takes at its start."""
-    bind = read_only(engine) if request.method in ("GET", "HEAD") else engine
+    bind = read_only(engine) if request.method in READ_METHODS else engine
     with Session(bind) as session:
         yield session
 
@@ -112,11 +116,15 @@ def principal_and_markets_of(
     return principal, markets
 
 
-def get_principal(engine: EngineDep, credentials: CredentialsDep) -> Principal:
+def get_principal(
+    request: Request, engine: EngineDep, session: SessionDep, credentials: CredentialsDep
+) -> Principal:
     """The caller behind ``Authorization: Bearer TOKEN``; 401 without a valid token."""
+    if request.method in READ_METHODS:
+        return principal_of(session, credentials)  # the request's own read, one connection
     # A short read of its own: the request's session may take SQLite's write lock later.
-    with Session(read_only(engine)) as session:
-        return principal_of(session, credentials)
+    with Session(read_only(engine)) as own:
+        return principal_of(own, credentials)
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
