@@ -23,6 +23,10 @@ MESSAGES: Final[Mapping[str, Mapping[Lang, str]]] = {
         "id": "{label} wajib diisi (kolom {field}).",
         "en": "{label} is required (column {field}).",
     },
+    "order.too_long": {
+        "id": "{label} terlalu panjang: paling banyak {limit} huruf (ada {length}).",
+        "en": "{label} is too long: at most {limit} characters ({length} given).",
+    },
     "order.unknown_market": {
         "id": "Pasar {value} tidak dikenal: pilih salah satu dari {known}.",
         "en": "Unknown market {value}: choose one of {known}.",

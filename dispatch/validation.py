@@ -18,7 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Final, Literal, TypeVar
 from zoneinfo import ZoneInfo
 
-from dispatch.errors import DomainError, ValidationErrors, listed
+from dispatch.errors import FIELD_LABELS, DomainError, ValidationErrors, listed
 from dispatch.geo import Geocoder, inside_city, kelurahan_in
 from dispatch.phones import normalise_phone
 
@@ -285,6 +285,35 @@ def _text(raw: Mapping[str, str | None], field: str) -> str:
     return (raw.get(field) or "").strip()
 
 
+#: The longest text each field may hold, in characters (the columns' limits).
+MAX_LENGTHS: Final[Mapping[str, int]] = {
+    "external_id": 200,
+    "customer_name": 120,
+    "address": 500,
+    "notes": 1000,
+}
+MAX_ITEM_NAME: Final = 120
+_FIELD_ORDER: Final = {field: k for k, field in enumerate(FIELD_LABELS["en"])}  # header order
+MAX_ITEM_UNIT: Final = 20
+
+
+def _too_long(field: str, limit: int, length: int) -> DomainError:
+    return DomainError("order.too_long", field=field, params={"limit": limit, "length": length})
+
+
+def _length_errors(texts: Mapping[str, str], items: tuple[ItemDraft, ...]) -> list[DomainError]:
+    """Texts longer than their columns hold, the longest item name or unit among them."""
+    errors = [
+        _too_long(field, MAX_LENGTHS[field], len(text))
+        for field, text in texts.items()
+        if len(text) > MAX_LENGTHS[field]
+    ]
+    longest = max((max(len(i.name), len(i.unit)) for i in items), default=0)
+    if any(len(i.name) > MAX_ITEM_NAME or len(i.unit) > MAX_ITEM_UNIT for i in items):
+        errors.append(_too_long("items", MAX_ITEM_NAME, longest))
+    return errors
+
+
 def validate_order(
     raw: Mapping[str, str | None],
     *,
@@ -355,6 +384,14 @@ def validate_order(
         if located is not None:
             lat, lon, approximate = located
     notes = _text(raw, "notes")
+    texts = {
+        "external_id": idempotency_key,
+        "customer_name": customer_name,
+        "address": address,
+        "notes": notes,
+    }
+    errors.extend(_length_errors(texts, items))
+    errors.sort(key=lambda error: _FIELD_ORDER.get(error.field or "", len(_FIELD_ORDER)))
 
     if len(errors) == 1:
         raise errors[0]

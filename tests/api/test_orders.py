@@ -138,6 +138,20 @@ def test_list_filters_by_market_status_and_date(
     assert [o["idempotency_key"] for o in mine["data"]] == ["g-1"]
 
 
+def test_text_longer_than_its_column_is_a_422_and_stores_nothing(
+    client: TestClient, world: World, engine: Engine
+) -> None:
+    """An over-long name is refused with its field and limit (it used to be stored and then
+    break the answer: a 500)."""
+    body = order_body(world, customer_name="Ibu " + "W" * 200)
+    answer = client.post(ORDERS, json=body, headers=world.auth(world.operator))
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["error"]["code"] == "order.too_long"
+    assert answer.json()["error"]["field"] == "customer_name"
+    assert "120" in answer.json()["error"]["message"]
+    assert count_orders(engine) == 0
+
+
 def test_reads_go_on_while_a_writer_holds_sqlite(
     client: TestClient, world: World, engine: Engine
 ) -> None:

@@ -160,6 +160,35 @@ def test_required_fields_must_be_filled(field: str, empty: str | None) -> None:
     assert (error.code, error.field) == ("order.required", field)
 
 
+@pytest.mark.parametrize(
+    ("field", "limit"),
+    [("external_id", 200), ("customer_name", 120), ("address", 500), ("notes", 1000)],
+)
+def test_text_longer_than_its_column_is_refused(field: str, limit: int) -> None:
+    """Texts up to the column's limit go in; one character more is refused, saying the limit
+    (it used to pass and then fail the answer or the insert: a 500)."""
+    assert getattr(
+        validate(**{field: "a" * limit}), "idempotency_key" if field == "external_id" else field
+    )
+    error = refusal(**{field: "a" * (limit + 1)})
+    assert (error.code, error.field) == ("order.too_long", field)
+    assert error.params == {"limit": limit, "length": limit + 1}
+    assert f"{limit}" in error.message("id")
+
+
+def test_an_item_name_longer_than_its_column_is_refused() -> None:
+    error = refusal(items=f"tahu 2 biji; {'x' * 121} 1 kg")
+    assert (error.code, error.field) == ("order.too_long", "items")
+    assert validate(items=f"{'x' * 120} 1 kg").items[0].name == "x" * 120
+
+
+def test_several_errors_come_in_header_order() -> None:
+    """A too-long id (an early column) comes before a bad weight (a later one)."""
+    with pytest.raises(ValidationErrors) as caught:
+        validate(external_id="k" * 201, weight_kg="berat")
+    assert [e.field for e in caught.value.errors] == ["external_id", "weight_kg"]
+
+
 def test_customer_name_may_be_empty() -> None:
     """The customer's name is not required: the phone reaches the customer."""
     assert validate(customer_name="").customer_name == ""
@@ -495,21 +524,21 @@ def test_every_bad_field_of_a_row_is_reported_in_header_order() -> None:
     assert [(e.code, e.field) for e in errors] == [
         ("order.unknown_market", "market"),
         ("order.invalid_phone", "phone"),
+        ("order.outside_service_area", "lat"),
         ("order.invalid_weight", "weight_kg"),
         ("order.invalid_value", "payment"),
         ("order.invalid_amount", "amount_rp"),
         ("order.invalid_window", "window_end"),
-        ("order.outside_service_area", "lat"),
     ]
     assert caught.value.code == "order.invalid"
     assert caught.value.fields == [
         "market",
         "phone",
+        "lat",
         "weight_kg",
         "payment",
         "amount_rp",
         "window_end",
-        "lat",
     ]
     assert str(caught.value).startswith("Pesanan ditolak, 7 kesalahan: Pasar")
     assert caught.value.message("en").startswith("Order refused, 7 errors: Unknown market")
