@@ -23,12 +23,13 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from api.access import market_by_code, today, visible_row
+from api.access import today, visible_row
 from api.console.forms import parse_day
 from api.console.routes import (
     PREFIX,
     CheckedDep,
     ConsoleDep,
+    ConsoleMarketDep,
     ConsoleRoute,
     ConsoleSession,
     FormDep,
@@ -84,11 +85,6 @@ def parse_replan_time_limit(text: str | None) -> float:
     return seconds
 
 
-def _market(engine: Engine, console: ConsoleSession, code: str) -> Market:
-    with Session(read_only(engine), expire_on_commit=False) as session:
-        return market_by_code(session, console.principal, code)
-
-
 def _order(engine: Engine, console: ConsoleSession, market: Market, order_id: uuid.UUID) -> Order:
     with Session(read_only(engine), expire_on_commit=False) as session:
         return _order_of(session, console, market, order_id)
@@ -139,15 +135,14 @@ def _back(form: dict[str, str], market: Market, default: str, **params: str) -> 
 
 @router.post("/{market}/orders/{order_id}/move")
 def move(
-    market: str,
     order_id: uuid.UUID,
     console: CheckedDep,
+    row: ConsoleMarketDep,
     form: FormDep,
     engine: EngineDep,
     settings: SettingsDep,
 ) -> Response:
     """Give the order to the chosen runner (pinned there) and re-plan the market."""
-    row = _market(engine, console, market)
     _order(engine, console, row, order_id)
     runner_id = _runner_id(form)
     if runner_id is None:
@@ -166,10 +161,13 @@ def move(
 
 @router.post("/{market}/orders/{order_id}/pin")
 def pin(
-    market: str, order_id: uuid.UUID, console: CheckedDep, form: FormDep, engine: EngineDep
+    order_id: uuid.UUID,
+    console: CheckedDep,
+    row: ConsoleMarketDep,
+    form: FormDep,
+    engine: EngineDep,
 ) -> Response:
     """Pin the order to the chosen runner, or unpin it (no runner chosen); no re-plan."""
-    row = _market(engine, console, market)
     order = _order(engine, console, row, order_id)
     runner_id = _runner_id(form)
     if runner_id is not None:
@@ -182,15 +180,14 @@ def pin(
 
 @router.get("/{market}/orders/{order_id}", response_class=HTMLResponse)
 def order_page(
-    market: str,
     order_id: uuid.UUID,
     request: Request,
     console: ConsoleDep,
+    row: ConsoleMarketDep,
     session: ReadSessionDep,
     settings: SettingsDep,
 ) -> HTMLResponse:
     """One order: its details, who carries it, moving or pinning it, and its history."""
-    row = market_by_code(session, console.principal, market)
     order = _order_of(session, console, row, order_id)
     t = Translator(console_lang(request))
     tz = ZoneInfo(settings.timezone)
@@ -219,15 +216,14 @@ def order_page(
 
 @router.post("/{market}/runners/{runner_id}/lock")
 def lock(
-    market: str,
     runner_id: uuid.UUID,
     console: CheckedDep,
+    row: ConsoleMarketDep,
     form: FormDep,
     engine: EngineDep,
     settings: SettingsDep,
 ) -> Response:
     """Lock the order of the runner's stops (``locked=1``) or unlock it; no re-plan."""
-    row = _market(engine, console, market)
     _runner(engine, console, row, runner_id)
     locked = form.get("locked", "") == "1"
     lock_sequence(engine, runner_id, locked, by=actor(console.principal))
@@ -238,40 +234,39 @@ def lock(
 
 @router.post("/{market}/runners/{runner_id}/off-shift")
 def off_shift(
-    market: str,
     runner_id: uuid.UUID,
     console: CheckedDep,
+    row: ConsoleMarketDep,
     form: FormDep,
     engine: EngineDep,
     settings: SettingsDep,
 ) -> Response:
     """The runner stops for the day: its orders not picked up go to the others."""
-    return _shift_change(runner_off_shift, market, runner_id, console, form, engine, settings)
+    return _shift_change(runner_off_shift, row, runner_id, console, form, engine, settings)
 
 
 @router.post("/{market}/runners/{runner_id}/on-shift")
 def on_shift(
-    market: str,
     runner_id: uuid.UUID,
     console: CheckedDep,
+    row: ConsoleMarketDep,
     form: FormDep,
     engine: EngineDep,
     settings: SettingsDep,
 ) -> Response:
     """The runner is back on shift: the market is re-planned with it."""
-    return _shift_change(runner_on_shift, market, runner_id, console, form, engine, settings)
+    return _shift_change(runner_on_shift, row, runner_id, console, form, engine, settings)
 
 
 def _shift_change(
     change: Callable[..., ReplanOutcome],
-    market: str,
+    row: Market,
     runner_id: uuid.UUID,
     console: ConsoleSession,
     form: Mapping[str, str],
     engine: Engine,
     settings: Settings,
 ) -> Response:
-    row = _market(engine, console, market)
     _runner(engine, console, row, runner_id)
     outcome = change(
         engine,
@@ -288,14 +283,13 @@ def _shift_change(
 
 @router.post("/{market}/replan")
 def replan(
-    market: str,
     console: CheckedDep,
+    row: ConsoleMarketDep,
     form: FormDep,
     engine: EngineDep,
     settings: SettingsDep,
 ) -> Response:
     """Re-plan the market's day from where the runners are now."""
-    row = _market(engine, console, market)
     outcome = replan_market(
         engine,
         row.id,

@@ -7,18 +7,17 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from api.access import market_by_code
 from api.console.routes import (
     PREFIX,
+    ConsoleDayDep,
     ConsoleDep,
+    ConsoleMarketDep,
     ConsoleRoute,
     ReadSessionDep,
-    _day,
     _market_url,
     _page,
 )
 from api.console.texts import console_lang
-from api.deps import SettingsDep
 from dispatch.report import (
     FAILURE_LABELS,
     LABELS,
@@ -34,15 +33,13 @@ router = APIRouter(prefix=PREFIX, route_class=ConsoleRoute, include_in_schema=Fa
 
 @router.get("/{market}/report", response_class=HTMLResponse)
 def report_page(
-    market: str,
     request: Request,
     console: ConsoleDep,
+    row: ConsoleMarketDep,
+    day: ConsoleDayDep,
     session: ReadSessionDep,
-    settings: SettingsDep,
 ) -> HTMLResponse:
     """The market's day in figures, with the cash differences flagged for reconciliation."""
-    row = market_by_code(session, console.principal, market)
-    day = _day(request, settings)
     lang = console_lang(request)
     words = LABELS[lang]
     report = day_report(session, day, [row.code]).markets[0]
@@ -82,15 +79,9 @@ def report_page(
 
 @router.get("/{market}/report.csv")
 def report_download(
-    market: str,
-    request: Request,
-    console: ConsoleDep,
-    session: ReadSessionDep,
-    settings: SettingsDep,
+    console: ConsoleDep, row: ConsoleMarketDep, day: ConsoleDayDep, session: ReadSessionDep
 ) -> Response:
     """The same report as CSV, one row per runner and a market total."""
-    row = market_by_code(session, console.principal, market)
-    day = _day(request, settings)
     body = report_csv(day_report(session, day, [row.code]))
     name = f"laporan-{row.code}-{day.isoformat()}.csv"
     return Response(

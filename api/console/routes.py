@@ -230,6 +230,22 @@ def get_checked_console(console: ConsoleDep, form: FormDep) -> ConsoleSession:
 CheckedDep = Annotated[ConsoleSession, Depends(get_checked_console)]
 
 
+def get_console_market(market: str, console: ConsoleDep, engine: EngineDep) -> Market:
+    """The market the path names if the signed-in caller may see it (else 404, as for one that
+    does not exist); read on its own, so a form post's write transaction begins in its route."""
+    with Session(read_only(engine), expire_on_commit=False) as session:
+        return market_by_code(session, console.principal, market)
+
+
+def get_console_day(request: Request, settings: SettingsDep) -> date:
+    """The market day a page shows: ``?tanggal=YYYY-MM-DD``, today by default."""
+    return parse_day(request.query_params.get("tanggal"), today(settings))
+
+
+ConsoleMarketDep = Annotated[Market, Depends(get_console_market)]
+ConsoleDayDep = Annotated[date, Depends(get_console_day)]
+
+
 # -- rendering ---------------------------------------------------------------------------------
 
 
@@ -413,21 +429,16 @@ def sign_out(console: CheckedDep) -> Response:
 # -- the market page ---------------------------------------------------------------------------
 
 
-def _day(request: Request, settings: Settings) -> date:
-    return parse_day(request.query_params.get("tanggal"), today(settings))
-
-
 @router.get("/{market}", response_class=HTMLResponse)
 def market_page(
-    market: str,
     request: Request,
     console: ConsoleDep,
+    row: ConsoleMarketDep,
+    day: ConsoleDayDep,
     session: ReadSessionDep,
     settings: SettingsDep,
 ) -> HTMLResponse:
     """The market's day: map, orders, runners and dispatch."""
-    row = market_by_code(session, console.principal, market)
-    day = _day(request, settings)
     lang = console_lang(request)
     t = Translator(lang)
     tz = ZoneInfo(settings.timezone)
@@ -489,17 +500,15 @@ def _status_name(t: Translator, value: str) -> str:
 
 @router.post("/{market}/dispatch")
 def start_dispatch(
-    market: str,
     request: Request,
     console: CheckedDep,
+    row: ConsoleMarketDep,
     form: FormDep,
     engine: EngineDep,
     settings: SettingsDep,
 ) -> Response:
     """Queue a dispatch run of this market for the day and start it in the background."""
-    with Session(read_only(engine)) as session:
-        row = market_by_code(session, console.principal, market)
-        code = row.code
+    code = row.code
     day = parse_day(form.get("tanggal"), today(settings))
     params = {
         "time_limit_s": parse_time_limit(form.get("time_limit_s")),
@@ -524,15 +533,14 @@ def _run_of(session: Session, market: Market, run_id: uuid.UUID) -> DispatchRun:
 
 @router.get("/{market}/dispatch/{run_id}", response_class=HTMLResponse)
 def run_page(
-    market: str,
     run_id: uuid.UUID,
     request: Request,
     console: ConsoleDep,
+    row: ConsoleMarketDep,
     session: ReadSessionDep,
     settings: SettingsDep,
 ) -> HTMLResponse:
     """A dispatch run's progress, then its routes and dropped orders."""
-    row = market_by_code(session, console.principal, market)
     run = _run_of(session, row, run_id)
     t = Translator(console_lang(request))
     tz = ZoneInfo(settings.timezone)
@@ -564,14 +572,13 @@ def _wib(moment: datetime | None, tz: ZoneInfo) -> str:
 
 @router.get("/{market}/dispatch/{run_id}/status.json")
 def run_status(
-    market: str,
     run_id: uuid.UUID,
     request: Request,
     console: ConsoleDep,
+    row: ConsoleMarketDep,
     session: ReadSessionDep,
 ) -> JSONResponse:
     """A run's status for polling: ``queued``, ``running``, ``done`` or ``failed``."""
-    row = market_by_code(session, console.principal, market)
     run = _run_of(session, row, run_id)
     routed, dropped = run_counts(session, row, run.id)
     t = Translator(console_lang(request))
@@ -628,31 +635,24 @@ def _order_form(
 
 @router.get("/{market}/orders/new", response_class=HTMLResponse)
 def new_order_form(
-    market: str,
-    request: Request,
-    console: ConsoleDep,
-    session: ReadSessionDep,
-    settings: SettingsDep,
+    request: Request, console: ConsoleDep, row: ConsoleMarketDep, day: ConsoleDayDep
 ) -> HTMLResponse:
     """The form for an order taken by phone, with a fresh idempotency key."""
-    row = market_by_code(session, console.principal, market)
-    day = _day(request, settings)
     values = {"external_id": _new_key(), "fulfilment": "delivery", "payment": "cod"}
     return _order_form(request, console, row, day=day, values=values, errors=FormErrors())
 
 
 @router.post("/{market}/orders/new")
 def create_order(
-    market: str,
     request: Request,
     console: CheckedDep,
+    row: ConsoleMarketDep,
     form: FormDep,
     session: SessionDep,
     settings: SettingsDep,
 ) -> Response:
     """Take the order in through the intake; a repeated submission finds the first order."""
     lang = console_lang(request)
-    row = market_by_code(session, console.principal, market)
     errors = FormErrors()
     fields = (*ORDER_FIELDS, "service_date")
     day = today(settings)
@@ -701,15 +701,14 @@ def _editable(order: Order) -> None:
 
 @router.get("/{market}/orders/{order_id}/edit", response_class=HTMLResponse)
 def edit_order_form(
-    market: str,
     order_id: uuid.UUID,
     request: Request,
     console: ConsoleDep,
+    row: ConsoleMarketDep,
     session: ReadSessionDep,
     settings: SettingsDep,
 ) -> HTMLResponse:
     """The order's fields to change before pickup (409 afterwards)."""
-    row = market_by_code(session, console.principal, market)
     order = _order_of(session, console, row, order_id)
     _editable(order)
     values = edit_form_values(order, ZoneInfo(settings.timezone))
@@ -726,17 +725,16 @@ def edit_order_form(
 
 @router.post("/{market}/orders/{order_id}/edit")
 def edit_order(
-    market: str,
     order_id: uuid.UUID,
     request: Request,
     console: CheckedDep,
+    row: ConsoleMarketDep,
     form: FormDep,
     session: SessionDep,
     settings: SettingsDep,
 ) -> Response:
     """Save the changed fields through `update_order` (the API's PATCH and its checks)."""
     lang = console_lang(request)
-    row = market_by_code(session, console.principal, market)
     order = _order_of(session, console, row, order_id)
     _editable(order)
     errors = FormErrors()
@@ -832,19 +830,18 @@ def collected(
 
 @router.get("/{market}/runners/{runner_id}", response_class=HTMLResponse)
 def runner_page(
-    market: str,
     runner_id: uuid.UUID,
     request: Request,
     console: ConsoleDep,
+    row: ConsoleMarketDep,
+    day: ConsoleDayDep,
     session: ReadSessionDep,
     settings: SettingsDep,
 ) -> HTMLResponse:
     """A runner's route for the day, the cash it should hold and its link to send."""
-    row = market_by_code(session, console.principal, market)
     runner = visible_row(session, console.principal, Runner, runner_id, "runner.not_found")
     if runner.market_id != row.id:
         raise DomainError("runner.not_found", params={"id": str(runner_id)})
-    day = _day(request, settings)
     lang = console_lang(request)
     t = Translator(lang)
     tz = ZoneInfo(settings.timezone)
