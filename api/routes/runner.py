@@ -149,7 +149,26 @@ def route(linked: LinkedRunnerDep, session: SessionDep) -> RunnerRouteOut:
     )
 
 
-def _act(
+async def _act(
+    request: Request,
+    linked: LinkedRunner,
+    order_id: uuid.UUID,
+    change: Callable[[Session], Order],
+    *,
+    notify: bool,
+) -> RunnerStopOut:
+    """``change`` to one of the runner's own stops, in a writer's thread; the stop as it is
+    now. With ``notify`` the customer's WhatsApp update is queued and the sender woken."""
+    engine, settings = request.app.state.engine, request.app.state.settings
+    out, notified = await in_writer_thread(
+        request, partial(_change_stop, engine, settings, linked, order_id, change, notify)
+    )
+    if notified:
+        wake_whatsapp(request)
+    return out
+
+
+def _change_stop(
     engine: Engine,
     settings: Settings,
     linked: LinkedRunner,
@@ -157,9 +176,8 @@ def _act(
     change: Callable[[Session], Order],
     notify: bool,
 ) -> tuple[RunnerStopOut, bool]:
-    """``change`` to one of the runner's own stops, in a write transaction that begins and
-    ends in this one thread call (see `api.deps.WRITER_THREADS`); the stop as it is now, and
-    whether the customer has a WhatsApp update queued."""
+    """`_act`'s work: a write transaction that begins and ends in this one thread call (see
+    `api.deps.WRITER_THREADS`)."""
     with write_session(engine) as session:
         stop = _own_stop(session, linked, order_id)
         order = change(session)
@@ -172,8 +190,6 @@ def _act(
 async def picked_up(
     order_id: uuid.UUID,
     linked: LinkedRunnerDep,
-    engine: EngineDep,
-    settings: SettingsDep,
     request: Request,
 ) -> RunnerStopOut:
     """The goods are bought and on the motorbike (a WhatsApp customer is told)."""
@@ -181,12 +197,7 @@ async def picked_up(
     def change(session: Session) -> Order:
         return mark_picked_up(session, order_id, by=linked.by)
 
-    out, notified = await in_writer_thread(
-        request, partial(_act, engine, settings, linked, order_id, change, notify=True)
-    )
-    if notified:
-        wake_whatsapp(request)
-    return out
+    return await _act(request, linked, order_id, change, notify=True)
 
 
 @router.post("/stops/{order_id}/delivered", response_model=RunnerStopOut)
@@ -194,8 +205,6 @@ async def delivered(
     order_id: uuid.UUID,
     body: DeliveredIn,
     linked: LinkedRunnerDep,
-    engine: EngineDep,
-    settings: SettingsDep,
     request: Request,
 ) -> RunnerStopOut:
     """Handed over, with the cash actually collected (0 when paid beforehand)."""
@@ -203,12 +212,7 @@ async def delivered(
     def change(session: Session) -> Order:
         return mark_delivered(session, order_id, collected_rp=body.collected_rp, by=linked.by)
 
-    out, notified = await in_writer_thread(
-        request, partial(_act, engine, settings, linked, order_id, change, notify=True)
-    )
-    if notified:
-        wake_whatsapp(request)
-    return out
+    return await _act(request, linked, order_id, change, notify=True)
 
 
 @router.post("/stops/{order_id}/failed", response_model=RunnerStopOut)
@@ -216,8 +220,6 @@ async def failed(
     order_id: uuid.UUID,
     body: FailedIn,
     linked: LinkedRunnerDep,
-    engine: EngineDep,
-    settings: SettingsDep,
     request: Request,
 ) -> RunnerStopOut:
     """Not delivered, for a reason from the fixed list (and a note)."""
@@ -225,10 +227,7 @@ async def failed(
     def change(session: Session) -> Order:
         return mark_failed(session, order_id, reason=body.reason, note=body.note, by=linked.by)
 
-    out, _ = await in_writer_thread(
-        request, partial(_act, engine, settings, linked, order_id, change, notify=False)
-    )
-    return out
+    return await _act(request, linked, order_id, change, notify=False)
 
 
 @router.post("/position", response_model=PositionOut)
