@@ -193,13 +193,8 @@ def write_session(engine: Engine) -> Iterator[Session]:
     requests left the database idle between writers and put p99 latency in seconds.
     Keep the work inside short (no network, no solving): everyone else waits for it.
     """
-    with write_lock(engine), Session(engine) as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+    with write_lock(engine), session_scope(engine) as session:
+        yield session
 
 
 @contextmanager
