@@ -15,11 +15,12 @@ from typing import Annotated, TypeVar
 from anyio import CapacityLimiter, to_thread
 from fastapi import Depends, FastAPI, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from api.errors import request_lang
-from dispatch.auth import Principal, Role, authenticate, authenticate_with_markets
+from api.guard import gated
+from dispatch.auth import Principal, Role, authenticate_with_markets
 from dispatch.db import POOL_SIZE, read_only
 from dispatch.errors import DomainError, Lang
 from dispatch.settings import Settings
@@ -98,33 +99,38 @@ def _bearer_token(credentials: HTTPAuthorizationCredentials | None) -> str:
     return credentials.credentials
 
 
-def principal_of(session: Session, credentials: HTTPAuthorizationCredentials | None) -> Principal:
-    """The caller behind the bearer ``credentials``; 401 without a valid token."""
-    principal = authenticate(session, _bearer_token(credentials))
+def _look_up(engine: Engine, token: str) -> tuple[Principal | None, dict[str, uuid.UUID]]:
+    with read_only(engine).connect() as connection:
+        return authenticate_with_markets(connection, token)
+
+
+async def authenticate_bearer(request: Request) -> Principal:
+    """The caller behind ``Authorization: Bearer TOKEN`` (401 without a valid token), found
+    once per request with the markets it may act on (`markets_of`). A route's guard asks
+    before the body is read (`api.guard`), so a caller without a valid token is refused
+    without the server reading what it sends."""
+    found = getattr(request.state, "principal", None)
+    if isinstance(found, Principal):
+        return found
+    token = _bearer_token(await _bearer(request))
+    principal, markets = await to_thread.run_sync(_look_up, request.app.state.engine, token)
     if principal is None:
         raise DomainError("auth.invalid")
+    request.state.principal = principal
+    request.state.markets = markets
     return principal
 
 
-def principal_and_markets_of(
-    connection: Connection, credentials: HTTPAuthorizationCredentials | None
-) -> tuple[Principal, dict[str, uuid.UUID]]:
-    """`principal_of` and the markets the caller may act on (code to id), in one query."""
-    principal, markets = authenticate_with_markets(connection, _bearer_token(credentials))
-    if principal is None:
-        raise DomainError("auth.invalid")
-    return principal, markets
+def markets_of(request: Request) -> dict[str, uuid.UUID]:
+    """The markets the authenticated caller may act on, code to id (`authenticate_bearer`)."""
+    markets: dict[str, uuid.UUID] = request.state.markets
+    return markets
 
 
-def get_principal(
-    request: Request, engine: EngineDep, session: SessionDep, credentials: CredentialsDep
-) -> Principal:
+@gated(authenticate_bearer)
+async def get_principal(request: Request, credentials: CredentialsDep) -> Principal:
     """The caller behind ``Authorization: Bearer TOKEN``; 401 without a valid token."""
-    if request.method in READ_METHODS:
-        return principal_of(session, credentials)  # the request's own read, one connection
-    # A short read of its own: the request's session may take SQLite's write lock later.
-    with Session(read_only(engine)) as own:
-        return principal_of(own, credentials)
+    return await authenticate_bearer(request)
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

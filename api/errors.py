@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.guard import BodyTooLarge
 from dispatch.errors import DomainError, Lang, ValidationErrors
 
 #: HTTP status per error code; codes not listed fall back by prefix (see `status_for`).
@@ -42,6 +43,7 @@ STATUS: Final[Mapping[str, int]] = {
     "http.method_not_allowed": 405,
     "service.unavailable": 503,
     "request.invalid_value": 422,
+    "request.too_large": 413,
 }
 
 #: Codes whose answers say how to authenticate (``WWW-Authenticate``).
@@ -248,13 +250,17 @@ _HTTP_CODES: Final[Mapping[int, str]] = {
     401: "auth.required",
     404: "http.not_found",
     405: "http.method_not_allowed",
+    413: "request.too_large",
 }
 
 
 def http_error_response(exc: StarletteHTTPException, lang: Lang) -> JSONResponse:
     """An HTTP error raised by the framework (unknown path, wrong method...) in our shape."""
     code = _HTTP_CODES.get(exc.status_code, "http.error")
-    error = DomainError(code, params={"status": exc.status_code, "detail": exc.detail})
+    params: dict[str, object] = {"status": exc.status_code, "detail": exc.detail}
+    if isinstance(exc, BodyTooLarge):
+        params["limit"] = exc.limit
+    error = DomainError(code, params=params)
     return JSONResponse(
         error_body(code, error.message(lang), None),
         status_code=exc.status_code,

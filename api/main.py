@@ -37,6 +37,7 @@ from api.schemas import ErrorResponse
 from dispatch.db import make_engine, upgrade
 from dispatch.dispatcher import fail_interrupted_runs
 from dispatch.settings import Settings, get_settings
+from dispatch.signing import with_secret_key
 from dispatch.whatsapp.worker import WhatsAppWorker
 
 log = logging.getLogger(__name__)
@@ -83,15 +84,17 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         set_up_threads(app)
         own_engine = engine is None
-        active = make_engine(settings.database_url) if engine is None else engine
-        if settings.secret_key == Settings.model_fields["secret_key"].default:
-            log.warning("ANTAR_SECRET_KEY is not set: runner links use the development key")
+        # The signing key: ANTAR_SECRET_KEY, or the one kept in the data folder (made now on
+        # a first start); a published or too short key stops the start here.
+        keyed = await run_in_threadpool(with_secret_key, settings)
+        app.state.settings = keyed
+        active = make_engine(keyed.database_url) if engine is None else engine
         if prepare_database:
             await run_in_threadpool(prepare, active)
-        jobs = RunJobs(active, settings)
+        jobs = RunJobs(active, keyed)
         app.state.engine = active
         app.state.jobs = jobs
-        app.state.whatsapp = WhatsAppWorker(active, settings)
+        app.state.whatsapp = WhatsAppWorker(active, keyed)
         await run_in_threadpool(app.state.whatsapp.start)
         try:
             yield

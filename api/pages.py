@@ -22,6 +22,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
 
 from api.deps import SessionDep, SettingsDep
+from api.guard import GuardedRoute
 from api.routes.runner import linked_runner
 from dispatch.actions import FailureReason, runner_stops
 from dispatch.errors import DomainError
@@ -40,7 +41,7 @@ _templates = Environment(
     lstrip_blocks=True,
 )
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=GuardedRoute)
 
 #: Failure reasons as a runner reads them.
 FAILURE_LABELS: dict[FailureReason, str] = {

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from api.main import create_app, prepare
 from dispatch.db import make_engine
 from dispatch.settings import Settings, get_settings
+from dispatch.signing import with_secret_key
 
 
 def worker_app() -> FastAPI:
@@ -28,7 +29,9 @@ def run(
     environment, as ``antar`` reads them): Python runs one thread at a time per process, so
     on a machine with several cores order intake scales with the workers.
     """
-    settings = settings or get_settings()
+    # The key is settled before any worker starts: a first start makes the key file once,
+    # and every worker reads the same one.
+    settings = with_secret_key(settings or get_settings())
     if workers <= 1:
         uvicorn.run(
             create_app(settings), host=host, port=port, log_level="info", proxy_headers=True

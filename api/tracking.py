@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from api.deps import SessionDep, SettingsDep
+from api.guard import GuardedRoute
 from dispatch.errors import DomainError
 from dispatch.models import Order
 from dispatch.whatsapp.tracking import TrackingView, tracking_view, verify_tracking_token
@@ -29,7 +30,7 @@ _templates = Environment(
     lstrip_blocks=True,
 )
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=GuardedRoute)
 
 _HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 

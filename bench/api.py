@@ -57,7 +57,7 @@ from dispatch.seed import seed
 from dispatch.settings import Settings
 
 RESULTS = Path(__file__).resolve().parent / "results"
-SECRET_KEY = "bench"
+SECRET_KEY = "bench-secret-key-0123456789"
 DAY = date(2026, 12, 2)
 
 

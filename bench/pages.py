@@ -49,7 +49,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite:///{Path(folder) / 'antar.db'}"
-        settings = Settings(database_url=url, secret_key="bench", tiles_url=TILES)
+        settings = Settings(
+            database_url=url, secret_key="bench-secret-key-0123456789", tiles_url=TILES
+        )
         day = datetime.now(WIB).date() + timedelta(days=1)
         engine = make_engine(url)
         upgrade(engine)

@@ -2,19 +2,19 @@
 
 Tokens are random, shown once and stored only as a SHA-256 hash; they can be revoked. A
 runner's link carries its id and market day, expires at the end of its shift that day, and
-is signed with HMAC-SHA256 under ``Settings.secret_key``: changing any byte breaks it.
+is signed by `dispatch.signing` (its own salt) under the server's key: changing any byte
+breaks it.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import hmac
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
+from typing import Final
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, true
@@ -22,8 +22,9 @@ from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
 from dispatch.errors import DomainError
-from dispatch.models import ApiToken, Market, Runner
+from dispatch.models import ApiToken, ConsoleSignIn, Market, Runner
 from dispatch.settings import Settings
+from dispatch.signing import ExpiredToken, InvalidToken, Purpose, sign, unsign
 
 TOKEN_PREFIX = "antar_"
 
@@ -78,12 +79,21 @@ def create_token(
 
 
 def revoke_token(session: Session, token: str) -> bool:
-    """Revoke ``token``; ``False`` when it is unknown or revoked already."""
+    """Revoke ``token`` and end its console sessions; ``False`` when it is unknown or
+    revoked already."""
     row = session.exec(_TOKEN_BY_HASH, params={"token_hash": _hash(token)}).first()
     if row is None or row.revoked_at is not None:
         return False
-    row.revoked_at = datetime.now(UTC)
+    now = datetime.now(UTC)
+    row.revoked_at = now
     session.add(row)
+    for open_session in session.exec(
+        select(ConsoleSignIn)
+        .where(ConsoleSignIn.token_id == row.id)
+        .where(col(ConsoleSignIn.revoked_at).is_(None))
+    ).all():
+        open_session.revoked_at = now
+        session.add(open_session)
     session.flush()
     return True
 
@@ -140,6 +150,61 @@ def authenticate_with_markets(
     return principal, markets
 
 
+# -- console sessions --------------------------------------------------------------------------
+
+#: How long a console session lasts: a morning's shift and then some.
+CONSOLE_SESSION_TTL: Final = timedelta(hours=12)
+
+
+def open_console_session(
+    session: Session, principal: Principal, *, now: datetime | None = None
+) -> ConsoleSignIn:
+    """A new console session for ``principal``'s token (no commit)."""
+    moment = now or datetime.now(UTC)
+    row = ConsoleSignIn(
+        token_id=principal.token_id,
+        csrf=secrets.token_urlsafe(32),
+        created_at=moment,
+        expires_at=moment + CONSOLE_SESSION_TTL,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def console_session(
+    session: Session, session_id: uuid.UUID, *, now: datetime | None = None
+) -> tuple[ConsoleSignIn, Principal] | str:
+    """The open session ``session_id`` and its caller, or why it is not open:
+    ``console.session_expired`` (unknown, signed out or expired) or ``console.token_revoked``."""
+    row = session.exec(
+        select(ConsoleSignIn, ApiToken)
+        .join(ApiToken, col(ApiToken.id) == col(ConsoleSignIn.token_id))
+        .where(ConsoleSignIn.id == session_id)
+    ).first()
+    if row is None:
+        return "console.session_expired"
+    sign_in, token = row
+    if token.revoked_at is not None:
+        return "console.token_revoked"
+    if sign_in.revoked_at is not None or (now or datetime.now(UTC)) >= sign_in.expires_at:
+        return "console.session_expired"
+    principal = Principal(role=Role(token.role), market_id=token.market_id, token_id=token.id)
+    return sign_in, principal
+
+
+def close_console_session(session: Session, session_id: uuid.UUID) -> bool:
+    """End the console session ``session_id`` (signing out; no commit); ``False`` when it
+    was not open."""
+    row = session.get(ConsoleSignIn, session_id)
+    if row is None or row.revoked_at is not None:
+        return False
+    row.revoked_at = datetime.now(UTC)
+    session.add(row)
+    session.flush()
+    return True
+
+
 # -- runners' links ----------------------------------------------------------------------------
 
 
@@ -152,29 +217,21 @@ class RunnerLink:
     expires_at: datetime
 
 
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def _sign(payload: bytes, settings: Settings) -> bytes:
-    return hmac.new(settings.secret_key.encode(), payload, hashlib.sha256).digest()
-
-
 def link_expiry(runner: Runner, service_date: date, settings: Settings) -> datetime:
-    """The end of ``runner``'s shift on ``service_date``, in UTC."""
+    """When ``runner``'s link for ``service_date`` expires (the one place that decides it):
+    the end of its shift that day, in UTC."""
     local = datetime.combine(service_date, runner.shift_end, tzinfo=ZoneInfo(settings.timezone))
     return local.astimezone(UTC)
 
 
 def runner_link_token(runner: Runner, service_date: date, settings: Settings) -> str:
     """The signed token of ``runner``'s link for ``service_date``."""
-    expires = int(link_expiry(runner, service_date, settings).timestamp())
-    payload = f"{runner.id.hex}.{service_date.isoformat()}.{expires}".encode()
-    return f"{_b64(payload)}.{_b64(_sign(payload, settings))}"
+    return sign(
+        settings,
+        Purpose.RUNNER_LINK,
+        [runner.id.hex, service_date.isoformat()],
+        expires_at=link_expiry(runner, service_date, settings),
+    )
 
 
 def verify_runner_link(
@@ -182,19 +239,17 @@ def verify_runner_link(
 ) -> RunnerLink:
     """The runner and day a link is for; ``link.invalid`` or ``link.expired`` otherwise."""
     try:
-        encoded, signature = token.split(".")
-        payload = _unb64(encoded)
-        valid = hmac.compare_digest(_unb64(signature), _sign(payload, settings))
-        runner_hex, day, expires = payload.decode().split(".")
-        link = RunnerLink(
-            runner_id=uuid.UUID(hex=runner_hex),
-            service_date=date.fromisoformat(day),
-            expires_at=datetime.fromtimestamp(int(expires), UTC),
+        payload, expires_at = unsign(settings, Purpose.RUNNER_LINK, token, now=now)
+    except ExpiredToken:
+        raise DomainError("link.expired") from None
+    except InvalidToken:
+        raise DomainError("link.invalid") from None
+    try:
+        runner_hex, day = payload
+        return RunnerLink(
+            runner_id=uuid.UUID(hex=str(runner_hex)),
+            service_date=date.fromisoformat(str(day)),
+            expires_at=expires_at,
         )
     except ValueError:
-        valid = False
-    if not valid:
-        raise DomainError("link.invalid")
-    if (now or datetime.now(UTC)) >= link.expires_at:
-        raise DomainError("link.expired")
-    return link
+        raise DomainError("link.invalid") from None

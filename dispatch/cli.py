@@ -58,6 +58,7 @@ from dispatch.report import day_report, report_csv, report_json, report_table
 from dispatch.routes_view import day_export, list_runs, summarise
 from dispatch.seed import seed
 from dispatch.settings import Settings, get_settings
+from dispatch.signing import with_secret_key
 from dispatch.whatsapp.parser import parse_order_text
 from routing import (
     InstanceFormatError,
@@ -476,7 +477,7 @@ def _tokens_revoke(args: argparse.Namespace) -> int:
 
 
 def _runners_link(args: argparse.Namespace) -> int:
-    settings = args.settings
+    settings = with_secret_key(args.settings)
     day = _day(args, settings)
     base = settings.public_base_url.rstrip("/")
     with _database(settings) as engine, Session(engine) as session:

@@ -262,6 +262,20 @@ MESSAGES: Final[Mapping[str, Mapping[Lang, str]]] = {
         "id": "Isi permintaan tidak bisa dibaca: kirim JSON UTF-8 yang sah.",
         "en": "The request body cannot be read: send valid UTF-8 JSON.",
     },
+    "request.too_large": {
+        "id": "Isi permintaan terlalu besar: paling banyak {limit} byte.",
+        "en": "The request body is too large: at most {limit} bytes.",
+    },
+    "request.control_character": {
+        "id": (
+            "{label} memuat karakter kendali (misalnya NUL) yang tidak boleh ada: "
+            "hapus karakter itu (kolom {field})."
+        ),
+        "en": (
+            "{label} holds a control character (such as NUL) that is not allowed: remove it "
+            "(column {field})."
+        ),
+    },
     "http.not_found": {
         "id": "Alamat ini tidak ada di API.",
         "en": "There is no such address in the API.",
@@ -289,6 +303,20 @@ MESSAGES: Final[Mapping[str, Mapping[Lang, str]]] = {
     "report.invalid_date": {
         "id": "Tanggal {value} tidak valid: tulis TAHUN-BULAN-TANGGAL, misalnya 2026-11-26.",
         "en": "Date {value} is not valid: write YEAR-MONTH-DAY, for example 2026-11-26.",
+    },
+    "settings.secret_key_public": {
+        "id": (
+            "ANTAR_SECRET_KEY adalah kunci contoh yang diketahui umum: hapus pengaturan itu "
+            "(server membuat kunci acak sendiri) atau isi kunci acak yang panjang."
+        ),
+        "en": (
+            "ANTAR_SECRET_KEY is a publicly known example key: unset it (the server makes a "
+            "random key of its own) or set a long random key."
+        ),
+    },
+    "settings.secret_key_short": {
+        "id": "ANTAR_SECRET_KEY terlalu pendek: paling sedikit {limit} karakter acak.",
+        "en": "ANTAR_SECRET_KEY is too short: at least {limit} random characters.",
     },
     # -- WhatsApp (dispatch/whatsapp, api/routes/whatsapp.py, api/routes/drafts.py) ----------
     "whatsapp.verify_failed": {

@@ -540,6 +540,20 @@ class ApiToken(SQLModel, table=True):
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
+class ConsoleSignIn(SQLModel, table=True):
+    """A console session: made at sign-in, checked on every request, ended by signing out,
+    by its expiry, or by revoking its token. The cookie carries only its signed id."""
+
+    __tablename__ = "console_sessions"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    token_id: uuid.UUID = Field(foreign_key="api_tokens.id", index=True, ondelete="CASCADE")
+    csrf: str = Field(max_length=64, description="the token every form of the session carries")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
 # --- WhatsApp: messages in, drafts, replies out ------------------------------------------------
 
 
@@ -623,6 +637,21 @@ class WhatsAppMessage(SQLModel, table=True):
         default=None, foreign_key="whatsapp_drafts.id", index=True, ondelete="SET NULL"
     )
     raw: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+
+
+class WhatsAppRefusal(SQLModel, table=True):
+    """A message of a webhook delivery that was not stored, and why (the others of the
+    delivery are stored regardless)."""
+
+    __tablename__ = "whatsapp_refusals"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    wa_message_id: str = Field(default="", max_length=200, index=True)
+    wa_id: str = Field(default="", max_length=32)
+    code: str = Field(max_length=60, description="why, e.g. request.control_character")
+    field: str | None = Field(default=None, max_length=60)
+    detail: str = Field(default="", max_length=1000, description="the reason, in Bahasa")
+    received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class WhatsAppOutbound(SQLModel, table=True):

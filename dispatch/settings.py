@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import time
+from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -35,8 +36,14 @@ class Settings(BaseSettings):
     runner_max_orders_per_trip: int | None = Field(default=None, gt=0)
     """Default limit on orders per trip; ``None`` means only the load limits a trip."""
 
-    secret_key: str = "dev-only-change-me"
-    """Key that signs runners' route links; set ``ANTAR_SECRET_KEY`` in production."""
+    secret_key: str | None = Field(default=None, repr=False)
+    """Key that signs runners' route links, customers' tracking links and console sessions.
+    Unset: ``antar serve`` uses the key it generated on first start and keeps in the data
+    folder (``secret.key``, mode 0600); see `dispatch.signing.with_secret_key`."""
+
+    data_dir: Path | None = None
+    """Folder of the server's own files (the generated secret key). Unset: the SQLite
+    database's folder, or the working directory with another database."""
 
     public_base_url: str = "http://127.0.0.1:8000"
     """Where runners reach the server; runner links start with it."""

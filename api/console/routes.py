@@ -24,9 +24,9 @@ from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from fastapi.routing import APIRoute
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.exc import DataError, OperationalError
 from sqlmodel import Session
@@ -51,9 +51,7 @@ from api.console.session import (
     SIGN_IN_COOKIE,
     ConsoleSession,
     csrf_matches,
-    csrf_token,
     new_sign_in_nonce,
-    principal_for,
     read_session_cookie,
     secure_cookies,
     session_cookie,
@@ -76,6 +74,7 @@ from api.console.views import (
 )
 from api.deps import EngineDep, SessionDep, SettingsDep, actor
 from api.errors import status_for, validation_error
+from api.guard import BodyTooLarge, GuardedRoute, gated
 from api.jobs import RunJobs
 from api.pages import HERE, MAPS_ASSETS_URL, STATIC_URL, rupiah, wa_number
 from dispatch.actions import (
@@ -85,8 +84,15 @@ from dispatch.actions import (
     runner_stops,
     update_order,
 )
-from dispatch.auth import authenticate, link_expiry, runner_link_token
-from dispatch.db import read_only
+from dispatch.auth import (
+    authenticate,
+    close_console_session,
+    console_session,
+    link_expiry,
+    open_console_session,
+    runner_link_token,
+)
+from dispatch.db import read_only, session_scope
 from dispatch.dispatcher import create_run
 from dispatch.errors import DomainError, Lang
 from dispatch.geo import geocoder_from_setting
@@ -151,7 +157,7 @@ class SignInRequired(Exception):  # noqa: N818 (a redirect, not an error)
         self.reason = reason
 
 
-class ConsoleRoute(APIRoute):
+class ConsoleRoute(GuardedRoute):
     """A console route: refusals become pages (or JSON on ``*.json``), and a missing
     session a redirect to the sign-in page."""
 
@@ -166,6 +172,9 @@ class ConsoleRoute(APIRoute):
                 if as_json:
                     return _json_error(DomainError("auth.required"), request)
                 return _to_sign_in(request, exc.reason)
+            except BodyTooLarge as exc:
+                error = DomainError("request.too_large", params={"limit": exc.limit})
+                return _json_error(error, request) if as_json else _error_page(request, error)
             except RequestValidationError as exc:
                 errors = exc.errors()
                 first = errors[0] if errors else {"type": "missing", "loc": ()}
@@ -203,20 +212,34 @@ FormDep = Annotated[dict[str, str], Depends(read_form)]
 
 
 def get_console(request: Request, engine: EngineDep, settings: SettingsDep) -> ConsoleSession:
-    """The signed-in caller, re-checked against the token table on every request."""
+    """The signed-in caller: its session and token re-checked in the database on every
+    request (once per request: the route's guard asks first, before any body is read)."""
+    cached = getattr(request.state, "console", None)
+    if isinstance(cached, ConsoleSession):
+        return cached
     value = request.cookies.get(SESSION_COOKIE)
     if not value:
         raise SignInRequired()
-    claims = read_session_cookie(value, settings)
-    if claims is None:
+    session_id = read_session_cookie(value, settings)
+    if session_id is None:
         raise SignInRequired("console.session_expired")
     with Session(read_only(engine)) as session:
-        principal = principal_for(session, claims.token_id)
-    if principal is None:
-        raise SignInRequired("console.token_revoked")
-    return ConsoleSession(principal, csrf_token(claims, settings), claims.expires_at)
+        found = console_session(session, session_id)
+    if isinstance(found, str):
+        raise SignInRequired(found)
+    sign_in, principal = found
+    console = ConsoleSession(principal, sign_in.csrf, sign_in.expires_at, sign_in.id)
+    request.state.console = console
+    return console
 
 
+async def check_console(request: Request) -> ConsoleSession:
+    """`get_console` before the body is read (the routes' gate, `api.guard`)."""
+    state = request.app.state
+    return await run_in_threadpool(get_console, request, state.engine, state.settings)
+
+
+gated(check_console)(get_console)
 ConsoleDep = Annotated[ConsoleSession, Depends(get_console)]
 
 
@@ -404,10 +427,13 @@ def sign_in(
     if principal is None:
         error = DomainError("auth.invalid").message(lang)
         return _sign_in_page(request, status=401, error=error, next_url=next_url)
+    with session_scope(engine) as session:
+        sign_in = open_console_session(session, principal)
+        cookie = session_cookie(sign_in, settings)
     response = _redirect(_safe_next(next_url))
     response.set_cookie(
         SESSION_COOKIE,
-        session_cookie(principal.token_id, settings),
+        cookie,
         max_age=int(SESSION_TTL.total_seconds()),
         path=COOKIE_PATH,
         httponly=True,
@@ -419,8 +445,10 @@ def sign_in(
 
 
 @router.post("/logout")
-def sign_out(console: CheckedDep) -> Response:
-    """Forget the session cookie."""
+def sign_out(console: CheckedDep, engine: EngineDep) -> Response:
+    """End the session on the server, and forget its cookie."""
+    with session_scope(engine) as session:
+        close_console_session(session, console.session_id)
     response = _redirect(f"{PREFIX}/login?signed_out=1")
     response.delete_cookie(SESSION_COOKIE, path=COOKIE_PATH)
     return response

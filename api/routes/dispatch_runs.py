@@ -11,6 +11,7 @@ from sqlmodel import col, select
 
 from api.access import market_by_code, today
 from api.deps import EngineDep, PrincipalDep, SessionDep, SettingsDep, actor
+from api.guard import GuardedRoute
 from api.jobs import RunJobs
 from api.plans import market_plan
 from api.schemas import (
@@ -25,7 +26,7 @@ from dispatch.dispatcher import create_run
 from dispatch.errors import DomainError
 from dispatch.models import DispatchRun, DispatchRunMarket, Market, RunStatus
 
-router = APIRouter(prefix="/dispatch-runs", tags=["dispatch runs"])
+router = APIRouter(prefix="/dispatch-runs", tags=["dispatch runs"], route_class=GuardedRoute)
 
 
 @router.post(

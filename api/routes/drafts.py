@@ -24,6 +24,7 @@ from sqlmodel import Session, col, func, select
 from api.access import market_by_code, visible_markets
 from api.deps import LangDep, PrincipalDep, SessionDep, SettingsDep, actor
 from api.errors import error_body
+from api.guard import GuardedRoute
 from api.routes.whatsapp import wake_whatsapp
 from api.schemas import ErrorResponse
 from dispatch.auth import Principal
@@ -32,7 +33,7 @@ from dispatch.models import DraftStatus, Market, WhatsAppDraft
 from dispatch.whatsapp.inbound import Corrections, ItemFix, mark_ordered, submit_draft
 from dispatch.whatsapp.outbound import queue_message, rejected_text
 
-router = APIRouter(prefix="/drafts", tags=["whatsapp drafts"])
+router = APIRouter(prefix="/drafts", tags=["whatsapp drafts"], route_class=GuardedRoute)
 
 CONFLICT: dict[int | str, dict[str, Any]] = {
     409: {"model": ErrorResponse, "description": "the draft is rejected or ordered already"}

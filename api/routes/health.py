@@ -9,10 +9,11 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from api.deps import EngineDep, LangDep
 from api.errors import domain_error_response
+from api.guard import GuardedRoute
 from api.schemas import ErrorResponse, Health
 from dispatch.errors import DomainError
 
-router = APIRouter(tags=["health"])
+router = APIRouter(tags=["health"], route_class=GuardedRoute)
 
 
 @router.get("/healthz", response_model=Health)

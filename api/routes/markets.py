@@ -10,11 +10,12 @@ from sqlmodel import select
 
 from api.access import market_by_code, visible_markets
 from api.deps import OperatorDep, PrincipalDep, SessionDep
+from api.guard import GuardedRoute
 from api.schemas import ErrorResponse, MarketCreateIn, MarketList, MarketOut, MarketUpdateIn
 from dispatch.errors import DomainError
 from dispatch.models import Market
 
-router = APIRouter(prefix="/markets", tags=["markets"])
+router = APIRouter(prefix="/markets", tags=["markets"], route_class=GuardedRoute)
 
 
 @router.get("", response_model=MarketList)

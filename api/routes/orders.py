@@ -14,22 +14,21 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Header, Query, Request, Response, status
-from fastapi.security import HTTPAuthorizationCredentials
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, func, select
 
 from api.access import market_by_code, today, visible_row
 from api.deps import (
-    CredentialsDep,
     EngineDep,
     PrincipalDep,
     SessionDep,
     SettingsDep,
     actor,
     in_writer_thread,
-    principal_and_markets_of,
+    markets_of,
 )
+from api.guard import GuardedRoute
 from api.schemas import CancelIn, ErrorResponse, OrderIn, OrderList, OrderOut, OrderUpdateIn
 from dispatch.actions import cancel_order, update_order
 from dispatch.auth import Principal
@@ -41,7 +40,7 @@ from dispatch.models import Market, Order, OrderStatus
 from dispatch.settings import Settings
 from dispatch.validation import validate_order
 
-router = APIRouter(prefix="/orders", tags=["orders"])
+router = APIRouter(prefix="/orders", tags=["orders"], route_class=GuardedRoute)
 
 #: The answer when the order has gone past the point where this is allowed.
 CONFLICT: dict[int | str, dict[str, Any]] = {
@@ -89,7 +88,7 @@ async def create_order(
     request: Request,
     response: Response,
     engine: EngineDep,
-    credentials: CredentialsDep,
+    principal: PrincipalDep,
     settings: SettingsDep,
     idempotency_key: Annotated[
         str | None,
@@ -100,11 +99,13 @@ async def create_order(
     raw = {name: _cell(value) for name, value in body.model_dump(exclude={"service_date"}).items()}
     if idempotency_key is not None and idempotency_key.strip():
         raw["external_id"] = idempotency_key.strip()
-    # Intake is the API's busiest path: the caller's token, the validation and the store
-    # run in one trip to a thread (each trip costs as much as the store itself), a writer's.
+    # Intake is the API's busiest path: the validation and the store run in one trip to a
+    # thread (each trip costs as much as the store itself), a writer's. The caller and its
+    # markets were looked up before the body was read (`api.guard`).
     day = body.service_date or today(settings)
+    markets = markets_of(request)
     out, created = await in_writer_thread(
-        request, partial(_take_order, engine, settings, credentials, raw, day)
+        request, partial(_take_order, engine, settings, principal, markets, raw, day)
     )
     if not created:
         response.status_code = status.HTTP_200_OK
@@ -114,7 +115,8 @@ async def create_order(
 def _take_order(
     engine: Engine,
     settings: Settings,
-    credentials: HTTPAuthorizationCredentials | None,
+    principal: Principal,
+    markets: dict[str, uuid.UUID],
     raw: dict[str, str | None],
     day: date,
 ) -> tuple[OrderOut, bool]:
@@ -122,10 +124,9 @@ def _take_order(
     geocoder = geocoder_from_setting(settings.geocoder)
     if engine.dialect.name == "postgresql":
         # PostgreSQL takes concurrent writers itself, and its round trips are the intake's
-        # cost: one query for the token and the markets, one statement to store.
+        # cost: one statement to store.
         with engine.connect() as connection:
             connection.execution_options(isolation_level="AUTOCOMMIT")
-            principal, markets = principal_and_markets_of(connection, credentials)
             draft = validate_order(
                 raw, day=day, tz=tz, known_markets=sorted(markets), geocoder=geocoder
             )
@@ -142,10 +143,8 @@ def _take_order(
                     assert order is not None
                     return order_out(order, draft.market_code), False
     else:
-        # SQLite writers take turns: reads and validation first, outside the write
-        # transaction, so only the insert itself is spent holding the lock.
-        with read_only(engine).connect() as connection:
-            principal, markets = principal_and_markets_of(connection, credentials)
+        # SQLite writers take turns: validation first, outside the write transaction, so
+        # only the insert itself is spent holding the lock.
         draft = validate_order(
             raw, day=day, tz=tz, known_markets=sorted(markets), geocoder=geocoder
         )

@@ -22,6 +22,7 @@ from sqlmodel import Session, col, select
 
 from api.access import market_by_code, today, visible_row
 from api.deps import EngineDep, PrincipalDep, SettingsDep, actor
+from api.guard import GuardedRoute
 from api.plans import market_plan
 from api.schemas import ErrorResponse, MarketPlanOut
 from dispatch.auth import Principal
@@ -39,7 +40,7 @@ from dispatch.replan import (
 )
 from dispatch.settings import Settings
 
-router = APIRouter(tags=["re-planning"])
+router = APIRouter(tags=["re-planning"], route_class=GuardedRoute)
 
 #: The solver's time for one re-plan, in seconds: a coordinator waits for the answer.
 MAX_TIME_LIMIT_S = 10.0

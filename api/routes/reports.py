@@ -16,9 +16,10 @@ from pydantic import BaseModel, Field
 
 from api.access import market_by_code, today, visible_markets
 from api.deps import PrincipalDep, SessionDep, SettingsDep
+from api.guard import GuardedRoute
 from dispatch.report import day_report, report_json
 
-router = APIRouter(prefix="/reports", tags=["reports"])
+router = APIRouter(prefix="/reports", tags=["reports"], route_class=GuardedRoute)
 
 
 class CashDifferenceOut(BaseModel):

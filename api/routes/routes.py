@@ -9,11 +9,12 @@ from fastapi import APIRouter, Query
 
 from api.access import market_by_code, today, visible_markets
 from api.deps import PrincipalDep, SessionDep, SettingsDep
+from api.guard import GuardedRoute
 from api.plans import market_plan
 from api.schemas import DayPlanOut
 from dispatch.routes_view import latest_run_id
 
-router = APIRouter(prefix="/routes", tags=["routes"])
+router = APIRouter(prefix="/routes", tags=["routes"], route_class=GuardedRoute)
 
 
 @router.get("", response_model=DayPlanOut)

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from api.deps import EngineDep, SessionDep, SettingsDep, in_writer_thread
+from api.guard import GuardedRoute, gated
 from api.routes.whatsapp import wake_whatsapp
 from api.schemas import (
     DeliveredIn,
@@ -48,6 +49,7 @@ from dispatch.whatsapp.outbound import queue_order_update
 router = APIRouter(
     prefix="/runner/{link}",
     tags=["runner"],
+    route_class=GuardedRoute,
     responses={
         404: {"model": ErrorResponse, "description": "invalid link, or not this runner's stop"},
         409: {"model": ErrorResponse, "description": "not allowed in the stop's status"},
@@ -70,9 +72,21 @@ class LinkedRunner:
         return f"runner {self.runner.name}"
 
 
-def linked_runner(session: Session, link: str, settings: Settings) -> LinkedRunner:
+async def check_link(request: Request) -> RunnerLink:
+    """The link of the request's path, checked (signature and expiry: no database) before
+    the body is read (``link.invalid`` 404, ``link.expired`` 410); once per request."""
+    found = getattr(request.state, "runner_link", None)
+    if isinstance(found, RunnerLink):
+        return found
+    link = str(request.path_params.get("link", ""))
+    verified = verify_runner_link(link, request.app.state.settings)
+    request.state.runner_link = verified
+    return verified
+
+
+def linked_runner(session: Session, link: str | RunnerLink, settings: Settings) -> LinkedRunner:
     """The runner behind a valid link (``link.invalid`` 404, ``link.expired`` 410)."""
-    verified = verify_runner_link(link, settings)
+    verified = link if isinstance(link, RunnerLink) else verify_runner_link(link, settings)
     runner = session.get(Runner, verified.runner_id)
     if runner is None:
         raise DomainError("link.invalid")
@@ -81,15 +95,18 @@ def linked_runner(session: Session, link: str, settings: Settings) -> LinkedRunn
     return LinkedRunner(runner, market, verified)
 
 
+@gated(check_link)
 def get_linked_runner(
+    request: Request,
     link: Annotated[str, Path(max_length=400, description="the signed route link token")],
     engine: EngineDep,
     settings: SettingsDep,
 ) -> LinkedRunner:
     """`linked_runner` in a short read of its own: the actions write in a transaction of
     their own, which must not be open while the request waits for a thread."""
+    verified = getattr(request.state, "runner_link", None)
     with Session(read_only(engine), expire_on_commit=False) as session:
-        return linked_runner(session, link, settings)
+        return linked_runner(session, verified or link, settings)
 
 
 LinkedRunnerDep = Annotated[LinkedRunner, Depends(get_linked_runner)]

@@ -11,13 +11,14 @@ from sqlmodel import Session, col, select
 
 from api.access import market_by_code, visible_row
 from api.deps import OperatorDep, PrincipalDep, SessionDep, SettingsDep
+from api.guard import GuardedRoute
 from api.schemas import RunnerCreateIn, RunnerList, RunnerOut, RunnerUpdateIn
 from dispatch.auth import Principal
 from dispatch.errors import DomainError
 from dispatch.models import Market, Runner, RunnerPublic
 from dispatch.phones import normalise_phone
 
-router = APIRouter(prefix="/runners", tags=["runners"])
+router = APIRouter(prefix="/runners", tags=["runners"], route_class=GuardedRoute)
 
 
 def runner_out(runner: Runner, market_code: str) -> RunnerOut:

@@ -23,6 +23,7 @@ from sqlalchemy.engine import Engine
 
 from api.deps import SettingsDep
 from api.errors import error_body, request_lang
+from api.guard import GuardedRoute
 from api.schemas import ErrorResponse
 from dispatch.db import session_scope
 from dispatch.errors import DomainError
@@ -34,7 +35,7 @@ from dispatch.whatsapp.inbound import (
     store_webhook,
 )
 
-router = APIRouter(prefix="/whatsapp", tags=["whatsapp"])
+router = APIRouter(prefix="/whatsapp", tags=["whatsapp"], route_class=GuardedRoute)
 
 #: Largest webhook body read, in bytes (the platform's deliveries are a few KB).
 MAX_BODY_BYTES = 1_000_000

@@ -1,17 +1,13 @@
 """Customers' tracking links (``/t/{token}``) and what such a page may show.
 
-A token names one order and expires at the end of its service day (midnight WIB), signed with
-HMAC-SHA256 under ``Settings.secret_key``. The signed text starts with ``tracking:``, so a
-runner's route link (signed under the same key) can never pass for a tracking token, nor the
-other way round. The view carries the order's own status, ETA and runner's first name only:
+A token names one order and expires at the end of its service day (midnight WIB), signed by
+`dispatch.signing` with the tracking links' own salt, so a runner's route link (signed under
+the same key) can never pass for a tracking token, nor the other way round. The view carries the order's own status, ETA and runner's first name only:
 never another customer's name, address or stop.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -23,9 +19,9 @@ from dispatch.errors import DomainError
 from dispatch.models import Market, Order, OrderStatus, Route, RouteStop, Runner
 from dispatch.routes_view import latest_run_id
 from dispatch.settings import Settings
+from dispatch.signing import ExpiredToken, InvalidToken, Purpose, sign, unsign
 
 TRACKING_PATH = "/t/"
-_PURPOSE = b"tracking:"
 
 #: An order's status as its customer reads it.
 CUSTOMER_STATUS_LABELS: dict[OrderStatus, str] = {
@@ -46,18 +42,6 @@ class TrackingLink:
     expires_at: datetime
 
 
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def _sign(payload: bytes, settings: Settings) -> bytes:
-    return hmac.new(settings.secret_key.encode(), _PURPOSE + payload, hashlib.sha256).digest()
-
-
 def tracking_expiry(service_date: date, settings: Settings) -> datetime:
     """The end of ``service_date`` (midnight after it, in the markets' zone), in UTC."""
     midnight = datetime.combine(
@@ -68,9 +52,12 @@ def tracking_expiry(service_date: date, settings: Settings) -> datetime:
 
 def tracking_token(order_id: uuid.UUID, service_date: date, settings: Settings) -> str:
     """The signed token of the tracking link of ``order_id`` (valid through ``service_date``)."""
-    expires = int(tracking_expiry(service_date, settings).timestamp())
-    payload = f"{order_id.hex}.{expires}".encode()
-    return f"{_b64(payload)}.{_b64(_sign(payload, settings))}"
+    return sign(
+        settings,
+        Purpose.TRACKING_LINK,
+        [order_id.hex],
+        expires_at=tracking_expiry(service_date, settings),
+    )
 
 
 def tracking_url(order: Order, settings: Settings) -> str:
@@ -85,24 +72,13 @@ def verify_tracking_token(
     """The order a token is for; ``tracking.invalid`` (tampered, malformed) or
     ``tracking.expired`` otherwise."""
     try:
-        encoded, signature = token.split(".")
-        payload = _unb64(encoded)
-        signed = _unb64(signature)
-        # Only the canonical spelling counts: base64's spare bits must not make twins.
-        canonical = _b64(payload) == encoded and _b64(signed) == signature
-        valid = canonical and hmac.compare_digest(signed, _sign(payload, settings))
-        order_hex, expires = payload.decode().split(".")
-        link = TrackingLink(
-            order_id=uuid.UUID(hex=order_hex),
-            expires_at=datetime.fromtimestamp(int(expires), UTC),
-        )
-    except (ValueError, UnicodeDecodeError, OverflowError, OSError):
-        valid = False
-    if not valid:
-        raise DomainError("tracking.invalid")
-    if (now or datetime.now(UTC)) >= link.expires_at:
-        raise DomainError("tracking.expired")
-    return link
+        payload, expires_at = unsign(settings, Purpose.TRACKING_LINK, token, now=now)
+        (order_hex,) = payload
+        return TrackingLink(order_id=uuid.UUID(hex=str(order_hex)), expires_at=expires_at)
+    except ExpiredToken:
+        raise DomainError("tracking.expired") from None
+    except (InvalidToken, ValueError):
+        raise DomainError("tracking.invalid") from None
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ WIB = ZoneInfo("Asia/Jakarta")
 @pytest.fixture
 def settings(database_url: str) -> Settings:
     """Settings for the test database, with a known signing key."""
-    return Settings(database_url=database_url, secret_key="test-secret-key")
+    return Settings(database_url=database_url, secret_key="test-secret-key-0123456789")
 
 
 @dataclass

@@ -40,6 +40,7 @@ from dispatch.auth import revoke_token, verify_runner_link
 from dispatch.db import session_scope
 from dispatch.errors import DomainError
 from dispatch.models import (
+    ConsoleSignIn,
     DispatchRun,
     DroppedOrder,
     Fulfilment,
@@ -252,32 +253,63 @@ def test_a_tampered_or_expired_cookie_is_no_session(
     """A cookie with a changed byte, or past its expiry, sends back to sign-in."""
     sign_in(client, world.coordinator)
     value = client.cookies[SESSION_COOKIE]
-    token_id = read_session_cookie(value, settings)
-    assert token_id is not None
+    session_id = read_session_cookie(value, settings)
+    assert session_id is not None
     forged = value[:-3] + ("AAA" if not value.endswith("AAA") else "BBB")
     client.cookies.clear()
     client.cookies.set(SESSION_COOKIE, forged)
     answer = client.get("/console/sawojajar", follow_redirects=False)
     assert answer.status_code == 303
     assert "console.session_expired" in answer.headers["location"]
-    old = session_cookie(token_id.token_id, settings, now=datetime.now(UTC) - timedelta(days=1))
+    with Session(engine) as session:
+        row = session.get(ConsoleSignIn, session_id)
+        assert row is not None
+        old = ConsoleSignIn(
+            id=row.id,
+            token_id=row.token_id,
+            csrf=row.csrf,
+            expires_at=datetime.now(UTC) - timedelta(seconds=1),
+        )
     client.cookies.clear()
-    client.cookies.set(SESSION_COOKIE, old)
+    client.cookies.set(SESSION_COOKIE, session_cookie(old, settings))
     assert client.get("/console/sawojajar", follow_redirects=False).status_code == 303
+
+
+def test_a_cookie_signed_with_another_key_opens_nothing(
+    client: TestClient, world: World, settings: Settings, engine: Engine
+) -> None:
+    """A cookie for a real session, signed with any other key (the old public development
+    key among them), is no session."""
+    sign_in(client, world.coordinator)
+    session_id = read_session_cookie(client.cookies[SESSION_COOKIE], settings)
+    assert session_id is not None
+    with Session(engine) as session:
+        row = session.get(ConsoleSignIn, session_id)
+        assert row is not None
+        session.expunge(row)
+    for key in ("dev-only-change-me", "another-key-0123456789"):
+        client.cookies.clear()
+        client.cookies.set(SESSION_COOKIE, session_cookie(row, Settings(secret_key=key)))
+        answer = client.get("/console/sawojajar", follow_redirects=False)
+        assert answer.status_code == 303
+        assert "console.session_expired" in answer.headers["location"]
 
 
 @settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(position=st.integers(min_value=0, max_value=200), replacement=st.characters())
 def test_any_change_to_a_session_cookie_breaks_it(position: int, replacement: str) -> None:
     """Changing any one character of a session cookie makes it worthless."""
-    keys = Settings(secret_key="property-key")
-    value = session_cookie(uuid.uuid4(), keys)
+    keys = Settings(secret_key="property-key-0123456789")
+    row = ConsoleSignIn(
+        token_id=uuid.uuid4(), csrf="x", expires_at=datetime.now(UTC) + timedelta(hours=1)
+    )
+    value = session_cookie(row, keys)
     index = position % len(value)
     changed = value[:index] + replacement + value[index + 1 :]
     if changed != value:
         assert read_session_cookie(changed, keys) is None
-    assert read_session_cookie(value, keys) is not None
-    assert read_session_cookie(value, Settings(secret_key="another-key")) is None
+    assert read_session_cookie(value, keys) == row.id
+    assert read_session_cookie(value, Settings(secret_key="another-key-0123456789")) is None
 
 
 def test_sign_out_forgets_the_session(coordinator: TestClient) -> None:
@@ -287,6 +319,38 @@ def test_sign_out_forgets_the_session(coordinator: TestClient) -> None:
     assert answer.status_code == 303
     assert coordinator.get("/console/sawojajar", follow_redirects=False).status_code == 303
     assert "sudah keluar" in coordinator.get(answer.headers["location"]).text
+
+
+def test_a_cookie_replayed_after_sign_out_opens_nothing(
+    client: TestClient, world: World, engine: Engine
+) -> None:
+    """Signing out ends the session on the server: the old cookie, sent again, opens no page
+    and posts no form; other sessions of the same token stay open."""
+    sign_in(client, world.coordinator)
+    cookie = client.cookies[SESSION_COOKIE]
+    csrf = csrf_of(client)
+    with TestClient(client.app) as other:
+        sign_in(other, world.coordinator)
+        assert other.get("/console/sawojajar").status_code == 200
+        client.post("/console/logout", data={"csrf": csrf}, follow_redirects=False)
+        client.cookies.clear()
+        client.cookies.set(SESSION_COOKIE, cookie)
+        answer = client.get("/console/sawojajar", follow_redirects=False)
+        assert answer.status_code == 303
+        assert "console.session_expired" in answer.headers["location"]
+        before = count_orders(engine)
+        posted = client.post(
+            "/console/sawojajar/orders/new",
+            data=order_form(world, other) | {"csrf": csrf},
+            follow_redirects=False,
+        )
+        assert posted.status_code == 303
+        assert "/console/login" in posted.headers["location"]
+        assert count_orders(engine) == before
+        assert other.get("/console/sawojajar").status_code == 200
+    with Session(engine) as session:
+        rows = session.exec(select(ConsoleSignIn)).all()
+        assert sorted(r.revoked_at is None for r in rows) == [False, True]
 
 
 # -- who sees what -----------------------------------------------------------------------------

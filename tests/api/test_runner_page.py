@@ -47,7 +47,7 @@ def live(tmp_path: Path) -> Iterator[LiveServer]:
     url = f"sqlite:///{tmp_path / 'antar.db'}"
     settings = Settings(
         database_url=url,
-        secret_key="e2e-secret",
+        secret_key="e2e-secret-0123456789",
         tiles_url="https://tiles.invalid/{z}/{x}/{y}.png",
     )
     day = datetime.now(WIB).date() + timedelta(days=1)

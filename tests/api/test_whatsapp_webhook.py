@@ -66,7 +66,7 @@ def whatsapp_settings(database_url: str, graph_api: FakeGraphApi) -> Settings:
     """Settings for a test database with WhatsApp pointed at ``graph_api``."""
     return Settings(
         database_url=database_url,
-        secret_key="test-secret-key",
+        secret_key="test-secret-key-0123456789",
         public_base_url="http://antar.test",
         whatsapp_app_secret=APP_SECRET,
         whatsapp_verify_token=VERIFY_TOKEN,
