@@ -2,8 +2,9 @@
 
 A token names one order and expires at the end of its service day (midnight WIB), signed by
 `dispatch.signing` with the tracking links' own salt, so a runner's route link (signed under
-the same key) can never pass for a tracking token, nor the other way round. The view carries the order's own status, ETA and runner's first name only:
-never another customer's name, address or stop.
+the same key) can never pass for a tracking token, nor the other way round. The view carries
+the order's own status, ETA and runner's first name only: never another customer's name,
+address or stop.
 """
 
 from __future__ import annotations
