@@ -65,6 +65,15 @@ DAY = date(2026, 12, 2)
 def api_server(url: str, workers: int, tree: Path | None = None) -> Iterator[str]:
     """uvicorn serving ``create_app`` on ``url``'s database, in a process of its own (from
     the source tree ``tree`` instead of this one when given, e.g. an older commit's)."""
+    with api_process(url, workers, tree) as (base, _):
+        yield base
+
+
+@contextmanager
+def api_process(
+    url: str, workers: int, tree: Path | None = None
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`api_server`, and the server's process (with one worker, the worker itself)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -86,7 +95,7 @@ def api_server(url: str, workers: int, tree: Path | None = None) -> Iterator[str
                 time.sleep(0.1)
         else:
             raise RuntimeError("the API server did not become ready")
-        yield base
+        yield base, process
     finally:
         process.terminate()
         process.wait(timeout=10)
