@@ -11,14 +11,17 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
 from sqlalchemy.engine import Engine
 
 from api import console, pages, tracking
 from api.deps import set_up_threads
 from api.errors import install_error_handlers
+from api.headers import DOCS_CDN, SecurityHeaders, content_security_policy
 from api.jobs import RunJobs
 from api.routes import (
     dispatch_runs,
@@ -63,6 +66,26 @@ def prepare(engine: Engine) -> None:
     failed = fail_interrupted_runs(engine)
     if failed:
         log.warning("%d dispatch runs were interrupted by a restart: marked failed", failed)
+
+
+def docs_router(app: FastAPI) -> APIRouter:
+    """``/docs``: Swagger UI (from its CDN, `DOCS_CDN`) on ``/openapi.json``."""
+    router = APIRouter(include_in_schema=False)
+
+    @router.get("/docs")
+    def swagger(request: Request) -> HTMLResponse:
+        page = get_swagger_ui_html(openapi_url=app.openapi_url or "", title=f"{app.title} API")
+        policy = content_security_policy(
+            request.app.state.settings,
+            scripts=[page.body.decode()],
+            script_hosts=[DOCS_CDN],
+            style_hosts=[DOCS_CDN],
+            image_hosts=["https://fastapi.tiangolo.com"],
+        )
+        page.headers["Content-Security-Policy"] = policy
+        return page
+
+    return router
 
 
 def create_app(
@@ -111,6 +134,8 @@ def create_app(
         version="1",
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served below, with a policy of its own
+        redoc_url=None,
         responses={
             400: {"model": ErrorResponse, "description": "the request body could not be read"},
             401: {"model": ErrorResponse, "description": "no token, or not a valid one"},
@@ -141,6 +166,8 @@ def create_app(
     app.include_router(console.router)
     app.include_router(tracking.router)
     pages.mount_static(app)
+    app.include_router(docs_router(app))
+    app.add_middleware(SecurityHeaders)
     # Leaflet is 161 KB raw, 46 KB compressed: a runner's first open stays light on mobile data.
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     return app

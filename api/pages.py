@@ -23,6 +23,7 @@ from starlette.applications import Starlette
 
 from api.deps import SessionDep, SettingsDep
 from api.guard import GuardedRoute
+from api.headers import content_security_policy
 from api.routes.runner import linked_runner
 from dispatch.actions import FailureReason, runner_stops
 from dispatch.errors import DomainError
@@ -205,4 +206,6 @@ def runner_page(
         failure_reasons=[(r.value, label) for r, label in FAILURE_LABELS.items()],
         static_url=STATIC_URL,
     )
-    return HTMLResponse(page, headers={"Cache-Control": "no-store"})
+    policy = content_security_policy(settings, scripts=[map_script])
+    headers = {"Cache-Control": "no-store", "Content-Security-Policy": policy}
+    return HTMLResponse(page, headers=headers)

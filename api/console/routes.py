@@ -75,6 +75,7 @@ from api.console.views import (
 from api.deps import EngineDep, SessionDep, SettingsDep, actor
 from api.errors import status_for, validation_error
 from api.guard import BodyTooLarge, GuardedRoute, gated
+from api.headers import content_security_policy
 from api.jobs import RunJobs
 from api.pages import HERE, MAPS_ASSETS_URL, STATIC_URL, rupiah, wa_number
 from dispatch.actions import (
@@ -296,9 +297,15 @@ def _page(
         csrf=console.csrf if console else "",
         **context,
     )
-    response = HTMLResponse(body, status_code=status, headers={"Cache-Control": "no-store"})
+    settings: Settings = request.app.state.settings
+    # The map's script is the only inline one: allowed by its hash (`api.headers`).
+    scripts = [context["map_script"]] if context.get("map_script") else []
+    headers = {
+        "Cache-Control": "no-store",
+        "Content-Security-Policy": content_security_policy(settings, scripts=scripts),
+    }
+    response = HTMLResponse(body, status_code=status, headers=headers)
     if request.query_params.get("lang") in ("id", "en"):
-        settings: Settings = request.app.state.settings
         response.set_cookie(
             LANG_COOKIE,
             lang,
