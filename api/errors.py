@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.fields import CONTROL_PATTERNS
 from api.guard import BodyTooLarge
 from dispatch.errors import DomainError, Lang, ValidationErrors
 
@@ -178,6 +179,14 @@ _REASONS: Final[Mapping[str, Mapping[Lang, str]]] = {
     "model_type": {"id": "harus berupa objek JSON", "en": "must be a JSON object"},
     "list_type": {"id": "harus berupa daftar", "en": "must be a list"},
     "extra_forbidden": {"id": "tidak dikenal", "en": "is not a known field"},
+    "string_unicode": {
+        "id": "memuat karakter yang bukan teks Unicode yang sah",
+        "en": "holds characters that are not valid Unicode text",
+    },
+    "control_character": {
+        "id": "memuat karakter kendali (misalnya NUL) yang tidak boleh ada",
+        "en": "holds a control character (such as NUL) that is not allowed",
+    },
 }
 
 #: Prefixes of a validation error's location that do not name a field.
@@ -206,7 +215,12 @@ def _shown(value: object) -> str:
 
 
 def _reason(error: Mapping[str, Any], lang: Lang) -> str:
-    template = _REASONS.get(str(error.get("type")), {}).get(lang)
+    kind = str(error.get("type"))
+    if kind == "string_pattern_mismatch" and (error.get("ctx") or {}).get("pattern") in (
+        CONTROL_PATTERNS
+    ):
+        kind = "control_character"  # the pattern that only keeps control characters out
+    template = _REASONS.get(kind, {}).get(lang)
     if template is None:
         # No words of our own for this one: pydantic's English text is the best we have.
         return str(error.get("msg", "")).removeprefix("Value error, ")

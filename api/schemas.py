@@ -9,43 +9,57 @@ datetimes carry their offset (stored UTC, planned arrivals shown in WIB).
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from datetime import date, datetime, time
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
-from sqlmodel.main import SQLModelConfig
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictStr,
+    StringConstraints,
+    WithJsonSchema,
+)
+from pydantic_core import PydanticCustomError
 
+from api.fields import Flag, IsoDate, IsoDateTime, line, number, text, whole_number
 from dispatch.actions import FailureReason
 from dispatch.models import (
-    MarketCreate,
+    E164_PATTERN,
+    Fulfilment,
     MarketPublic,
-    MarketUpdate,
     OrderPublic,
     OrderStatus,
     OrderUpdate,
+    Payment,
     RunnerPublic,
     RunnerStatus,
     RunStatus,
 )
 
-
 #: A local time of day (WIB) without an offset, ``HH:MM`` or ``HH:MM:SS`` (JSON Schema's
 #: ``format: time`` would demand an offset, which shifts and opening hours do not have).
-def _local(value: time) -> time:
-    if value.tzinfo is not None:
-        msg = "must be a local time (WIB) without an offset, e.g. 05:30"
-        raise ValueError(msg)
+LOCAL_TIME_TEXT = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$"
+
+
+def _local_text(value: object) -> object:
+    if isinstance(value, time) and value.tzinfo is None:
+        return value
+    if not isinstance(value, str) or not re.fullmatch(LOCAL_TIME_TEXT, value):
+        raise PydanticCustomError("time_type", "Input should be a local time HH:MM")
     return value
 
 
 LocalTime = Annotated[
     time,
-    AfterValidator(_local),
+    BeforeValidator(_local_text),
     WithJsonSchema(
         {
             "type": "string",
-            "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$",
+            "pattern": LOCAL_TIME_TEXT,
             "description": "local time (WIB), HH:MM:SS",
             "examples": ["05:30:00"],
         }
@@ -85,23 +99,76 @@ class Health(BaseModel):
 # -- markets and runners -----------------------------------------------------------------------
 
 
-class MarketCreateIn(MarketCreate):
+def _no_null_defaults(schema: dict[str, Any]) -> None:
+    """Fields that may be left out but never sent as ``null`` show no ``default: null``."""
+    for spec in schema.get("properties", {}).values():
+        if spec.get("default", ...) is None and not _nullable(spec):
+            del spec["default"]
+
+
+def _nullable(spec: dict[str, Any]) -> bool:
+    return spec.get("type") == "null" or any(
+        _nullable(option) for option in spec.get("anyOf", []) if isinstance(option, dict)
+    )
+
+
+Name = line(120, min_length=1, strip=True)
+"""A person's or a market's name: one line, not blank."""
+Word = line(40)
+Kelurahan = line(80)
+Address300 = text(300)
+LongText = text(500)
+Notes = text(1000)
+ItemsText = text(2000)
+MarketCode = line(40, min_length=1)
+ExternalId = line(100, min_length=1)
+"""The source's own id of an order (its idempotency key): text, at most 100 characters."""
+
+
+class StrictIn(BaseModel):
+    """A request body: unknown fields refused; a field that may be left out but not be
+    ``null`` shows no ``default: null`` in the schema (leaving it out keeps the value)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_no_null_defaults)
+
+
+Slug = Annotated[
+    StrictStr, StringConstraints(min_length=1, max_length=40, pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
+]
+Latitude = number(ge=-90, le=90)
+Longitude = number(ge=-180, le=180)
+#: A phone number as people write it: at least 7 digits, with spaces, dots, dashes,
+#: brackets and a leading ``+`` (``0812-3456-7890``, ``+62 812 3456 7890``, ``(0341) 123456``).
+PHONE_PATTERN = r"^\+?[0-9(][0-9 ().-]{5,28}[0-9]$"
+PhoneText = Annotated[
+    StrictStr, StringConstraints(min_length=7, max_length=30, pattern=PHONE_PATTERN)
+]
+E164 = Annotated[StrictStr, StringConstraints(max_length=16, pattern=E164_PATTERN)]
+
+
+class MarketCreateIn(StrictIn):
     """A new market; its code is a lower-case slug such as ``oro-oro-dowo``."""
 
-    model_config = SQLModelConfig(extra="forbid")
-
-    code: str = Field(min_length=1, max_length=40, pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
+    code: Slug
+    name: Name
+    lat: Latitude
+    lon: Longitude
+    address: Address300 = ""
+    kelurahan: Kelurahan = ""
     opens: LocalTime = time(5, 0)
     closes: LocalTime = time(12, 0)
 
 
-class MarketUpdateIn(MarketUpdate):
+class MarketUpdateIn(StrictIn):
     """Changes to a market; fields left out stay as they are."""
 
-    model_config = SQLModelConfig(extra="forbid")
-
-    opens: LocalTime | None = None
-    closes: LocalTime | None = None
+    name: Name = None
+    lat: Latitude = None
+    lon: Longitude = None
+    address: Address300 = None
+    kelurahan: Kelurahan = None
+    opens: LocalTime = None
+    closes: LocalTime = None
 
 
 class MarketOut(MarketPublic):
@@ -114,43 +181,42 @@ class MarketList(BaseModel):
     count: int
 
 
-Text = Annotated[str, StringConstraints(max_length=200)]
+Text = line(200)
+WholeGrams = whole_number(gt=0, le=10_000_000)
+Kilograms = number(gt=0, le=10_000)
+Priority = whole_number(ge=-1000, le=1000)
+WholeRupiah = whole_number(ge=0, le=1_000_000_000)
+OrdersPerTrip = whole_number(gt=0, le=1000)
 
 
-class RunnerCreateIn(BaseModel):
+class RunnerCreateIn(StrictIn):
     """A new runner; load, cash cap and shift default to the settings' values."""
 
-    model_config = ConfigDict(extra="forbid")
-
     market: Text = Field(description="market code, e.g. sawojajar")
-    name: Annotated[str, StringConstraints(min_length=1, max_length=120, strip_whitespace=True)]
-    phone: Annotated[str, StringConstraints(min_length=1, max_length=30)] = Field(
+    name: Name
+    phone: PhoneText = Field(
         description="any Indonesian form (0812..., +62 812...); stored in E.164"
     )
-    capacity_g: int | None = Field(default=None, gt=0, le=10_000_000)
-    cash_cap_rp: int | None = Field(default=None, ge=0, le=1_000_000_000)
-    max_orders_per_trip: int | None = Field(default=None, gt=0, le=1000)
+    capacity_g: WholeGrams | None = None
+    cash_cap_rp: WholeRupiah | None = None
+    max_orders_per_trip: OrdersPerTrip | None = None
     shift_start: LocalTime | None = None
     shift_end: LocalTime | None = None
     status: RunnerStatus = RunnerStatus.AVAILABLE
 
 
-class RunnerUpdateIn(BaseModel):
-    """Changes to a runner; fields left out stay as they are."""
+class RunnerUpdateIn(StrictIn):
+    """Changes to a runner; fields left out stay as they are (``max_orders_per_trip: null``
+    lifts the limit)."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    name: (
-        Annotated[str, StringConstraints(min_length=1, max_length=120, strip_whitespace=True)]
-        | None
-    ) = None
-    phone: Annotated[str, StringConstraints(min_length=1, max_length=30)] | None = None
-    capacity_g: int | None = Field(default=None, gt=0, le=10_000_000)
-    cash_cap_rp: int | None = Field(default=None, ge=0, le=1_000_000_000)
-    max_orders_per_trip: int | None = Field(default=None, gt=0, le=1000)
-    shift_start: LocalTime | None = None
-    shift_end: LocalTime | None = None
-    status: RunnerStatus | None = None
+    name: Name = None
+    phone: PhoneText = None
+    capacity_g: WholeGrams = None
+    cash_cap_rp: WholeRupiah = None
+    max_orders_per_trip: OrdersPerTrip | None = None
+    shift_start: LocalTime = None
+    shift_end: LocalTime = None
+    status: RunnerStatus = None
 
 
 class RunnerOut(RunnerPublic):
@@ -166,37 +232,63 @@ class RunnerList(BaseModel):
 
 # -- orders ------------------------------------------------------------------------------------
 
-#: A CSV cell as JSON: text or a number (``"1,5"``, ``1.5`` and ``"1.5"`` mean the same).
-Cell = Annotated[str, StringConstraints(max_length=2000)] | int | float | None
+#: Order fields written as in the CSV, when sent as text.
+WEIGHT_TEXT = r"^ *[0-9]{1,6}([.,][0-9]{1,3})? *([kK][gG])? *$"
+RUPIAH_TEXT = r"^ *([rR][pP]\.? *)?([0-9]{1,3}(\.[0-9]{3})+|[0-9]{1,10})(,-|,0+)? *$"
+COORDINATE_TEXT = r"^ *[+-]?[0-9]{1,3}([.,][0-9]{1,12})? *$"
+CLOCK_TEXT = r"^ *([01]?[0-9]|2[0-3])[:.][0-5][0-9]( *[wW][iI][bB])? *$"
 
 
-class OrderIn(BaseModel):
+def _as_text(pattern: str, max_length: int = 30) -> Any:
+    return Annotated[StrictStr, StringConstraints(max_length=max_length, pattern=pattern)]
+
+
+CoordinateText = _as_text(COORDINATE_TEXT)
+WeightText = _as_text(WEIGHT_TEXT)
+RupiahText = _as_text(RUPIAH_TEXT)
+ClockText = _as_text(CLOCK_TEXT, 20)
+
+
+class OrderIn(StrictIn):
     """An order with the CSV import's columns as fields; the same intake checks apply.
 
-    ``external_id`` (or the ``Idempotency-Key`` header, which wins) makes a repeated
-    submission return the first order. ``market``, ``phone``, ``weight_kg`` and ``amount_rp``
-    are required by the intake; windows are ``HH:MM`` in WIB on ``service_date``.
+    Text stays text and numbers stay numbers: ``external_id`` is text (at most 100
+    characters), amounts are whole rupiah (a JSON integer, or text as in the CSV such as
+    ``"125.000"``), weights kilograms (a number, or ``"1,5"``), coordinates degrees (a
+    number, or text). ``external_id`` (or the ``Idempotency-Key`` header, which wins) makes
+    a repeated submission return the first order. Windows are ``HH:MM`` in WIB on
+    ``service_date``; a delivery needs an address even with coordinates.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    market: MarketCode = Field(examples=["sawojajar"])
+    external_id: ExternalId | None = Field(default=None, examples=["wa-3EB0C431"])
+    customer_name: Name = Field(examples=["Ibu Wulan"])
+    phone: PhoneText = Field(examples=["0812-3456-7890"])
+    address: LongText | None = Field(default=None, examples=["Jl. Danau Toba 12, Sawojajar"])
+    lat: Latitude | CoordinateText | None = Field(default=None, examples=[-7.9712])
+    lon: Longitude | CoordinateText | None = Field(default=None, examples=[112.6655])
+    items: ItemsText | None = Field(default=None, examples=["bawang merah 1kg; cabai 0,5 kg"])
+    weight_kg: Kilograms | WeightText = Field(examples=["1,5"])
+    fulfilment: Word | None = Field(default=None, examples=["delivery"])
+    payment: Word | None = Field(default=None, examples=["cod"])
+    amount_rp: WholeRupiah | RupiahText = Field(examples=["125.000"])
+    delivery_fee_rp: WholeRupiah | RupiahText | None = Field(default=None, examples=[5000])
+    window_start: ClockText | None = Field(default=None, examples=["07:00"])
+    window_end: ClockText | None = Field(default=None, examples=["08:30"])
+    notes: Notes | None = None
+    service_date: IsoDate | None = Field(default=None, description="market day; default today")
 
-    market: Cell = Field(default=None, examples=["sawojajar"])
-    external_id: Cell = Field(default=None, examples=["wa-3EB0C431"])
-    customer_name: Cell = None
-    phone: Cell = Field(default=None, examples=["0812-3456-7890"])
-    address: Cell = None
-    lat: Cell = Field(default=None, examples=[-7.9712])
-    lon: Cell = Field(default=None, examples=[112.6655])
-    items: Cell = Field(default=None, examples=["bawang merah 1kg; cabai 0,5 kg"])
-    weight_kg: Cell = Field(default=None, examples=["1,5"])
-    fulfilment: Cell = Field(default=None, examples=["delivery"])
-    payment: Cell = Field(default=None, examples=["cod"])
-    amount_rp: Cell = Field(default=None, examples=["125.000"])
-    delivery_fee_rp: Cell = Field(default=None, examples=[5000])
-    window_start: Cell = Field(default=None, examples=["07:00"])
-    window_end: Cell = Field(default=None, examples=["08:30"])
-    notes: Cell = None
-    service_date: date | None = Field(default=None, description="market day; default today")
+    def cells(self) -> dict[str, str | None]:
+        """The order as the intake's CSV cells (numbers written as the CSV writes them)."""
+        cells: dict[str, str | None] = {}
+        for name, value in self.model_dump(exclude={"service_date"}).items():
+            if isinstance(value, float):
+                digits = 7 if name in ("lat", "lon") else 3
+                value = f"{value:.{digits}f}"
+            elif isinstance(value, int):
+                value = str(value)
+            cells[name] = value
+        return cells
 
 
 class OrderItemOut(BaseModel):
@@ -211,16 +303,29 @@ class OrderItemOut(BaseModel):
     weight_g: int = Field(ge=0, description="grams; 0 when unknown (ikat, biji...)")
 
 
-class OrderUpdateIn(OrderUpdate):
+class OrderUpdateIn(StrictIn):
     """Changes to an order before pickup (stored units: grams, whole rupiah; windows with
-    their offset); fields left out stay as they are."""
+    their offset); fields left out stay as they are, ``null`` clears a location or window."""
 
-    model_config = SQLModelConfig(extra="forbid")
+    customer_name: Name = None
+    phone: E164 = Field(default=None, description="E.164, e.g. +6281234567890")
+    address: LongText = None
+    lat: Latitude | None = None
+    lon: Longitude | None = None
+    location_approximate: Flag = None
+    weight_g: WholeGrams = None
+    fulfilment: Fulfilment = None
+    payment: Payment = None
+    amount_rp: WholeRupiah = None
+    delivery_fee_rp: WholeRupiah = None
+    window_start: IsoDateTime | None = None
+    window_end: IsoDateTime | None = None
+    priority: Priority = None
+    notes: Notes = None
 
-    weight_g: int | None = Field(default=None, gt=0, le=10_000_000)
-    amount_rp: int | None = Field(default=None, ge=0, le=1_000_000_000)
-    delivery_fee_rp: int | None = Field(default=None, ge=0, le=1_000_000_000)
-    priority: int | None = Field(default=None, ge=-1000, le=1000)
+    def as_update(self) -> OrderUpdate:
+        """The changes as the domain takes them (only the fields given)."""
+        return OrderUpdate.model_validate(self.model_dump(exclude_unset=True))
 
 
 class OrderOut(OrderPublic):
@@ -233,24 +338,24 @@ class OrderList(BaseModel):
     count: int
 
 
-class CancelIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    reason: str = Field(default="", max_length=500)
+class CancelIn(StrictIn):
+    reason: LongText = ""
 
 
 # -- dispatch runs and routes ------------------------------------------------------------------
 
 
-class DispatchRunIn(BaseModel):
+TimeLimitS = number(gt=0, le=600)
+Seed = whole_number(ge=0, le=2**31 - 1)
+
+
+class DispatchRunIn(StrictIn):
     """Plan these markets (all you may see when left out) for a day, as a background job."""
 
-    model_config = ConfigDict(extra="forbid")
-
     markets: list[Text] | None = Field(default=None, min_length=1, max_length=50)
-    time_limit_s: float = Field(default=1.0, gt=0, le=600, description="solver time per market")
-    date: dt.date | None = Field(default=None, description="market day; default today (WIB)")
-    seed: int = Field(default=1, ge=0, le=2**31 - 1)
+    time_limit_s: TimeLimitS = Field(default=1.0, description="solver time per market")
+    date: IsoDate | None = Field(default=None, description="market day; default today (WIB)")
+    seed: Seed = 1
 
 
 class DispatchRunAccepted(BaseModel):
@@ -336,13 +441,6 @@ class DispatchRunOut(BaseModel):
 # -- the runner's link -------------------------------------------------------------------------
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    if value is not None and value.utcoffset() is None:
-        msg = "datetime must carry a time zone (e.g. +07:00 for WIB)"
-        raise ValueError(msg)
-    return value
-
-
 class ItemOut(BaseModel):
     name: str
     quantity: float
@@ -390,26 +488,22 @@ class RunnerRouteOut(BaseModel):
     stops: list[RunnerStopOut]
 
 
-class DeliveredIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    collected_rp: int = Field(ge=0, le=1_000_000_000, description="cash actually collected")
+class DeliveredIn(StrictIn):
+    collected_rp: WholeRupiah = Field(description="cash actually collected")
 
 
-class FailedIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class FailedIn(StrictIn):
     reason: FailureReason
-    note: str = Field(default="", max_length=500)
+    note: LongText = ""
 
 
-class PositionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    lat: float = Field(ge=-90, le=90)
-    lon: float = Field(ge=-180, le=180)
-    at: Annotated[datetime | None, AfterValidator(_aware)] = Field(
-        default=None, description="when the phone took it; default now"
+class PositionIn(StrictIn):
+    lat: Latitude
+    lon: Longitude
+    at: IsoDateTime | None = Field(
+        default=None,
+        description="when the phone took it (default now); at most a few minutes ahead of "
+        "the server's clock and not older than a shift",
     )
 
 

@@ -14,7 +14,7 @@ from enum import StrEnum
 from sqlmodel import Session, col, select
 
 from dispatch.errors import DomainError
-from dispatch.geo import inside_city
+from dispatch.geo import inside_city, outside_coordinate
 from dispatch.models import (
     Fulfilment,
     Market,
@@ -180,8 +180,15 @@ def update_order(session: Session, order_id: uuid.UUID, changes: OrderUpdate, *,
         raise DomainError("order.incomplete_coordinates", field="lat")
     if lat is not None and lon is not None and not inside_city(lat, lon):
         raise DomainError(
-            "order.outside_service_area", field="lat", params={"lat": lat, "lon": lon}
+            "order.outside_service_area",
+            field=outside_coordinate(lat, lon),
+            params={"lat": lat, "lon": lon},
         )
+    fulfilment = values.get("fulfilment", order.fulfilment)
+    if not values.get("address", order.address).strip() and fulfilment != Fulfilment.PICKUP:
+        raise DomainError("order.address_required", field="address")
+    if "customer_name" in values and not (values["customer_name"] or "").strip():
+        raise DomainError("order.required", field="customer_name")
     start = values.get("window_start", order.window_start)
     end = values.get("window_end", order.window_end)
     if start is not None and end is not None and end <= start:

@@ -27,6 +27,26 @@ MESSAGES: Final[Mapping[str, Mapping[Lang, str]]] = {
         "id": "{label} terlalu panjang: paling banyak {limit} huruf (ada {length}).",
         "en": "{label} is too long: at most {limit} characters ({length} given).",
     },
+    "order.address_required": {
+        "id": (
+            "Alamat wajib diisi untuk pesanan antar, juga bila ada titik lokasi: kurir "
+            "membaca nomor rumah di depan pagar (kolom address)."
+        ),
+        "en": (
+            "A delivery needs an address, even with a location pin: the runner reads the "
+            "house number at the gate (column address)."
+        ),
+    },
+    "order.control_character": {
+        "id": (
+            "{label} memuat karakter kendali (misalnya NUL atau baris baru) yang tidak "
+            "boleh ada di kolom {field}: hapus karakter itu."
+        ),
+        "en": (
+            "{label} holds a control character (such as NUL or a line break) that column "
+            "{field} may not hold: remove it."
+        ),
+    },
     "order.unknown_market": {
         "id": "Pasar {value} tidak dikenal: pilih salah satu dari {known}.",
         "en": "Unknown market {value}: choose one of {known}.",
@@ -330,6 +350,28 @@ MESSAGES: Final[Mapping[str, Mapping[Lang, str]]] = {
     "whatsapp.unreadable_text": {
         "id": "Pesan tidak bisa dibaca: kirim teks UTF-8 (antar whatsapp parse - membaca stdin).",
         "en": "The message cannot be read: send UTF-8 text (antar whatsapp parse - reads stdin).",
+    },
+    "whatsapp.control_character": {
+        "id": (
+            "Pesan WhatsApp memuat karakter kendali (misalnya NUL) di {field}: pesan ini "
+            "tidak disimpan, pesan lain dari kiriman yang sama tetap disimpan."
+        ),
+        "en": (
+            "The WhatsApp message holds a control character (such as NUL) in {field}: it is "
+            "not stored; the other messages of the same delivery are."
+        ),
+    },
+    "whatsapp.bad_message_id": {
+        "id": "ID pesan WhatsApp lebih dari 100 karakter: pesan ini tidak disimpan.",
+        "en": "The WhatsApp message id is longer than 100 characters: it is not stored.",
+    },
+    "whatsapp.unstorable": {
+        "id": "Basis data menolak pesan WhatsApp ini: pesan ini tidak disimpan.",
+        "en": "The database refused this WhatsApp message: it is not stored.",
+    },
+    "request.too_deep": {
+        "id": "Isi permintaan bersarang terlalu dalam: paling banyak {limit} tingkat.",
+        "en": "The request body is nested too deeply: at most {limit} levels.",
     },
     "draft.not_found": {
         "id": "Draf pesanan WhatsApp tidak ditemukan.",

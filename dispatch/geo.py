@@ -73,6 +73,14 @@ def inside_city(lat: float, lon: float) -> bool:
     return bool(shapely.intersects_xy(service_area(), lon, lat))
 
 
+def outside_coordinate(lat: float, lon: float) -> str:
+    """Which coordinate puts a point outside Kota Malang: ``"lon"`` when only the longitude
+    lies outside the city's east-west extent, else ``"lat"`` (the latitude is off too, or
+    the point is in the city's box but outside its boundary: the pair, named by lat)."""
+    west, south, east, north = service_area().bounds
+    return "lon" if south <= lat <= north and not west <= lon <= east else "lat"
+
+
 @cache
 def kelurahan_list() -> tuple[Kelurahan, ...]:
     """The 57 kelurahan of Kota Malang, in Kemendagri code order."""

@@ -19,7 +19,7 @@ from typing import Final, Literal, TypeVar
 from zoneinfo import ZoneInfo
 
 from dispatch.errors import FIELD_LABELS, DomainError, ValidationErrors, listed
-from dispatch.geo import Geocoder, inside_city, kelurahan_in
+from dispatch.geo import Geocoder, inside_city, kelurahan_in, outside_coordinate
 from dispatch.phones import normalise_phone
 
 Fulfilment = Literal["delivery", "pickup"]
@@ -287,11 +287,37 @@ def _text(raw: Mapping[str, str | None], field: str) -> str:
 
 #: The longest text each field may hold, in characters (the columns' limits).
 MAX_LENGTHS: Final[Mapping[str, int]] = {
-    "external_id": 200,
+    "external_id": 100,
     "customer_name": 120,
     "address": 500,
     "notes": 1000,
 }
+#: The longest cell read at all, per field, in characters: longer ones are refused before
+#: anything parses them (numbers, times and choices are short; the item list is read
+#: entry by entry, names up to `MAX_ITEM_NAME`).
+MAX_CELL_LENGTHS: Final[Mapping[str, int]] = {**MAX_LENGTHS, "items": 2000}
+_MAX_SHORT_CELL: Final = 40
+#: Fields whose text may run over several lines (tabs and newlines allowed).
+MULTILINE_FIELDS: Final = frozenset({"address", "items", "notes"})
+#: Control characters no field may hold (NUL and the other C0 characters but tab, newline
+#: and carriage return; DEL), and lone surrogates (no database stores them).
+_CONTROL: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+_LINE_CONTROL: Final = re.compile(r"[\t\n\r]")
+
+
+def cell_error(field: str, value: str | None) -> DomainError | None:
+    """Why the raw cell ``value`` of ``field`` cannot be read at all (too long, or holding a
+    control character), checked before any parsing; ``None`` when it can be."""
+    if not value:
+        return None
+    limit = MAX_CELL_LENGTHS.get(field, _MAX_SHORT_CELL)
+    if len(value) > limit:
+        return _too_long(field, limit, len(value))
+    if _CONTROL.search(value) or (field not in MULTILINE_FIELDS and _LINE_CONTROL.search(value)):
+        return DomainError("order.control_character", field=field)
+    return None
+
+
 MAX_ITEM_NAME: Final = 120
 _FIELD_ORDER: Final = {field: k for k, field in enumerate(FIELD_LABELS["en"])}  # header order
 MAX_ITEM_UNIT: Final = 20
@@ -332,6 +358,15 @@ def validate_order(
     in header order) for several.
     """
     errors: list[DomainError] = []
+    # Lengths and control characters first: a cell that fails them is read as empty.
+    unreadable = {}
+    for field in FIELD_LABELS["en"]:
+        error = cell_error(field, raw.get(field))
+        if error is not None:
+            unreadable[field] = error
+    if unreadable:
+        errors.extend(unreadable.values())
+        raw = {k: v for k, v in raw.items() if k not in unreadable}
 
     def attempt(parse: Callable[[], T], default: T) -> tuple[T, bool]:
         try:
@@ -342,13 +377,13 @@ def validate_order(
 
     def required(field: str) -> str:
         value = _text(raw, field)
-        if not value:
+        if not value and field not in unreadable:
             errors.append(DomainError("order.required", field=field))
         return value
 
     market_code = _market(required("market"), known_markets, errors)
     idempotency_key = required("external_id")
-    customer_name = _text(raw, "customer_name")
+    customer_name = required("customer_name")
     phone_text = required("phone")
     phone = attempt(lambda: normalise_phone(phone_text), "")[0] if phone_text else ""
     address = _text(raw, "address")
@@ -380,6 +415,9 @@ def validate_order(
     lon: float | None = None
     approximate = False
     if fulfilment != "pickup":
+        if not address and "address" not in unreadable:
+            # The runner reads the house number at the gate: coordinates are not enough.
+            errors.append(DomainError("order.address_required", field="address"))
         located = _locate(lat_text, lon_text, address, geocoder, errors)
         if located is not None:
             lat, lon, approximate = located
@@ -492,7 +530,9 @@ def _locate(
         if not inside_city(lat, lon):
             errors.append(
                 DomainError(
-                    "order.outside_service_area", field="lat", params={"lat": lat, "lon": lon}
+                    "order.outside_service_area",
+                    field=outside_coordinate(lat, lon),
+                    params={"lat": lat, "lon": lon},
                 )
             )
             return None

@@ -180,9 +180,10 @@ def location_message(
     timestamp: int,
     *,
     name: str = "",
-    address: str = "",
+    address: str = "Jl. Danau Toba 12",
 ) -> dict[str, Any]:
-    """A ``messages[]`` entry of type location."""
+    """A ``messages[]`` entry of type location (with an address unless ``address=""``: a
+    shared place carries one; a bare pin does not)."""
     location: dict[str, Any] = {"latitude": lat, "longitude": lon}
     if name:
         location["name"] = name

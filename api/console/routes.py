@@ -776,7 +776,7 @@ def edit_order(
     changes = order_changes(form, order, ZoneInfo(settings.timezone), lang, errors)
     if changes is not None and changes.model_fields_set:
         try:
-            update_order(session, order.id, changes, by=actor(console.principal))
+            update_order(session, order.id, changes.as_update(), by=actor(console.principal))
         except DomainError as error:
             if error.code == "order.invalid_transition":
                 raise

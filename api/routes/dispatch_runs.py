@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, status
@@ -11,6 +10,7 @@ from sqlmodel import col, select
 
 from api.access import market_by_code, today
 from api.deps import EngineDep, PrincipalDep, SessionDep, SettingsDep, actor
+from api.fields import IsoDate
 from api.guard import GuardedRoute
 from api.jobs import RunJobs
 from api.plans import market_plan
@@ -74,7 +74,7 @@ def list_runs(
     session: SessionDep,
     principal: PrincipalDep,
     market: Annotated[str | None, Query(max_length=200, description="market code")] = None,
-    day: Annotated[date | None, Query(alias="date", description="market day")] = None,
+    day: Annotated[IsoDate | None, Query(alias="date", description="market day")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
 ) -> DispatchRunList:
     """The latest runs the caller may see, newest first (a coordinator: its market's)."""

@@ -18,12 +18,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, col, func, select
 
 from api.access import market_by_code, visible_markets
 from api.deps import LangDep, PrincipalDep, SessionDep, SettingsDep, actor
 from api.errors import error_body
+from api.fields import Flag, line, number, text, whole_number
 from api.guard import GuardedRoute
 from api.routes.whatsapp import wake_whatsapp
 from api.schemas import ErrorResponse
@@ -39,7 +40,9 @@ CONFLICT: dict[int | str, dict[str, Any]] = {
     409: {"model": ErrorResponse, "description": "the draft is rejected or ordered already"}
 }
 
-Short = Annotated[str, StringConstraints(max_length=40)]
+Short = line(40)
+Rupiah = whole_number(ge=0, le=1_000_000_000)
+Kilograms = number(gt=0, le=10_000)
 
 
 class DraftItemIn(BaseModel):
@@ -47,9 +50,9 @@ class DraftItemIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: Annotated[str, StringConstraints(min_length=1, max_length=120, strip_whitespace=True)]
-    quantity: float | None = Field(default=None, gt=0, le=100_000)
-    unit: Annotated[str, StringConstraints(max_length=20)] | None = None
+    name: line(120, min_length=1, strip=True)
+    quantity: number(gt=0, le=100_000) | None = None
+    unit: line(20) | None = None
 
 
 class DraftAcceptIn(BaseModel):
@@ -59,20 +62,20 @@ class DraftAcceptIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     market: Short | None = Field(default=None, description="market code, e.g. sawojajar")
-    customer_name: Annotated[str, StringConstraints(max_length=120)] | None = None
-    phone: Annotated[str, StringConstraints(max_length=30)] | None = None
-    address: Annotated[str, StringConstraints(max_length=500)] | None = None
-    lat: float | None = Field(default=None, ge=-90, le=90)
-    lon: float | None = Field(default=None, ge=-180, le=180)
+    customer_name: line(120) | None = None
+    phone: line(30) | None = None
+    address: text(500) | None = None
+    lat: number(ge=-90, le=90) | None = None
+    lon: number(ge=-180, le=180) | None = None
     items: list[DraftItemIn] | None = Field(default=None, max_length=200)
-    weight_kg: Short | float | None = None
+    weight_kg: Short | Kilograms | None = None
     fulfilment: Short | None = None
     payment: Short | None = None
-    amount_rp: Short | int | None = None
-    delivery_fee_rp: Short | int | None = None
+    amount_rp: Short | Rupiah | None = None
+    delivery_fee_rp: Short | Rupiah | None = None
     window_start: Short | None = Field(default=None, description="HH:MM WIB; empty clears")
     window_end: Short | None = Field(default=None, description="HH:MM WIB; empty clears")
-    notes: Annotated[str, StringConstraints(max_length=1000)] | None = None
+    notes: text(1000) | None = None
 
 
 class DraftRejectIn(BaseModel):
@@ -80,8 +83,8 @@ class DraftRejectIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    reason: Annotated[str, StringConstraints(max_length=500)] = ""
-    notify_customer: bool = True
+    reason: text(500) = ""
+    notify_customer: Flag = True
 
 
 class DraftOut(BaseModel):
@@ -90,7 +93,8 @@ class DraftOut(BaseModel):
     id: uuid.UUID
     status: DraftStatus
     reason: str | None = Field(
-        description="why it needs review: no_location, outside_service_area, no_market, "
+        description="why it needs review: no_location, no_address, outside_service_area, "
+        "no_market, "
         "unreadable, low_confidence, refused_by_intake"
     )
     problem: str | None = Field(description="the intake's refusal, when there was one")

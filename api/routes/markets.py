@@ -43,7 +43,7 @@ def create_market(body: MarketCreateIn, session: SessionDep, _: OperatorDep) -> 
     if exists is not None:
         raise DomainError("market.exists", field="code", params={"code": body.code})
     _check_hours(body.opens, body.closes)
-    market = Market.model_validate(body)
+    market = Market.model_validate(body.model_dump())
     session.add(market)
     try:
         session.commit()

@@ -6,7 +6,6 @@ then `dispatch.intake.submit_order`), with the CSV's column names as JSON fields
 
 from __future__ import annotations
 
-import math
 import uuid
 from datetime import date
 from functools import partial
@@ -28,6 +27,7 @@ from api.deps import (
     in_writer_thread,
     markets_of,
 )
+from api.fields import LINE_PATTERN, IsoDate
 from api.guard import GuardedRoute
 from api.schemas import CancelIn, ErrorResponse, OrderIn, OrderList, OrderOut, OrderUpdateIn
 from dispatch.actions import cancel_order, update_order
@@ -51,17 +51,6 @@ CONFLICT: dict[int | str, dict[str, Any]] = {
 def order_out(order: Order, market_code: str) -> OrderOut:
     """An order as the API shows it (with its items)."""
     return OrderOut.model_validate(order, update={"market": market_code})
-
-
-def _cell(value: str | int | float | None) -> str | None:
-    """A JSON value as the CSV cell it stands for (``1500.0`` -> ``"1500"``)."""
-    if value is None or isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
-        return str(int(value))
-    return str(value)
 
 
 def _order(session: Session, principal: Principal, order_id: uuid.UUID) -> Order:
@@ -92,11 +81,15 @@ async def create_order(
     settings: SettingsDep,
     idempotency_key: Annotated[
         str | None,
-        Header(max_length=200, description="the source's id for the order; wins over external_id"),
+        Header(
+            max_length=100,
+            pattern=LINE_PATTERN,
+            description="the source's id for the order; wins over external_id",
+        ),
     ] = None,
 ) -> OrderOut:
     """Take an order in; a repeat (same key in the same market) returns the first with 200."""
-    raw = {name: _cell(value) for name, value in body.model_dump(exclude={"service_date"}).items()}
+    raw = body.cells()
     if idempotency_key is not None and idempotency_key.strip():
         raw["external_id"] = idempotency_key.strip()
     # Intake is the API's busiest path: the validation and the store run in one trip to a
@@ -167,7 +160,7 @@ def list_orders(
     principal: PrincipalDep,
     market: Annotated[str | None, Query(max_length=200, description="market code")] = None,
     order_status: Annotated[OrderStatus | None, Query(alias="status")] = None,
-    day: Annotated[date | None, Query(alias="date", description="market day")] = None,
+    day: Annotated[IsoDate | None, Query(alias="date", description="market day")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> OrderList:
@@ -222,7 +215,7 @@ def edit(
     for name, value in body.model_dump(exclude_unset=True).items():
         if value is None and name not in ("lat", "lon", "window_start", "window_end"):
             raise DomainError("request.required", field=name)
-    order = update_order(session, order_id, body, by=actor(principal))
+    order = update_order(session, order_id, body.as_update(), by=actor(principal))
     session.commit()
     session.refresh(order)
     return order_out(order, _market_code(session, order))

@@ -22,6 +22,7 @@ from sqlmodel import Session, col, select
 
 from api.access import market_by_code, today, visible_row
 from api.deps import EngineDep, PrincipalDep, SettingsDep, actor
+from api.fields import Flag, IsoDate, number, text
 from api.guard import GuardedRoute
 from api.plans import market_plan
 from api.schemas import ErrorResponse, MarketPlanOut
@@ -47,12 +48,8 @@ MAX_TIME_LIMIT_S = 10.0
 DEFAULT_TIME_LIMIT_S = 1.0
 
 TimeLimit = Annotated[
-    float,
-    Field(
-        gt=0,
-        le=MAX_TIME_LIMIT_S,
-        description="solver time, seconds (the request waits for it)",
-    ),
+    number(gt=0, le=MAX_TIME_LIMIT_S),
+    Field(description="solver time, seconds (the request waits for it)"),
 ]
 
 #: Answers a re-plan may give besides 200.
@@ -90,7 +87,7 @@ class LockIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    locked: bool
+    locked: Flag
 
 
 class OffShiftIn(BaseModel):
@@ -104,9 +101,9 @@ class ReplanIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    date: dt.date | None = Field(default=None, description="market day; default today (WIB)")
+    date: IsoDate | None = Field(default=None, description="market day; default today (WIB)")
     time_limit_s: TimeLimit = DEFAULT_TIME_LIMIT_S
-    reason: str = Field(default="", max_length=200, description="why, for the orders' history")
+    reason: text(200) = Field(default="", description="why, for the orders' history")
 
 
 class MovedOut(BaseModel):

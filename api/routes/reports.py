@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 
 from api.access import market_by_code, today, visible_markets
 from api.deps import PrincipalDep, SessionDep, SettingsDep
+from api.fields import IsoDate
 from api.guard import GuardedRoute
 from dispatch.report import day_report, report_json
 
@@ -91,7 +92,7 @@ def read_day_report(
     principal: PrincipalDep,
     settings: SettingsDep,
     market: Annotated[str | None, Query(max_length=200, description="market code")] = None,
-    day: Annotated[date | None, Query(alias="date", description="market day")] = None,
+    day: Annotated[IsoDate | None, Query(alias="date", description="market day")] = None,
 ) -> DayReportOut:
     """The report of a market day (default today, WIB) for one market or every market the
     caller may see (a coordinator: its own)."""

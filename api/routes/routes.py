@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from api.access import market_by_code, today, visible_markets
 from api.deps import PrincipalDep, SessionDep, SettingsDep
+from api.fields import IsoDate
 from api.guard import GuardedRoute
 from api.plans import market_plan
 from api.schemas import DayPlanOut
@@ -23,7 +23,7 @@ def day_routes(
     principal: PrincipalDep,
     settings: SettingsDep,
     market: Annotated[str | None, Query(max_length=200, description="market code")] = None,
-    day: Annotated[date | None, Query(alias="date", description="market day")] = None,
+    day: Annotated[IsoDate | None, Query(alias="date", description="market day")] = None,
 ) -> DayPlanOut:
     """Routes and dropped orders of the day (default today), per market the caller may see;
     markets not dispatched that day are left out."""

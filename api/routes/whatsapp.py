@@ -37,8 +37,8 @@ from dispatch.whatsapp.inbound import (
 
 router = APIRouter(prefix="/whatsapp", tags=["whatsapp"], route_class=GuardedRoute)
 
-#: Largest webhook body read, in bytes (the platform's deliveries are a few KB).
-MAX_BODY_BYTES = 1_000_000
+#: Deepest nesting of a webhook body taken (the platform's deliveries nest 6 levels).
+MAX_DEPTH = 32
 
 
 class WebhookReceipt(BaseModel):
@@ -49,6 +49,9 @@ class WebhookReceipt(BaseModel):
     repeated: int = Field(description="messages stored before (re-deliveries)")
     statuses: int = Field(description="status callbacks recorded on sent messages")
     ignored: int
+    refused: int = Field(
+        default=0, description="messages not stored (recorded with why), the others stored"
+    )
 
 
 def wake_whatsapp(request: Request) -> None:
@@ -59,10 +62,28 @@ def wake_whatsapp(request: Request) -> None:
         worker.wake()
 
 
-def _refusal(request: Request, code: str, status: int) -> JSONResponse:
-    error = DomainError(code)
+def _refusal(
+    request: Request, code: str, status: int, params: dict[str, object] | None = None
+) -> JSONResponse:
+    error = DomainError(code, params=params)
     lang = request_lang(request)
     return JSONResponse(error_body(code, error.message(lang), None), status_code=status)
+
+
+def depth(value: object, limit: int) -> int:
+    """How deep ``value`` nests (a scalar is 0), counted without recursion; stops counting
+    past ``limit``."""
+    deepest = 0
+    stack: list[tuple[object, int]] = [(value, 0)]
+    while stack:
+        item, level = stack.pop()
+        deepest = max(deepest, level)
+        if deepest > limit:
+            break
+        children = item.values() if isinstance(item, dict) else item
+        if isinstance(item, dict | list):
+            stack.extend((child, level + 1) for child in children)
+    return deepest
 
 
 @router.get(
@@ -103,8 +124,9 @@ def _store(engine: Engine, batch: WebhookBatch) -> Stored:
     "/webhook",
     response_model=WebhookReceipt,
     responses={
+        400: {"model": ErrorResponse, "description": "not JSON, or nested too deeply"},
         401: {"model": ErrorResponse, "description": "signature missing or wrong"},
-        413: {"model": ErrorResponse, "description": "body too large"},
+        413: {"model": ErrorResponse, "description": "body over 1 MiB"},
     },
     openapi_extra={
         "requestBody": {
@@ -114,17 +136,22 @@ def _store(engine: Engine, batch: WebhookBatch) -> Stored:
     },
 )
 async def receive_webhook(request: Request, settings: SettingsDep) -> WebhookReceipt | JSONResponse:
-    """Messages and status callbacks from the platform, signed with the app secret."""
+    """Messages and status callbacks from the platform, signed with the app secret.
+
+    The body is read up to 1 MiB (`api.guard`), then its signature checked, then parsed:
+    JSON nested deeper than the decoder allows, or than `MAX_DEPTH`, answers 400. Each
+    message is stored or refused on its own (refusals recorded), so one bad message never
+    blocks the others of the delivery."""
     body = await request.body()
-    if len(body) > MAX_BODY_BYTES:
-        return _refusal(request, "request.unreadable", 413)
     signature = request.headers.get("x-hub-signature-256")
     if not signature_valid(body, signature, settings.whatsapp_app_secret):
         return _refusal(request, "whatsapp.bad_signature", 401)
     try:
         payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return _refusal(request, "request.unreadable", 400)
+    if depth(payload, MAX_DEPTH) > MAX_DEPTH:
+        return _refusal(request, "request.too_deep", 400, {"limit": MAX_DEPTH})
     batch = read_webhook(payload)
     stored = await run_in_threadpool(_store, request.app.state.engine, batch)
     if stored.new_messages:
@@ -134,4 +161,5 @@ async def receive_webhook(request: Request, settings: SettingsDep) -> WebhookRec
         repeated=stored.repeated_messages,
         statuses=stored.statuses_applied,
         ignored=batch.ignored,
+        refused=stored.refused,
     )

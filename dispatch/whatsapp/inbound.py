@@ -34,6 +34,7 @@ import hashlib
 import hmac
 import logging
 import math
+import re
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -48,7 +49,7 @@ from sqlalchemy import Table, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError, StatementError
 from sqlmodel import Session, col, select
 
 from dispatch.db import session_scope
@@ -61,12 +62,14 @@ from dispatch.models import (
     Order,
     WhatsAppDraft,
     WhatsAppMessage,
+    WhatsAppRefusal,
 )
 from dispatch.settings import Settings
 from dispatch.validation import GRAMS_PER_UNIT, MAX_WEIGHT_G, UNITS, ItemDraft, validate_order
 from dispatch.whatsapp.outbound import (
     StatusUpdate,
     apply_status,
+    ask_address_text,
     ask_location_text,
     ask_market_text,
     outside_area_text,
@@ -110,15 +113,18 @@ RELOCATE_WITHIN: Final = timedelta(hours=12)
 #: Why a draft waits in the review queue.
 REVIEW_REASONS: Final = (
     "no_location",
+    "no_address",
     "outside_service_area",
     "no_market",
     "unreadable",
     "low_confidence",
     "refused_by_intake",
 )
-_RELOCATABLE: Final = ("no_location", "outside_service_area")
+_RELOCATABLE: Final = ("no_location", "no_address", "outside_service_area")
 _MAX_TEXT = 4096
 _MAX_WA_ID = 32
+#: The longest message id taken: it becomes the order's ``external_id`` (at most 100).
+MAX_MESSAGE_ID: Final = 100
 
 # -- 1. reading and storing a webhook delivery -------------------------------------------------
 
@@ -153,12 +159,27 @@ class IncomingMessage:
 
 
 @dataclass(frozen=True)
+class MessageRefusal:
+    """A message of a delivery that is not stored, and why (`DomainError` code and field)."""
+
+    wa_message_id: str
+    wa_id: str
+    code: str
+    field: str | None
+
+    def error(self) -> DomainError:
+        return DomainError(self.code, field=self.field)
+
+
+@dataclass(frozen=True)
 class WebhookBatch:
-    """What one webhook delivery holds that we act on, and how many entries were ignored."""
+    """What one webhook delivery holds that we act on, how many entries were ignored, and
+    the messages refused (each on its own: the others are stored regardless)."""
 
     messages: tuple[IncomingMessage, ...]
     statuses: tuple[StatusUpdate, ...]
     ignored: int
+    refused: tuple[MessageRefusal, ...] = ()
 
 
 def read_webhook(payload: object) -> WebhookBatch:
@@ -169,6 +190,7 @@ def read_webhook(payload: object) -> WebhookBatch:
     """
     messages: list[IncomingMessage] = []
     statuses: list[StatusUpdate] = []
+    refused: list[MessageRefusal] = []
     ignored = 0
     for value in _values(payload):
         names = {
@@ -180,6 +202,8 @@ def read_webhook(payload: object) -> WebhookBatch:
             message = _message(raw, names)
             if message is None:
                 ignored += 1
+            elif isinstance(message, MessageRefusal):
+                refused.append(message)
             else:
                 messages.append(message)
         for raw in _list(value.get("statuses")):
@@ -188,7 +212,7 @@ def read_webhook(payload: object) -> WebhookBatch:
                 ignored += 1
             else:
                 statuses.append(status)
-    return WebhookBatch(tuple(messages), tuple(statuses), ignored)
+    return WebhookBatch(tuple(messages), tuple(statuses), ignored, tuple(refused))
 
 
 def _dict(value: object) -> dict[str, Any]:
@@ -234,13 +258,43 @@ def _degrees(value: object, limit: float) -> float | None:
     return number if math.isfinite(number) and -limit <= number <= limit else None
 
 
-def _message(raw: object, names: Mapping[str, str]) -> IncomingMessage | None:
+#: Control characters a stored text may not hold (tab, newline and carriage return may),
+#: and lone surrogates (no database stores them).
+_CONTROL: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+def _message(raw: object, names: Mapping[str, str]) -> IncomingMessage | MessageRefusal | None:
     message = _dict(raw)
     message_id = _text(message.get("id"), 1000)
     wa_id = _wa_id(message.get("from"))
     kind = message.get("type")
-    if not message_id or len(message_id) > 200 or wa_id is None:
+    if not message_id or wa_id is None:
         return None
+    if len(message_id) > MAX_MESSAGE_ID:  # it becomes the order's external_id
+        return MessageRefusal(_shown_id(message_id), wa_id, "whatsapp.bad_message_id", "id")
+    if _CONTROL.search(message_id):
+        return MessageRefusal(_shown_id(message_id), wa_id, "whatsapp.control_character", "id")
+    parsed = _content(message, kind, message_id, wa_id, names)
+    if parsed is None:
+        return None
+    for field in ("profile_name", "text", "location_name", "location_address"):
+        if _CONTROL.search(getattr(parsed, field)):
+            return MessageRefusal(message_id, wa_id, "whatsapp.control_character", field)
+    return parsed
+
+
+def _shown_id(message_id: str) -> str:
+    """A message id fit to record: control characters as ``?``, cut to its column."""
+    return _CONTROL.sub("?", message_id)[:200]
+
+
+def _content(
+    message: Mapping[str, Any],
+    kind: object,
+    message_id: str,
+    wa_id: str,
+    names: Mapping[str, str],
+) -> IncomingMessage | None:
     common = {
         "wa_message_id": message_id,
         "wa_id": wa_id,
@@ -299,39 +353,66 @@ class Stored:
     new_messages: int
     repeated_messages: int
     statuses_applied: int
+    refused: int = 0
 
 
 def store_webhook(session: Session, batch: WebhookBatch) -> Stored:
-    """Store the batch's messages (a message id seen before is skipped) and apply its status
-    callbacks; no commit."""
+    """Store the batch's messages, each on its own (a message id seen before is skipped; one
+    the database refuses is recorded as refused and the others are stored regardless), and
+    apply its status callbacks; record the refusals. No commit."""
     connection = session.connection()
     insert = _message_insert(connection.dialect.name)
     now = datetime.now(UTC)
-    new = 0
+    new = repeated = 0
+    refused = list(batch.refused)
     for message in batch.messages:
-        result = connection.execute(
-            insert,
-            {
-                "id": uuid.uuid4(),
-                "wa_message_id": message.wa_message_id,
-                "wa_id": message.wa_id,
-                "profile_name": message.profile_name,
-                "kind": message.kind,
-                "text": message.text,
-                "lat": message.lat,
-                "lon": message.lon,
-                "location_name": message.location_name,
-                "location_address": message.location_address,
-                "sent_at": message.sent_at,
-                "received_at": now,
-                "processed_at": None,
-                "draft_id": None,
-                "raw": dict(message.raw or {}),
-            },
+        try:
+            with session.begin_nested():
+                result = connection.execute(insert, _message_row(message, now))
+        except (DataError, StatementError) as exc:
+            log.warning("WhatsApp message %s not stored: %s", message.wa_message_id, exc)
+            refused.append(
+                MessageRefusal(message.wa_message_id, message.wa_id, "whatsapp.unstorable", None)
+            )
+            continue
+        if result.scalar_one_or_none() is None:
+            repeated += 1
+        else:
+            new += 1
+    for refusal in refused:
+        session.add(
+            WhatsAppRefusal(
+                wa_message_id=refusal.wa_message_id,
+                wa_id=refusal.wa_id,
+                code=refusal.code,
+                field=refusal.field,
+                detail=refusal.error().message("id")[:1000],
+                received_at=now,
+            )
         )
-        new += result.scalar_one_or_none() is not None
+    session.flush()
     applied = sum(apply_status(session, status) for status in batch.statuses)
-    return Stored(new, len(batch.messages) - new, applied)
+    return Stored(new, repeated, applied, len(refused))
+
+
+def _message_row(message: IncomingMessage, now: datetime) -> dict[str, Any]:
+    return {
+        "id": uuid.uuid4(),
+        "wa_message_id": message.wa_message_id,
+        "wa_id": message.wa_id,
+        "profile_name": message.profile_name,
+        "kind": message.kind,
+        "text": message.text,
+        "lat": message.lat,
+        "lon": message.lon,
+        "location_name": message.location_name,
+        "location_address": message.location_address,
+        "sent_at": message.sent_at,
+        "received_at": now,
+        "processed_at": None,
+        "draft_id": None,
+        "raw": dict(message.raw or {}),
+    }
 
 
 # -- 2. messages to drafts ---------------------------------------------------------------------
@@ -627,6 +708,11 @@ def evaluate(
             _reply(
                 session, draft, "outside_area", outside_area_text(draft.lat, draft.lon), unique=True
             )
+            return draft
+        if not (draft.address or "").strip():
+            # A pin alone does not find the house: the runner reads the number at the gate.
+            _to_review(session, draft, "no_address")
+            _reply(session, draft, "ask_address", ask_address_text())
             return draft
         market = market or nearest_market(markets, draft.lat, draft.lon)
     if market is None:

@@ -472,6 +472,15 @@ def ask_location_text(markets: Sequence[Market]) -> str:
     )
 
 
+def ask_address_text() -> str:
+    """A location came without an address: the runner needs the house number at the gate."""
+    return (
+        "Terima kasih, lokasinya sudah kami terima. Mohon kirim juga alamat lengkapnya "
+        "(nama jalan, nomor rumah, RT/RW atau patokan) agar kurir bisa menemukan rumah Anda. "
+        "Pesanan Anda kami periksa dulu sebelum diproses."
+    )
+
+
 def ask_market_text(markets: Sequence[Market]) -> str:
     """A pickup order names no market: ask which one."""
     return (

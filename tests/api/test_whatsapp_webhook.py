@@ -24,6 +24,7 @@ from dispatch.models import (
     WhatsAppDraft,
     WhatsAppMessage,
     WhatsAppOutbound,
+    WhatsAppRefusal,
 )
 from dispatch.settings import Settings
 from dispatch.whatsapp.outbound import queue_message
@@ -155,7 +156,13 @@ def test_a_signed_delivery_is_stored_and_acknowledged(client: TestClient, engine
     )
     answer = deliver(client, payload)
     assert answer.status_code == 200
-    assert answer.json() == {"received": 2, "repeated": 0, "statuses": 0, "ignored": 0}
+    assert answer.json() == {
+        "received": 2,
+        "repeated": 0,
+        "statuses": 0,
+        "ignored": 0,
+        "refused": 0,
+    }
     with Session(engine) as session:
         rows = {m.wa_message_id: m for m in session.exec(select(WhatsAppMessage)).all()}
     text, location = rows["wamid.T1"], rows["wamid.L1"]
@@ -180,6 +187,7 @@ def test_a_redelivery_changes_nothing(client: TestClient, engine: Engine) -> Non
         "repeated": 1,
         "statuses": 0,
         "ignored": 0,
+        "refused": 0,
     }
     assert count(engine, WhatsAppMessage) == 1
 
@@ -396,3 +404,110 @@ def test_concurrent_redeliveries_over_http_make_one_message_and_one_order(
     assert count(engine, WhatsAppMessage) == 2
     assert count(engine, Order) == 1
     assert len(graph_api.messages_to(CUSTOMER)) == 1
+
+
+# -- bad messages, bad bodies ----------------------------------------------------------------------
+
+
+def signed_body(client: TestClient, body: bytes) -> Response:
+    """POST raw ``body`` bytes to the webhook, signed."""
+    headers = {
+        "Content-Type": "application/json",
+        "X-Hub-Signature-256": signature(body, APP_SECRET),
+    }
+    return client.post(WEBHOOK, content=body, headers=headers)
+
+
+@pytest.mark.parametrize("bad", ["halo\x00pesan", "halo\x1bpesan", "halo\ud800"])
+def test_one_bad_message_never_blocks_the_others_of_its_delivery(
+    client: TestClient, engine: Engine, bad: str
+) -> None:
+    """A message holding NUL (or another control character, or a lone surrogate) is refused
+    on its own and recorded; its neighbours are stored, on every redelivery alike."""
+    t0 = recent()
+    payload = webhook(
+        [
+            text_message("wamid.GOOD", CUSTOMER, "bawang merah 1 kg", t0),
+            text_message("wamid.BAD", CUSTOMER, bad, t0 + 1),
+            location_message("wamid.LOC", CUSTOMER, *NEAR_SAWOJAJAR, t0 + 2),
+        ]
+    )
+    body = json.dumps(payload).encode()  # ensure_ascii: "\u0000", "\ud800" escapes
+    first = signed_body(client, body)
+    assert first.status_code == 200, first.text
+    assert first.json() | {"statuses": 0} == {
+        "received": 2,
+        "repeated": 0,
+        "statuses": 0,
+        "ignored": 0,
+        "refused": 1,
+    }
+    for _ in range(3):
+        again = signed_body(client, body)
+        assert again.status_code == 200
+        assert (again.json()["received"], again.json()["repeated"]) == (0, 2)
+        assert again.json()["refused"] == 1
+    with Session(engine) as session:
+        stored = sorted(session.exec(select(WhatsAppMessage.wa_message_id)).all())
+        assert stored == ["wamid.GOOD", "wamid.LOC"]
+        refusals = session.exec(select(WhatsAppRefusal)).all()
+        assert {(r.wa_message_id, r.code, r.field) for r in refusals} == {
+            ("wamid.BAD", "whatsapp.control_character", "text")
+        }
+        assert len(refusals) == 4
+        assert "karakter kendali" in refusals[0].detail
+
+
+def test_a_message_id_longer_than_an_external_id_is_refused_on_its_own(
+    client: TestClient, engine: Engine
+) -> None:
+    """A message id becomes the order's external_id (at most 100 characters)."""
+    t0 = recent()
+    payload = webhook(
+        [
+            text_message("wamid." + "A" * 100, CUSTOMER, "halo", t0),
+            text_message("wamid.OK", CUSTOMER, "halo", t0),
+        ]
+    )
+    answer = deliver(client, payload)
+    assert (answer.json()["received"], answer.json()["refused"]) == (1, 1)
+    assert count(engine, WhatsAppRefusal) == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        (b'{"object": "whatsapp_business_account", "entry": [', "request.unreadable"),
+        (b"\xff\xfe not json", "request.unreadable"),
+        (b"[" * 100_000 + b"]" * 100_000, "request.unreadable"),
+        (b'{"entry": ' + b"[" * 40 + b"]" * 40 + b"}", "request.too_deep"),
+    ],
+    ids=["truncated", "not-utf8", "nested-100000", "nested-41"],
+)
+def test_a_malformed_or_deeply_nested_signed_body_answers_400(
+    client: TestClient, engine: Engine, body: bytes, code: str
+) -> None:
+    """Malformed JSON and JSON nested past the limit answer 400 (never a 500), storing
+    nothing."""
+    answer = signed_body(client, body)
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["error"]["code"] == code
+    assert count(engine, WhatsAppMessage) == 0
+
+
+@pytest.mark.parametrize("junk", ["\x00", "\ud800"])
+def test_junk_elsewhere_in_a_message_is_stored_or_refused_on_its_own(
+    client: TestClient, engine: Engine, junk: str
+) -> None:
+    """Junk in a field we do not read (kept in the message's raw JSON) either stores or is
+    refused by the database for that message alone: never a 4xx/5xx for the delivery."""
+    t0 = recent()
+    odd = text_message("wamid.ODD", CUSTOMER, "halo", t0) | {"context": {"x": f"a{junk}b"}}
+    payload = webhook([odd, text_message("wamid.OK", CUSTOMER, "halo", t0)])
+    answer = signed_body(client, json.dumps(payload).encode())
+    assert answer.status_code == 200, answer.text
+    receipt = answer.json()
+    assert receipt["received"] + receipt["refused"] == 2
+    assert receipt["received"] >= 1
+    assert count(engine, WhatsAppMessage) == receipt["received"]
+    assert count(engine, WhatsAppRefusal) == receipt["refused"]

@@ -152,17 +152,19 @@ def test_unknown_market_is_refused_with_the_known_codes() -> None:
     assert "sawojajar" in str(error)
 
 
-@pytest.mark.parametrize("field", ["market", "external_id", "phone", "weight_kg", "amount_rp"])
+@pytest.mark.parametrize(
+    "field", ["market", "external_id", "customer_name", "phone", "weight_kg", "amount_rp"]
+)
 @pytest.mark.parametrize("empty", ["", "   ", None])
 def test_required_fields_must_be_filled(field: str, empty: str | None) -> None:
-    """Market, external id, phone, weight and goods amount are required."""
+    """Market, external id, customer name, phone, weight and goods amount are required."""
     error = refusal(**{field: empty})
     assert (error.code, error.field) == ("order.required", field)
 
 
 @pytest.mark.parametrize(
     ("field", "limit"),
-    [("external_id", 200), ("customer_name", 120), ("address", 500), ("notes", 1000)],
+    [("external_id", 100), ("customer_name", 120), ("address", 500), ("notes", 1000)],
 )
 def test_text_longer_than_its_column_is_refused(field: str, limit: int) -> None:
     """Texts up to the column's limit go in; one character more is refused, saying the limit
@@ -189,9 +191,51 @@ def test_several_errors_come_in_header_order() -> None:
     assert [e.field for e in caught.value.errors] == ["external_id", "weight_kg"]
 
 
-def test_customer_name_may_be_empty() -> None:
-    """The customer's name is not required: the phone reaches the customer."""
-    assert validate(customer_name="").customer_name == ""
+def test_a_customer_name_of_only_spaces_is_refused() -> None:
+    """The customer's name is required, as the order CSV's spec says: blanks do not count."""
+    error = refusal(customer_name=" \u00a0 ")
+    assert (error.code, error.field) == ("order.required", "customer_name")
+
+
+def test_a_delivery_needs_an_address_even_with_coordinates() -> None:
+    """The runner reads the house number at the gate: a pin alone is refused; a pickup
+    order needs no address."""
+    error = refusal(address="  ")
+    assert (error.code, error.field) == ("order.address_required", "address")
+    assert validate(address="", fulfilment="pickup").address == ""
+
+
+def test_a_longitude_outside_the_city_is_reported_under_lon() -> None:
+    """The refusal names the coordinate that is off."""
+    lat, _ = ALUN_ALUN
+    error = refusal(lat=str(lat), lon="113.5")
+    assert (error.code, error.field) == ("order.outside_service_area", "lon")
+    error = refusal(lat="-8.5", lon="112.66")
+    assert (error.code, error.field) == ("order.outside_service_area", "lat")
+
+
+@pytest.mark.parametrize("field", ["market", "external_id", "customer_name", "phone", "notes"])
+@pytest.mark.parametrize("character", ["\x00", "\x1b", "\x7f", "\ud800"])
+def test_control_characters_are_refused_naming_the_field(field: str, character: str) -> None:
+    """NUL and the other control characters never reach the database: refused, named."""
+    error = refusal(**{field: f"ab{character}cd"})
+    assert (error.code, error.field) == ("order.control_character", field)
+
+
+def test_line_breaks_are_refused_in_one_line_fields_only() -> None:
+    """An address or notes may run over lines; a name or an id may not."""
+    assert validate(address="Jl. Danau Toba 12\nSawojajar").address.endswith("Sawojajar")
+    error = refusal(customer_name="Ibu\nWulan")
+    assert (error.code, error.field) == ("order.control_character", "customer_name")
+
+
+def test_huge_cells_are_refused_before_they_are_parsed() -> None:
+    """Lengths come first: 200,000 nines in an address or a weight are refused as too long,
+    never read as a number."""
+    error = refusal(address="9" * 200_000)
+    assert (error.code, error.field) == ("order.too_long", "address")
+    error = refusal(weight_kg="9" * 5000)
+    assert (error.code, error.field) == ("order.too_long", "weight_kg")
 
 
 # --- phone ---------------------------------------------------------------------------------

@@ -94,6 +94,7 @@ def add_draft(
     point: tuple[float, float] | None = None,
     sent_at: datetime | None = None,
     key: str = "wamid.TEXT1",
+    address: str = "Jl. Danau Toba 12",
 ) -> WhatsAppDraft:
     """A waiting draft as the text handler makes it (with a location when ``point``)."""
     sent = sent_at or datetime(2026, 11, 25, 0, 30, tzinfo=UTC)  # 07:30 WIB
@@ -107,7 +108,7 @@ def add_draft(
         wait_until=sent + timedelta(minutes=10),
         lat=point[0] if point else None,
         lon=point[1] if point else None,
-        address="Jl. Danau Toba 12" if point else "",
+        address=address if point else "",
         location_message_id="wamid.LOC1" if point else None,
     )
     with Session(engine) as session:
@@ -325,6 +326,42 @@ def test_outside_the_city_goes_to_review_with_a_reply(seeded: Engine) -> None:
     assert "di luar Kota Malang" in body
 
 
+def test_a_pin_without_an_address_waits_in_review_and_asks_for_it(seeded: Engine) -> None:
+    """A shared location with no address text makes no order (the runner reads the house
+    number at the gate): review, and the customer is asked for the address; a place shared
+    afterwards, with its address, completes the draft."""
+    draft = decide(seeded, add_draft(seeded, reading(), point=NEAR_SAWOJAJAR, address=""), SOON)
+    assert (draft.status, draft.reason) == (DraftStatus.REVIEW, "no_address")
+    assert draft.order_id is None
+    [(kind, body)] = replies(seeded)
+    assert kind == "ask_address"
+    assert "alamat lengkap" in body
+    with Session(seeded) as session:
+        store_webhook(
+            session,
+            read_webhook(
+                webhook(
+                    [
+                        location_message(
+                            "wamid.PLACE",
+                            CUSTOMER,
+                            *NEAR_SAWOJAJAR,
+                            int(draft.sent_at.timestamp()) + 300,
+                            address="Jl. Danau Toba 12",
+                        )
+                    ]
+                )
+            ),
+        )
+        session.commit()
+    process_pending(seeded, SETTINGS, now=SOON)
+    with Session(seeded) as session:
+        stored = session.get(WhatsAppDraft, draft.id)
+        assert stored is not None
+        assert stored.status is DraftStatus.ORDERED
+        assert session.exec(select(Order.address)).one() == "Jl. Danau Toba 12"
+
+
 def test_low_confidence_goes_to_review(seeded: Engine) -> None:
     """Below the review threshold a draft waits for a coordinator, whatever else it has."""
     the_reading = reading(confidence=REVIEW_THRESHOLD - 0.01)
@@ -431,7 +468,7 @@ def test_a_reply_naming_the_market_completes_the_draft_that_asked(seeded: Engine
         text_message("wamid.Q1", CUSTOMER, order_text, sent),
         text_message("wamid.Q2", CUSTOMER, "makasih", sent + 60),
     ]
-    settings = Settings()
+    settings = Settings(secret_key="inbound-test-key-0123456789")
     with Session(seeded) as session:
         store_webhook(session, read_webhook(webhook(messages)))
         session.commit()
