@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.fields import CONTROL_PATTERNS
 from api.guard import BodyTooLarge
-from dispatch.errors import DomainError, Lang, ValidationErrors
+from dispatch.errors import FIELD_LABELS, DomainError, Lang, ValidationErrors
 
 #: HTTP status per error code; codes not listed fall back by prefix (see `status_for`).
 STATUS: Final[Mapping[str, int]] = {
@@ -231,9 +231,58 @@ def _reason(error: Mapping[str, Any], lang: Lang) -> str:
         return str(error.get("msg", ""))
 
 
+#: An order's cells (the CSV's columns) refused by the schema are worded as the intake
+#: words them, with the same codes: a phone, a weight, an amount, a coordinate or a time in
+#: a form the intake cannot read.
+_CELL_CODES: Final[Mapping[str, str]] = {
+    "phone": "order.invalid_phone",
+    "weight_kg": "order.invalid_weight",
+    "amount_rp": "order.invalid_amount",
+    "delivery_fee_rp": "order.invalid_amount",
+    "lat": "order.invalid_coordinates",
+    "lon": "order.invalid_coordinates",
+    "window_start": "order.invalid_time",
+    "window_end": "order.invalid_time",
+}
+_FORM_ERRORS: Final = frozenset(
+    {
+        "string_pattern_mismatch",
+        "string_too_short",
+        "greater_than",
+        "greater_than_equal",
+        "less_than",
+        "less_than_equal",
+    }
+)
+
+
+def _cell_error(field: str, error: Mapping[str, Any]) -> DomainError | None:
+    """A refused order cell as the intake's own refusal, when there is one."""
+    kind, ctx, value = error.get("type"), error.get("ctx") or {}, error.get("input")
+    if kind == "missing":
+        return DomainError("order.required", field=field)
+    if kind == "string_too_long" and isinstance(value, str):
+        limit = ctx.get("max_length")
+        return DomainError(
+            "order.too_long", field=field, params={"limit": limit, "length": len(value)}
+        )
+    if kind == "string_unicode" or (
+        kind == "string_pattern_mismatch" and ctx.get("pattern") in CONTROL_PATTERNS
+    ):
+        return DomainError("order.control_character", field=field)
+    if kind in _FORM_ERRORS and field in _CELL_CODES:
+        return DomainError(_CELL_CODES[field], field=field, params={"value": value})
+    return None
+
+
 def validation_error(error: Mapping[str, Any], lang: Lang) -> DomainError:
-    """One pydantic error as a `DomainError` (``request.required`` or ``request.invalid``)."""
+    """One pydantic error as a `DomainError`: an order cell's as the intake words it
+    (``order.*``), else ``request.required`` or ``request.invalid``."""
     field = _field(error.get("loc", ()))
+    if field in FIELD_LABELS["en"]:
+        as_cell = _cell_error(field, error)
+        if as_cell is not None:
+            return as_cell
     if error.get("type") == "missing":
         return DomainError("request.required", field=field or "body")
     return DomainError(
@@ -243,15 +292,19 @@ def validation_error(error: Mapping[str, Any], lang: Lang) -> DomainError:
 
 def validation_error_response(exc: RequestValidationError, lang: Lang) -> JSONResponse:
     """A request that did not fit the schema: 422, the first error up front, all in details."""
-    errors: list[DomainError] = []
-    seen: set[str | None] = set()
+    # A union's members each report the same field: keep one error per field, the intake's
+    # own wording when a member has one (a weight as text, rather than "not a number").
+    by_field: dict[str | None, DomainError] = {}
     for raw in exc.errors():
         error = validation_error(raw, lang)
-        if error.field not in seen:  # a union's members each report the same field
-            seen.add(error.field)
-            errors.append(error)
+        kept = by_field.get(error.field)
+        if kept is None or (error.code.startswith("order.") and not kept.code.startswith("order.")):
+            by_field[error.field] = error
+    errors = list(by_field.values())
     if not errors:
         errors = [DomainError("request.invalid", field="body", params={"reason": "?"})]
+    if len(errors) > 1 and all(e.code.startswith("order.") for e in errors):
+        return domain_error_response(ValidationErrors(errors), lang)  # as the intake does
     first = errors[0]
     details = [e.as_dict(lang) for e in errors] if len(errors) > 1 else []
     return JSONResponse(

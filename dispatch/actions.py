@@ -8,8 +8,9 @@ and records who did it, when and why. Nothing here commits: the caller's transac
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
+from typing import Final
 
 from sqlmodel import Session, col, select
 
@@ -216,17 +217,46 @@ def update_order(session: Session, order_id: uuid.UUID, changes: OrderUpdate, *,
     return order
 
 
+#: How far ahead of the server's clock a phone's position may be dated (clocks drift).
+POSITION_AHEAD: Final = timedelta(minutes=5)
+#: How old a position may be when it arrives (a phone may send what it kept offline).
+POSITION_AGE: Final = timedelta(hours=12)
+
+
 def report_position(
-    session: Session, runner_id: uuid.UUID, *, lat: float, lon: float, at: datetime
+    session: Session,
+    runner_id: uuid.UUID,
+    *,
+    lat: float,
+    lon: float,
+    at: datetime,
+    now: datetime | None = None,
 ) -> Runner:
-    """The runner's phone reported where it is."""
+    """The runner's phone reported where it was at ``at``. A time more than
+    `POSITION_AHEAD` ahead of now or older than `POSITION_AGE` is refused
+    (``runner.position_time``); a position older than the one kept is accepted but does not
+    replace it."""
     runner = session.get(Runner, runner_id)
     if runner is None:
         raise DomainError("runner.not_found", params={"id": str(runner_id)})
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        field = "lat" if not -90 <= lat <= 90 else "lon"
         raise DomainError(
-            "order.invalid_coordinates", field="lat", params={"value": f"{lat},{lon}"}
+            "order.invalid_coordinates", field=field, params={"value": f"{lat},{lon}"}
         )
+    moment = now or datetime.now(UTC)
+    if not moment - POSITION_AGE <= at <= moment + POSITION_AHEAD:
+        raise DomainError(
+            "runner.position_time",
+            field="at",
+            params={
+                "value": at.isoformat(),
+                "ahead": int(POSITION_AHEAD.total_seconds() // 60),
+                "age": int(POSITION_AGE.total_seconds() // 3600),
+            },
+        )
+    if runner.last_seen_at is not None and at < runner.last_seen_at:
+        return runner  # an older position, sent late: the newer one stays
     runner.last_lat, runner.last_lon, runner.last_seen_at = lat, lon, at
     session.add(runner)
     session.flush()

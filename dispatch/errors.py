@@ -266,6 +266,16 @@ MESSAGES: Final[Mapping[str, Mapping[Lang, str]]] = {
         "id": "Jam tutup {closes} harus setelah jam buka {opens}.",
         "en": "Closing time {closes} must be after opening time {opens}.",
     },
+    "runner.position_time": {
+        "id": (
+            "Waktu posisi {value} tidak masuk akal: paling lambat {ahead} menit setelah "
+            "jam server dan tidak lebih tua dari {age} jam. Periksa jam ponsel."
+        ),
+        "en": (
+            "Position time {value} makes no sense: at most {ahead} minutes ahead of the "
+            "server's clock and no older than {age} hours. Check the phone's clock."
+        ),
+    },
     "runner.invalid_shift": {
         "id": "Shift tidak masuk akal: selesai {end} harus setelah mulai {start}.",
         "en": "The shift makes no sense: end {end} must be after start {start}.",

@@ -101,6 +101,7 @@ def _order_body(ctx: Context, _caller: str) -> dict[str, Any]:
     return {
         "market": "sawojajar",
         "external_id": f"matrix-new-{next(_counter)}",
+        "customer_name": "Ibu Wulan",
         "phone": "0812-3456-7890",
         "address": "Jl. Danau Toba 12, Sawojajar",
         "lat": -7.9712,

@@ -8,6 +8,7 @@ from starlette.requests import Request
 
 from api.errors import request_lang, status_for
 from tests.api.conftest import World
+from tests.dispatch.factories import order_fields
 
 
 def test_missing_token_is_401_with_a_challenge(client: TestClient) -> None:
@@ -60,7 +61,7 @@ def test_missing_field_and_several_errors(client: TestClient, world: World) -> N
 
 def test_wrong_type_in_an_order_cell_names_the_column(client: TestClient, world: World) -> None:
     """A list where a CSV cell belongs: 422 on that column, reported once."""
-    body = {"market": "sawojajar", "weight_kg": [1, 2]}
+    body = order_fields(weight_kg=[1, 2], service_date=world.day.isoformat())
     answer = client.post("/api/v1/orders", json=body, headers=world.auth(world.operator))
     assert answer.status_code == 422
     error = answer.json()["error"]
@@ -126,12 +127,14 @@ def test_status_per_code() -> None:
 
 
 def test_a_nul_character_in_text_is_refused_not_a_crash(client: TestClient, world: World) -> None:
-    """Text PostgreSQL cannot store (a NUL character) is refused with 422, never a 500."""
+    """Text PostgreSQL cannot store (a NUL character) is refused with 422 naming the field,
+    on SQLite and PostgreSQL alike, never a 500."""
     answer = client.post(
         "/api/v1/markets",
         json={"code": "pasar-baru", "name": "Pasar\u0000Baru", "lat": -7.97, "lon": 112.63},
         headers=world.auth(world.operator),
     )
-    assert answer.status_code in (201, 422)  # SQLite stores it; PostgreSQL refuses it
-    if answer.status_code == 422:
-        assert answer.json()["error"]["code"] == "request.invalid_value"
+    assert answer.status_code == 422
+    error = answer.json()["error"]
+    assert (error["code"], error["field"]) == ("request.invalid", "name")
+    assert "karakter kendali" in error["message"]

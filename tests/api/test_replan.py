@@ -464,6 +464,7 @@ def test_an_orders_history_starts_with_its_intake(
         json={
             "market": "sawojajar",
             "external_id": "riwayat-1",
+            "customer_name": "Ibu Wulan",
             "phone": "0812-3456-7890",
             "address": "Jl. Danau Toba 12",
             "lat": -7.9712,

@@ -127,7 +127,7 @@ def test_position_reports_are_kept_with_their_time(planned: Engine) -> None:
     runner, _ = _first_stop(planned)
     at = datetime(2026, 11, 26, 1, 15, tzinfo=UTC)
     with session_scope(planned) as session:
-        report_position(session, runner.id, lat=-7.97, lon=112.66, at=at)
+        report_position(session, runner.id, lat=-7.97, lon=112.66, at=at, now=at)
     with Session(planned) as session:
         stored = session.get(Runner, runner.id)
         assert stored is not None

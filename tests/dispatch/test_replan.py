@@ -187,7 +187,12 @@ def test_a_fresh_position_is_where_the_runner_starts_a_stale_one_is_not(
     runner_id = next(iter(routes(engine, morning)))
     with session_scope(engine) as session:
         report_position(
-            session, runner_id, lat=-7.99, lon=112.67, at=MORNING - timedelta(minutes=2)
+            session,
+            runner_id,
+            lat=-7.99,
+            lon=112.67,
+            at=MORNING - timedelta(minutes=2),
+            now=MORNING,
         )
     fresh = replan_market(
         engine,
