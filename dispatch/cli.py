@@ -25,7 +25,6 @@ Dates are market days in WIB (default: today). Refusals print a message in Bahas
 from __future__ import annotations
 
 import argparse
-import csv
 import importlib
 import json
 import os
@@ -45,14 +44,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from dispatch.auth import Role, create_token, revoke_token, runner_link_token
-from dispatch.csv_io import CSV_HEADER, read_order_rows
+from dispatch.csv_io import CSV_HEADER, SafeDictWriter, read_order_rows, refusal_line
 from dispatch.db import current_revision, make_engine, session_scope, upgrade
 from dispatch.dispatcher import dispatch, fail_interrupted_runs
 from dispatch.errors import DomainError, Lang
 from dispatch.export import FORMATS, render
 from dispatch.generate import MarketSpot, generate_orders
 from dispatch.geo import geocoder_from_setting
-from dispatch.intake import import_orders
+from dispatch.intake import RowRefusal, import_orders
 from dispatch.models import DispatchRun, Market, Runner
 from dispatch.report import day_report, report_csv, report_json, report_table
 from dispatch.routes_view import day_export, list_runs, summarise
@@ -154,18 +153,24 @@ def _seed(args: argparse.Namespace) -> int:
 def _orders_import(args: argparse.Namespace) -> int:
     settings = args.settings
     day = _day(args, settings)
+    unreadable: list[RowRefusal] = []
+
+    def skip(line: int, error: DomainError) -> None:
+        unreadable.append(RowRefusal(line, "", (error,)))
+
     with _database(settings) as engine, session_scope(engine) as session:
         report = import_orders(
             session,
-            read_order_rows(args.file),
+            read_order_rows(args.file, on_bad_row=skip),
             service_date=day,
             tz=ZoneInfo(settings.timezone),
             geocoder=geocoder_from_setting(settings.geocoder),
         )
+    report.refused = sorted([*report.refused, *unreadable], key=lambda r: r.line)
     for refusal in report.refused:
         for error in refusal.errors:
-            field = error.field or "-"
-            err.print(f"line {refusal.line}: {field}: {error.message(args.lang)}", soft_wrap=True)
+            # Plain stderr, one refusal per line: never wrapped, no markup read in the text.
+            sys.stderr.write(refusal_line(refusal.line, error, args.lang) + "\n")
     for line, key, _ in report.duplicates:
         out.print(f"line {line}: duplicate of order {key} (not imported again)")
     out.print(
@@ -188,7 +193,7 @@ def _orders_generate(args: argparse.Namespace) -> int:
         rows = list(generate_orders(spots, args.per_market, args.seed, day))
         if args.csv:
             with Path(args.csv).open("w", newline="", encoding="utf-8") as fh:
-                writer = csv.DictWriter(fh, fieldnames=CSV_HEADER)
+                writer = SafeDictWriter(fh, fieldnames=CSV_HEADER)
                 writer.writeheader()
                 writer.writerows(rows)
             out.print(f"{len(rows)} orders written to {args.csv}")

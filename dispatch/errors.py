@@ -9,6 +9,7 @@ Bahasa Indonesia by default, English on request. ``str(error)`` is the Indonesia
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Final, Literal
 
@@ -179,6 +180,30 @@ MESSAGES: Final[Mapping[str, Mapping[Lang, str]]] = {
             "periksa koma dan tanda kutip."
         ),
         "en": "Line {line} has {count} columns instead of {expected}: check commas and quotes.",
+    },
+    "csv.cell_too_large": {
+        "id": (
+            "Baris {line} memuat sel lebih dari {limit} karakter: baris ini dilewati. "
+            "Periksa tanda kutip yang tidak ditutup."
+        ),
+        "en": (
+            "Line {line} holds a cell over {limit} characters: the row is skipped. Check for "
+            "a quote that is never closed."
+        ),
+    },
+    "csv.too_large": {
+        "id": (
+            "Berkas CSV lebih dari {limit} byte (batas terlewati di baris {line}): bagi "
+            "menjadi beberapa berkas, lalu impor satu per satu."
+        ),
+        "en": (
+            "The CSV file is over {limit} bytes (the limit is passed at line {line}): split it "
+            "into several files and import them one by one."
+        ),
+    },
+    "request.invalid_row": {
+        "id": "Basis data menolak baris ini (nilai yang tidak bisa disimpan): baris dilewati.",
+        "en": "The database refused this row (a value that cannot be stored): row skipped.",
     },
     "order.not_found": {
         "id": "Pesanan tidak ditemukan.",
@@ -448,6 +473,8 @@ _FALLBACK: Final[Mapping[Lang, str]] = {
 
 _MAX_SHOWN = 60
 """Longest quoted input value in a message, in characters."""
+_UNPRINTABLE: Final = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\ud800-\udfff]")
+"""Characters a quoted value shows escaped (``\\x0a``): a message stays one printable line."""
 
 
 def shown(value: object) -> str:
@@ -455,7 +482,14 @@ def shown(value: object) -> str:
     text = "" if value is None else str(value)
     if len(text) > _MAX_SHOWN:
         text = text[: _MAX_SHOWN - 1] + "…"
+    text = _UNPRINTABLE.sub(lambda m: escaped(m.group()), text)
     return f'"{text}"'
+
+
+def escaped(character: str) -> str:
+    """A character as an escape: ``\\x00``, or ``\\u2028`` past ``\\xff``."""
+    code = ord(character)
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
 
 
 def listed(values: Sequence[object]) -> str:

@@ -7,13 +7,14 @@ The JSON form is a contract other programs read: its keys are fixed.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
+
+from dispatch.csv_io import SafeDictWriter
 
 Format = Literal["json", "csv", "geojson", "gpx"]
 FORMATS: tuple[Format, ...] = ("json", "csv", "geojson", "gpx")
@@ -126,7 +127,7 @@ CSV_COLUMNS = (
 def to_csv(day: DayExport) -> str:
     """One row per planned stop, then one per dropped order (with its reason)."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer = SafeDictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
     for m in day.markets:
         for r in m.routes:

@@ -23,6 +23,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DataError
 from sqlmodel import Session, col, select
 
 from dispatch.errors import DomainError, ValidationErrors
@@ -303,7 +304,14 @@ def import_orders(
         except DomainError as one:
             report.refused.append(RowRefusal(line, _key(raw), (one,)))
             continue
-        submitted = submit_order(session, draft, service_date=service_date, by=by)
+        try:
+            with session.begin_nested():  # a row the database refuses undoes only itself
+                submitted = submit_order(session, draft, service_date=service_date, by=by)
+        except DataError:
+            report.refused.append(
+                RowRefusal(line, _key(raw), (DomainError("request.invalid_row"),))
+            )
+            continue
         if submitted.created:
             report.created.append((line, submitted.order_id))
         else:

@@ -19,7 +19,6 @@ sums can be checked on any list of orders; the renderers are pure functions of t
 
 from __future__ import annotations
 
-import csv
 import io
 import uuid
 from collections import Counter
@@ -31,6 +30,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from dispatch.csv_io import SafeDictWriter
 from dispatch.errors import DomainError, Lang, listed
 from dispatch.models import (
     DispatchRun,
@@ -726,7 +726,7 @@ def report_csv(report: DayReport) -> str:
     """One row per market and runner (``row`` ``runner``, or ``no_runner``), then the
     market's ``total`` row; reasons as ``code=count;...``, flagged orders by external id."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer = SafeDictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
     for m in report.markets:
         for share in m.runners:
