@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
 from api.fields import CONTROL_PATTERNS
 from api.guard import BodyTooLarge
@@ -335,6 +336,27 @@ def http_error_response(exc: StarletteHTTPException, lang: Lang) -> JSONResponse
     )
 
 
+def allowed_methods(request: Request) -> list[str]:
+    """Every method the request's path answers, as the OpenAPI schema lists them (with HEAD
+    beside GET): a 405's ``Allow`` names them all, not only those of the first route that
+    matched the path. Empty for a path outside the schema."""
+    app = request.app
+    table: list[tuple[re.Pattern[str], list[str]]] | None = getattr(app.state, "allow", None)
+    if table is None:
+        table = []
+        for path, operations in app.openapi().get("paths", {}).items():
+            methods = sorted(m.upper() for m in operations if m.upper() in _METHODS)
+            if "GET" in methods:
+                methods = sorted({*methods, "HEAD"})
+            table.append((compile_path(path)[0], methods))
+        app.state.allow = table
+    path = request.scope.get("path", "")
+    return next((methods for pattern, methods in table if pattern.match(path)), [])
+
+
+_METHODS: Final = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers that give every 4xx answer the ``{"error": ...}`` shape."""
 
@@ -348,7 +370,12 @@ def install_error_handlers(app: FastAPI) -> None:
 
     async def on_http_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
-        return http_error_response(exc, request_lang(request))
+        response = http_error_response(exc, request_lang(request))
+        if exc.status_code == 405:
+            allowed = allowed_methods(request)
+            if allowed:
+                response.headers["Allow"] = ", ".join(allowed)
+        return response
 
     async def on_database_busy(request: Request, exc: Exception) -> JSONResponse:
         # Only a database that is overloaded or down ends up here (e.g. SQLite's write lock
