@@ -257,10 +257,18 @@ _FORM_ERRORS: Final = frozenset(
 )
 
 
+def _blank(error: Mapping[str, Any]) -> bool:
+    """Whether a refused text was nothing but spaces (a name must hold more)."""
+    value = error.get("input")
+    return error.get("type") in ("string_pattern_mismatch", "string_too_short") and (
+        isinstance(value, str) and not value.strip()
+    )
+
+
 def _cell_error(field: str, error: Mapping[str, Any]) -> DomainError | None:
     """A refused order cell as the intake's own refusal, when there is one."""
     kind, ctx, value = error.get("type"), error.get("ctx") or {}, error.get("input")
-    if kind == "missing":
+    if kind == "missing" or (_blank(error) and field not in _CELL_CODES):
         return DomainError("order.required", field=field)
     if kind == "string_too_long" and isinstance(value, str):
         limit = ctx.get("max_length")
@@ -284,7 +292,7 @@ def validation_error(error: Mapping[str, Any], lang: Lang) -> DomainError:
         as_cell = _cell_error(field, error)
         if as_cell is not None:
             return as_cell
-    if error.get("type") == "missing":
+    if error.get("type") == "missing" or _blank(error):
         return DomainError("request.required", field=field or "body")
     return DomainError(
         "request.invalid", field=field or "body", params={"reason": _reason(error, lang)}

@@ -36,8 +36,11 @@ from pydantic_core import PydanticCustomError
 TEXT_PATTERN: Final = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
 #: One line of text: no C0 control character at all, nor DEL.
 LINE_PATTERN: Final = r"^[^\x00-\x1f\x7f]*$"
-#: The patterns above: a refusal by one of them means "a control character".
-CONTROL_PATTERNS: Final = frozenset({TEXT_PATTERN, LINE_PATTERN})
+#: One line holding at least one character that is not a space (a name).
+NAME_PATTERN: Final = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$"
+#: The patterns above: a refusal by one of them means "a control character" (or, for
+#: `NAME_PATTERN`, nothing but spaces).
+CONTROL_PATTERNS: Final = frozenset({TEXT_PATTERN, LINE_PATTERN, NAME_PATTERN})
 
 
 def text(max_length: int, *, min_length: int = 0, strip: bool = False) -> Any:
@@ -54,14 +57,15 @@ def text(max_length: int, *, min_length: int = 0, strip: bool = False) -> Any:
 
 
 def line(max_length: int, *, min_length: int = 0, strip: bool = False) -> Any:
-    """A JSON string of one line, at most ``max_length`` characters."""
+    """A JSON string of one line, at most ``max_length`` characters (with ``strip``: a name,
+    spaces around it dropped, and not blank)."""
     return Annotated[
         StrictStr,
         StringConstraints(
             min_length=min_length,
             max_length=max_length,
             strip_whitespace=strip,
-            pattern=LINE_PATTERN,
+            pattern=NAME_PATTERN if strip else LINE_PATTERN,
         ),
     ]
 
