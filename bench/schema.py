@@ -132,6 +132,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     log = report_dir / "schemathesis.log"
     log.write_text(done.stdout + done.stderr)
     figures = _figures(report_dir, done)
+    for events in report_dir.glob("*.ndjson"):  # megabytes of events: the log is kept
+        events.unlink()
     figures.update(
         checks="all" if args.plain else "all, positive_data_acceptance with the domain rules",
         database="postgresql" if pg else "sqlite",
