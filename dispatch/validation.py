@@ -18,7 +18,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Final, Literal, TypeVar
 from zoneinfo import ZoneInfo
 
-from dispatch.errors import FIELD_LABELS, DomainError, ValidationErrors, listed
+from dispatch.csv_io import CSV_HEADER
+from dispatch.errors import DomainError, ValidationErrors, listed, shown
 from dispatch.geo import Geocoder, inside_city, kelurahan_in
 from dispatch.phones import normalise_phone
 
@@ -293,7 +294,8 @@ MAX_LENGTHS: Final[Mapping[str, int]] = {
     "notes": 1000,
 }
 MAX_ITEM_NAME: Final = 120
-_FIELD_ORDER: Final = {field: k for k, field in enumerate(FIELD_LABELS["en"])}  # header order
+#: The CSV header's columns, in order: errors of one row are reported in this order.
+_FIELD_ORDER: Final = {field: k for k, field in enumerate(CSV_HEADER)}
 MAX_ITEM_UNIT: Final = 20
 
 
@@ -449,7 +451,7 @@ def _choice(
         return default
     found = values.get(" ".join(text.casefold().split()))
     if found is None:
-        allowed = listed(sorted(set(values.values())))
+        allowed = listed([shown(v) for v in sorted(set(values.values()))])
         errors.append(
             DomainError(
                 "order.invalid_value", field=field, params={"value": text, "allowed": allowed}
