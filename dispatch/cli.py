@@ -57,6 +57,7 @@ from dispatch.geo import geocoder_from_setting
 from dispatch.i18n import Lang, Translator, choose_lang
 from dispatch.intake import import_orders
 from dispatch.models import DispatchRun, Market, Order, Runner
+from dispatch.reasons import drop_texts, run_error_text
 from dispatch.report import day_report, report_csv, report_json, report_table
 from dispatch.routes_view import day_export, list_runs, summarise
 from dispatch.seed import seed
@@ -286,7 +287,8 @@ def _dispatch(args: argparse.Namespace) -> int:
     out.print(_summary_table(outcome.markets, title, t))
     out.print(t("cli.wall_time", seconds=t.number(outcome.wall_s, 2)))
     if outcome.error:
-        err.print(f"antar: {t('cli.dispatch_failed', error=outcome.error)}", markup=False)
+        failure = t("cli.dispatch_failed", error=run_error_text(outcome.error, t))
+        err.print(f"antar: {failure}", markup=False)
         return 1
     return 0
 
@@ -327,8 +329,11 @@ def _runs_show(args: argparse.Namespace) -> int:
             return 2
         summary = summarise(run)
         markets = list((run.figures or {}).get("markets", []))
+        reasons = drop_texts(
+            session, [(d.order_id, d.reason_code) for d in run.dropped], args.settings, t
+        )
         dropped = [
-            (order.idempotency_key if order else str(d.order_id), d.reason_code)
+            (order.idempotency_key if order else str(d.order_id), reasons[d.order_id])
             for d in run.dropped
             for order in [session.get(Order, d.order_id)]
         ]
@@ -336,11 +341,11 @@ def _runs_show(args: argparse.Namespace) -> int:
     day = summary.service_date.isoformat()
     out.print(t("cli.run_line", run=summary.id, status=status, day=day))
     if summary.error:
-        out.print(t("cli.run_error", error=summary.error), markup=False)
+        out.print(t("cli.run_error", error=run_error_text(summary.error, t)), markup=False)
     if markets:
         out.print(_summary_table(markets, t("cli.per_market"), t))
-    for order, code in dropped:
-        out.print(t("cli.dropped_line", order=order, reason=t.drop_reason(code)), markup=False)
+    for order, reason in dropped:
+        out.print(t("cli.dropped_line", order=order, reason=reason), markup=False)
     return 0
 
 
@@ -350,9 +355,13 @@ def _runs_show(args: argparse.Namespace) -> int:
 def _routes_show(args: argparse.Namespace) -> int:
     settings = args.settings
     day = _day(args, settings)
+    t = _t(args)
     with _database(settings) as engine, Session(engine) as session:
         export = day_export(session, day, [args.market.lower()])
-    t = _t(args)
+        dropped = [
+            (uuid.UUID(d.order_id), d.reason_code) for m in export.markets for d in m.dropped
+        ]
+        reasons = drop_texts(session, dropped, settings, t)
     if not export.markets:
         message = t("cli.no_routes", market=args.market, day=day.isoformat())
         err.print(f"antar: {message}", markup=False)
@@ -376,7 +385,7 @@ def _routes_show(args: argparse.Namespace) -> int:
             )
         out.print(table)
     for d in market.dropped:
-        reason = t.drop_reason(d.reason_code)
+        reason = reasons[uuid.UUID(d.order_id)]
         out.print(t("cli.dropped_line", order=d.external_id, reason=reason), markup=False)
     return 0
 
@@ -585,12 +594,14 @@ def _report(args: argparse.Namespace) -> int:
     codes = None if args.market is None else [args.market]
     with _database(settings) as engine, Session(engine) as session:
         report = day_report(session, day, codes, settings=settings)
+        dropped = [(d.order_id, d.reason_code) for m in report.markets for d in m.dropped]
+        reasons = drop_texts(session, dropped, settings, _t(args))
     if args.format == "csv":
         text = report_csv(report)
     elif args.format == "json":
         text = json.dumps(report_json(report), ensure_ascii=False, indent=2) + "\n"
     else:
-        text = report_table(report, args.lang)
+        text = report_table(report, args.lang, reasons)
     sys.stdout.write(text)  # not through rich: no wrapping, no markup
     return 0
 

@@ -1,4 +1,4 @@
-"""Why an order was left out of a plan, in words, with the figures behind the reason.
+"""Why an order was left out of a plan (or a run failed), in words, with the figures behind.
 
 The routing engine records a reason code (`routing.DropReason`: ``exceeds_capacity``,
 ``outside_shift``, ``window_unreachable``, ``ride_time_unreachable``...) and an English
@@ -10,11 +10,15 @@ banyak membawa 40 kg". Nothing of the engine's sentence is shown.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import uuid
+from collections.abc import Iterable, Sequence
 from datetime import datetime, time
 from typing import Final
 from zoneinfo import ZoneInfo
 
+from sqlmodel import Session, select
+
+from dispatch.errors import shown
 from dispatch.i18n import Translator
 from dispatch.models import Market, Order, Runner, RunnerStatus
 from dispatch.settings import Settings
@@ -115,3 +119,41 @@ def drop_text(
     kurir: berat 120 kg, kurir paling banyak membawa 40 kg"."""
     detail = drop_detail(code, order, market, runners, settings, t) if code in WITH_FIGURES else ""
     return t.drop_reason(code, detail)
+
+
+def drop_texts(
+    session: Session,
+    dropped: Iterable[tuple[uuid.UUID, str]],
+    settings: Settings,
+    t: Translator,
+) -> dict[uuid.UUID, str]:
+    """Order id -> why the plan left it out, in words with its figures, for ``(order id,
+    reason code)`` pairs (read from the database: the orders, their markets' runners)."""
+    texts: dict[uuid.UUID, str] = {}
+    crews: dict[uuid.UUID, tuple[Market | None, Sequence[Runner]]] = {}
+    for order_id, code in dropped:
+        order = session.get(Order, order_id)
+        if order is None:
+            texts[order_id] = t.drop_reason(code)
+            continue
+        if order.market_id not in crews:
+            runners = session.exec(select(Runner).where(Runner.market_id == order.market_id))
+            crews[order.market_id] = (session.get(Market, order.market_id), list(runners.all()))
+        market, runners = crews[order.market_id]
+        if market is None:
+            texts[order_id] = t.drop_reason(code)
+            continue
+        texts[order_id] = drop_text(code, order, market, runners, settings, t)
+    return texts
+
+
+#: What `dispatch.dispatcher` records when a run's process stopped under it.
+INTERRUPTED: Final = "interrupted:"
+
+
+def run_error_text(error: str, t: Translator) -> str:
+    """Why a dispatch run failed, in words; a program's own error text is quoted after it
+    (what a person reports to the operator)."""
+    if error.startswith(INTERRUPTED):
+        return t("console.run_interrupted")
+    return t("console.run_error", detail=shown(error))

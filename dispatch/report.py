@@ -549,10 +549,14 @@ def _grid(rows: list[list[str]]) -> list[str]:
     return lines
 
 
-def report_table(report: DayReport, lang: Lang = "id") -> str:
+def report_table(
+    report: DayReport, lang: Lang = "id", reasons: Mapping[uuid.UUID, str] | None = None
+) -> str:
     """The report as text for a terminal: per market a table (a row per runner, then the
-    total), failures by reason, dropped orders and the cash differences to reconcile."""
+    total), failures by reason, dropped orders (why: ``reasons`` by order id, with their
+    figures, else the reason's words) and the cash differences to reconcile."""
     t = Translator(lang)
+    reasons = reasons or {}
     lines = [t("report.title", date=t.day(report.date), tz=report.timezone), ""]
     if not report.markets:
         lines.append(t("report.no_markets"))
@@ -576,11 +580,9 @@ def report_table(report: DayReport, lang: Lang = "id") -> str:
         lines.append(f"{t('report.failed_by_reason')}: {failures_text(total, t)}")
         none = "" if m.dropped else f" {t('report.none')}"
         lines.append(f"{t('report.dropped_list')}:{none}")
-        lines.extend(
-            "  "
-            + t("report.dropped_line", order=d.external_id, reason=t.drop_reason(d.reason_code))
-            for d in m.dropped
-        )
+        for d in m.dropped:
+            reason = reasons.get(d.order_id) or t.drop_reason(d.reason_code)
+            lines.append("  " + t("report.dropped_line", order=d.external_id, reason=reason))
         none = "" if total.flagged else f" {t('report.none')}"
         lines.append(f"{t('report.flagged_list')}:{none}")
         for diff in total.flagged:

@@ -17,7 +17,9 @@ from api.console.routes import (
     _market_url,
     _page,
 )
+from api.deps import SettingsDep
 from api.lang import translator
+from dispatch.reasons import drop_texts
 from dispatch.report import (
     day_report,
     failures_text,
@@ -37,10 +39,14 @@ def report_page(
     row: ConsoleMarketDep,
     day: ConsoleDayDep,
     session: ReadSessionDep,
+    settings: SettingsDep,
 ) -> HTMLResponse:
     """The market's day in figures, with the cash differences flagged for reconciliation."""
     t = translator(request)
-    report = day_report(session, day, [row.code]).markets[0]
+    report = day_report(session, day, [row.code], settings=settings).markets[0]
+    reasons = drop_texts(
+        session, [(d.order_id, d.reason_code) for d in report.dropped], settings, t
+    )
     no_runner = t("report.no_runner")
     table = [report_row(r.runner or no_runner, r.figures, t) for r in report.runners]
     return _page(
@@ -53,7 +59,7 @@ def report_page(
         rows=table,
         total=report_row(t("report.total"), report.total, t),
         failed=failures_text(report.total, t),
-        dropped=[(d.external_id, t.drop_reason(d.reason_code)) for d in report.dropped],
+        dropped=[(d.external_id, reasons[d.order_id]) for d in report.dropped],
         flagged=[flagged_cells(d, t) for d in report.total.flagged],
         market_url=_market_url(row, day),
         csv_url=f"/console/{row.code}/report.csv?tanggal={day.isoformat()}",

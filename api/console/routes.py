@@ -101,6 +101,7 @@ from dispatch.models import (
     Runner,
     RunStatus,
 )
+from dispatch.reasons import run_error_text
 from dispatch.settings import Settings
 from dispatch.validation import validate_order
 from maps import (
@@ -574,6 +575,7 @@ def run_page(
         routes=routes,
         dropped=dropped,
         summary=replan_summary(session, row, run, runners, t),
+        run_error=run_error_text(run.error, t) if run.error else "",
         started_text=_wib(run.started_at, tz, t),
         finished_text=_wib(run.finished_at, tz, t),
         status_url=f"{PREFIX}/{row.code}/dispatch/{run.id}/status.json",
