@@ -205,7 +205,7 @@ def order_page(
         market=row,
         day=order.service_date,
         order=order,
-        o=order_row(order, plan, row, runners, t=t, tz=tz, market_settings=settings),
+        o=order_row(order, plan, row, runners, t=t, tz=tz, settings=settings),
         move_targets=[r for r in rows if r.available],
         history=order_history(session, order, t=t, tz=tz),
         flash=t(f"ok.{flash}") if flash in ("order_pinned", "order_unpinned") else "",

@@ -453,7 +453,7 @@ def market_page(
         runners=runners,
         t=t,
         tz=tz,
-        market_settings=settings,
+        settings=settings,
     )
     stale_s = settings.position_stale_s
     view = overview_view(
@@ -466,7 +466,7 @@ def market_page(
         tz=tz,
         now=now,
         stale_s=stale_s,
-        market_settings=settings,
+        settings=settings,
     )
     the_map = market_overview_map(
         view,
@@ -559,9 +559,7 @@ def run_page(
     t = Translator(request_lang(request))
     tz = ZoneInfo(settings.timezone)
     runners = market_runners(session, row)
-    routes, dropped = run_routes(
-        session, row, run.id, runners, t=t, tz=tz, market_settings=settings
-    )
+    routes, dropped = run_routes(session, row, run.id, runners, t=t, tz=tz, settings=settings)
     finished = run.status in (RunStatus.DONE, RunStatus.FAILED)
     return _page(
         request,

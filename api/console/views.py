@@ -212,7 +212,7 @@ def order_rows(
     runners: Sequence[Runner],
     t: Translator,
     tz: ZoneInfo,
-    market_settings: Settings,
+    settings: Settings,
 ) -> tuple[list[OrderRow], int]:
     """The day's orders of ``market`` that match the filter (newest first) and their count.
 
@@ -231,8 +231,7 @@ def order_rows(
         statement.order_by(col(Order.created_at).desc(), col(Order.id)).limit(MAX_ROWS)
     ).all()
     rows = [
-        order_row(order, plan, market, runners, t=t, tz=tz, market_settings=market_settings)
-        for order in orders
+        order_row(order, plan, market, runners, t=t, tz=tz, settings=settings) for order in orders
     ]
     return rows, count
 
@@ -245,7 +244,7 @@ def order_row(
     *,
     t: Translator,
     tz: ZoneInfo,
-    market_settings: Settings,
+    settings: Settings,
 ) -> OrderRow:
     """One order as the table (or its own page) shows it, on ``plan``."""
     names = {r.id: r.name for r in runners}
@@ -275,7 +274,7 @@ def order_row(
         runner_colour="" if runner_id is None else colour_of.get(runner_id, ""),
         dropped_text=""
         if reason is None
-        else drop_text(reason[0], order, market, runners, market_settings, t),
+        else drop_text(reason[0], order, market, runners, settings, t),
         can_edit=order.status in BEFORE_PICKUP,
         can_ready=pickup and order.status is OrderStatus.PENDING,
         can_collect=pickup and order.status in (OrderStatus.PENDING, OrderStatus.PICKED_UP),
@@ -416,7 +415,7 @@ def overview_view(
     tz: ZoneInfo,
     now: datetime,
     stale_s: int | None = None,
-    market_settings: Settings,
+    settings: Settings,
 ) -> MarketOverviewView:
     """The market's map: routes by colour, runners' last positions (their age marked stale
     past ``stale_s`` seconds), pending and dropped."""
@@ -469,7 +468,7 @@ def overview_view(
         title = order.customer_name or "-"
         if order.id in plan.dropped:
             code = plan.dropped[order.id][0]
-            reason = drop_text(code, order, market, runners, market_settings, t)
+            reason = drop_text(code, order, market, runners, settings, t)
             dropped.append(DroppedView(title, order.lat, order.lon, reason))
         else:
             pending.append(PendingView(title, order.lat, order.lon))
@@ -539,7 +538,7 @@ def run_routes(
     *,
     t: Translator,
     tz: ZoneInfo,
-    market_settings: Settings,
+    settings: Settings,
 ) -> tuple[list[RunRoute], list[RunDropped]]:
     """What run ``run_id`` planned for ``market``: each route's stops, and the dropped orders."""
     colour_of = colours(runners)
@@ -582,7 +581,7 @@ def run_routes(
         RunDropped(
             order_id=str(order.id),
             customer_name=order.customer_name or "-",
-            reason_text=drop_text(d.reason_code, order, market, runners, market_settings, t),
+            reason_text=drop_text(d.reason_code, order, market, runners, settings, t),
         )
         for d, order in session.exec(
             select(DroppedOrder, Order)
