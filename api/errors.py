@@ -1,8 +1,9 @@
 """The one place that turns refusals into HTTP answers: ``{"error": {code, message, field}}``.
 
 Domain errors (`dispatch.errors.DomainError`), request validation errors and HTTP errors all
-leave the service in this shape, with the message in Bahasa Indonesia unless the request's
-``Accept-Language`` prefers English. A 500 is a bug and is not handled here.
+leave the service in this shape, with the message in Bahasa Indonesia unless the request asks
+for English (`api.lang.request_lang`: ``?lang=en`` or ``Accept-Language``). A 500 is a bug
+and is not handled here.
 """
 
 from __future__ import annotations
@@ -20,7 +21,21 @@ from starlette.routing import compile_path
 
 from api.fields import CONTROL_PATTERNS
 from api.guard import BodyTooLarge
-from dispatch.errors import FIELD_LABELS, DomainError, Lang, ValidationErrors
+from api.lang import request_lang
+from dispatch.csv_io import CSV_HEADER
+from dispatch.errors import DomainError, Lang, ValidationErrors
+from dispatch.i18n import has, text
+
+__all__ = [
+    "domain_error_response",
+    "error_body",
+    "http_error_response",
+    "install_error_handlers",
+    "request_lang",
+    "status_for",
+    "validation_error",
+    "validation_error_response",
+]
 
 #: HTTP status per error code; codes not listed fall back by prefix (see `status_for`).
 STATUS: Final[Mapping[str, int]] = {
@@ -63,26 +78,6 @@ def status_for(code: str) -> int:
     return 400
 
 
-def request_lang(request: Request) -> Lang:
-    """``"en"`` when ``Accept-Language`` prefers English over Indonesian, else ``"id"``."""
-    ranked: list[tuple[float, int, Lang]] = []
-    for position, part in enumerate(request.headers.get("accept-language", "").split(",")):
-        tag, _, params = part.strip().partition(";")
-        primary = tag.strip().lower().split("-")[0]
-        if primary not in ("id", "in", "en"):
-            continue
-        quality = 1.0
-        name, _, value = params.strip().partition("=")
-        if name.strip() == "q":
-            try:
-                quality = float(value)
-            except ValueError:
-                quality = 0.0
-        if quality > 0:
-            ranked.append((quality, -position, "en" if primary == "en" else "id"))
-    return max(ranked)[2] if ranked else "id"
-
-
 def error_body(
     code: str, message: str, field: str | None, details: Sequence[Mapping[str, Any]] = ()
 ) -> dict[str, Any]:
@@ -111,85 +106,6 @@ def domain_error_response(error: DomainError, lang: Lang) -> JSONResponse:
 
 # -- request validation ------------------------------------------------------------------------
 
-#: What a pydantic error type means, in words per language.
-_REASONS: Final[Mapping[str, Mapping[Lang, str]]] = {
-    "string_type": {"id": "harus berupa teks", "en": "must be text"},
-    "int_type": {"id": "harus berupa bilangan bulat", "en": "must be a whole number"},
-    "int_parsing": {"id": "harus berupa bilangan bulat", "en": "must be a whole number"},
-    "int_from_float": {"id": "harus berupa bilangan bulat", "en": "must be a whole number"},
-    "float_type": {"id": "harus berupa angka", "en": "must be a number"},
-    "float_parsing": {"id": "harus berupa angka", "en": "must be a number"},
-    "finite_number": {"id": "harus berupa angka terhingga", "en": "must be a finite number"},
-    "bool_type": {"id": "harus true atau false", "en": "must be true or false"},
-    "bool_parsing": {"id": "harus true atau false", "en": "must be true or false"},
-    "date_type": {"id": "harus tanggal YYYY-MM-DD", "en": "must be a date YYYY-MM-DD"},
-    "date_parsing": {"id": "harus tanggal YYYY-MM-DD", "en": "must be a date YYYY-MM-DD"},
-    "date_from_datetime_parsing": {
-        "id": "harus tanggal YYYY-MM-DD",
-        "en": "must be a date YYYY-MM-DD",
-    },
-    "datetime_type": {"id": "harus tanggal dan jam ISO 8601", "en": "must be an ISO 8601 time"},
-    "datetime_parsing": {
-        "id": "harus tanggal dan jam ISO 8601",
-        "en": "must be an ISO 8601 time",
-    },
-    "datetime_from_date_parsing": {
-        "id": "harus tanggal dan jam ISO 8601",
-        "en": "must be an ISO 8601 time",
-    },
-    "time_parsing": {"id": "harus jam HH:MM", "en": "must be a time HH:MM"},
-    "time_type": {"id": "harus jam HH:MM", "en": "must be a time HH:MM"},
-    "uuid_type": {"id": "harus berupa UUID", "en": "must be a UUID"},
-    "uuid_parsing": {"id": "harus berupa UUID", "en": "must be a UUID"},
-    "enum": {"id": "harus salah satu dari {expected}", "en": "must be one of {expected}"},
-    "literal_error": {"id": "harus salah satu dari {expected}", "en": "must be one of {expected}"},
-    "greater_than": {"id": "harus lebih dari {gt}", "en": "must be greater than {gt}"},
-    "greater_than_equal": {
-        "id": "harus paling sedikit {ge}",
-        "en": "must be at least {ge}",
-    },
-    "less_than": {"id": "harus kurang dari {lt}", "en": "must be less than {lt}"},
-    "less_than_equal": {"id": "harus paling banyak {le}", "en": "must be at most {le}"},
-    "string_too_short": {
-        "id": "terlalu pendek (paling sedikit {min_length} karakter)",
-        "en": "is too short (at least {min_length} characters)",
-    },
-    "string_too_long": {
-        "id": "terlalu panjang (paling banyak {max_length} karakter)",
-        "en": "is too long (at most {max_length} characters)",
-    },
-    "string_pattern_mismatch": {
-        "id": "tidak sesuai format {pattern}",
-        "en": "does not match the format {pattern}",
-    },
-    "too_short": {
-        "id": "terlalu sedikit (paling sedikit {min_length})",
-        "en": "has too few entries (at least {min_length})",
-    },
-    "too_long": {
-        "id": "terlalu banyak (paling banyak {max_length})",
-        "en": "has too many entries (at most {max_length})",
-    },
-    "timezone_aware": {
-        "id": "harus memuat zona waktu (misalnya +07:00)",
-        "en": "must carry a time zone (e.g. +07:00)",
-    },
-    "json_invalid": {"id": "bukan JSON yang sah", "en": "is not valid JSON"},
-    "model_attributes_type": {"id": "harus berupa objek JSON", "en": "must be a JSON object"},
-    "dict_type": {"id": "harus berupa objek JSON", "en": "must be a JSON object"},
-    "model_type": {"id": "harus berupa objek JSON", "en": "must be a JSON object"},
-    "list_type": {"id": "harus berupa daftar", "en": "must be a list"},
-    "extra_forbidden": {"id": "tidak dikenal", "en": "is not a known field"},
-    "string_unicode": {
-        "id": "memuat karakter yang bukan teks Unicode yang sah",
-        "en": "holds characters that are not valid Unicode text",
-    },
-    "control_character": {
-        "id": "memuat karakter kendali (misalnya NUL) yang tidak boleh ada",
-        "en": "holds a control character (such as NUL) that is not allowed",
-    },
-}
-
 #: Prefixes of a validation error's location that do not name a field.
 _LOC_SOURCES: Final = {"body", "query", "path", "header", "cookie"}
 #: Location parts that name a union member's type rather than a field.
@@ -216,20 +132,17 @@ def _shown(value: object) -> str:
 
 
 def _reason(error: Mapping[str, Any], lang: Lang) -> str:
+    """What a pydantic error type means, in words (``reason.<type>`` in the catalogue); a
+    type without words of its own reads "it does not have the expected form". A refusal by
+    a pattern that only keeps control characters out reads as such."""
     kind = str(error.get("type"))
     if kind == "string_pattern_mismatch" and (error.get("ctx") or {}).get("pattern") in (
         CONTROL_PATTERNS
     ):
-        kind = "control_character"  # the pattern that only keeps control characters out
-    template = _REASONS.get(kind, {}).get(lang)
-    if template is None:
-        # No words of our own for this one: pydantic's English text is the best we have.
-        return str(error.get("msg", "")).removeprefix("Value error, ")
+        kind = "control_character"
+    key = f"reason.{kind}"
     ctx = {k: _shown(v) for k, v in (error.get("ctx") or {}).items()}
-    try:
-        return template.format(**ctx)
-    except (KeyError, IndexError):
-        return str(error.get("msg", ""))
+    return text(key if has(key) else "reason.other", lang, **ctx)
 
 
 #: An order's cells (the CSV's columns) refused by the schema are worded as the intake
@@ -288,7 +201,7 @@ def validation_error(error: Mapping[str, Any], lang: Lang) -> DomainError:
     """One pydantic error as a `DomainError`: an order cell's as the intake words it
     (``order.*``), else ``request.required`` or ``request.invalid``."""
     field = _field(error.get("loc", ()))
-    if field in FIELD_LABELS["en"]:
+    if field in CSV_HEADER:
         as_cell = _cell_error(field, error)
         if as_cell is not None:
             return as_cell

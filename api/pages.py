@@ -1,6 +1,7 @@
 """Server-rendered pages: the runner's route page ``/r/{link}``, and the static files.
 
-The page is made for a phone (390x844) and speaks Bahasa Indonesia: the route map on top
+The page is made for a phone (390x844) and speaks Bahasa Indonesia (English with ``?lang=en``
+or ``Accept-Language``, `api.lang.request_lang`): the route map on top
 (``maps``), the ordered stop list under it with the cash to collect, the planned arrival and
 buttons to navigate, call, WhatsApp the customer and mark the stop. The list and buttons are
 plain HTML, so they work when map tiles cannot load. Every script and stylesheet comes from
@@ -24,11 +25,13 @@ from starlette.applications import Starlette
 from api.deps import SessionDep, SettingsDep
 from api.guard import GuardedRoute
 from api.headers import content_security_policy
+from api.lang import request_lang
 from api.routes.runner import linked_runner
 from dispatch.actions import FailureReason, runner_stops
 from dispatch.errors import DomainError
+from dispatch.i18n import Lang, Translator, text
 from dispatch.models import Order, OrderStatus, RouteStop
-from maps import MapPoint, RouteView, StopView, map_fragment, runner_map
+from maps import MapLabels, MapPoint, RouteView, StopView, map_fragment, runner_map
 from maps.assets import leaflet_dir
 
 HERE = Path(__file__).resolve().parent
@@ -44,35 +47,23 @@ _templates = Environment(
 
 router = APIRouter(include_in_schema=False, route_class=GuardedRoute)
 
-#: Failure reasons as a runner reads them.
-FAILURE_LABELS: dict[FailureReason, str] = {
-    FailureReason.NOT_AT_HOME: "Pelanggan tidak di rumah",
-    FailureReason.REFUSED: "Pelanggan menolak",
-    FailureReason.ADDRESS_NOT_FOUND: "Alamat tidak ditemukan",
-    FailureReason.PHONE_UNREACHABLE: "Telepon tidak bisa dihubungi",
-    FailureReason.DAMAGED_GOODS: "Barang rusak",
-    FailureReason.OTHER: "Lainnya",
-}
 
-STATUS_LABELS: dict[OrderStatus, str] = {
-    OrderStatus.PENDING: "Menunggu",
-    OrderStatus.ASSIGNED: "Belum dibeli",
-    OrderStatus.PICKED_UP: "Dalam perjalanan",
-    OrderStatus.DELIVERED: "Terkirim",
-    OrderStatus.FAILED: "Gagal",
-    OrderStatus.CANCELLED: "Dibatalkan",
-}
+def map_labels(lang: Lang) -> MapLabels:
+    """The words the maps write themselves, from the catalogue (``map.*``)."""
+    t = Translator(lang)
+    return MapLabels(
+        trip=t("map.trip", trip="{trip}"),
+        market_letter=t("map.market_letter"),
+        pending=t("map.pending"),
+        dropped=t("map.dropped"),
+        runner_position=t("map.runner_position"),
+    )
 
 
 def mount_static(app: Starlette) -> None:
     """Serve ``/static/maps`` (Leaflet) and ``/static`` (the page's own script and style)."""
     app.mount(f"{MAPS_ASSETS_URL}/leaflet", StaticFiles(directory=leaflet_dir()), name="leaflet")
     app.mount(STATIC_URL, StaticFiles(directory=HERE / "static"), name="static")
-
-
-def rupiah(amount: int) -> str:
-    """``125000`` -> ``Rp 125.000``."""
-    return "Rp " + f"{amount:,}".replace(",", ".")
 
 
 def wa_number(phone: str) -> str:
@@ -103,34 +94,45 @@ class StopCard:
     notes: str
 
 
-def _cards(rows: list[tuple[RouteStop, Order]], runner_name: str, tz: ZoneInfo) -> list[StopCard]:
+def _greeting(order: Order, runner_name: str, arrival: str) -> str:
+    """The runner's WhatsApp text to the customer: in Bahasa Indonesia, whatever the page
+    speaks, and without an empty name ("Halo , saya")."""
+    name = order.customer_name.strip()
+    if name:
+        return text("wa.to_customer", "id", customer=name, runner=runner_name, arrival=arrival)
+    return text("wa.to_customer_no_name", "id", runner=runner_name, arrival=arrival)
+
+
+def _cards(
+    rows: list[tuple[RouteStop, Order]], runner_name: str, tz: ZoneInfo, t: Translator
+) -> list[StopCard]:
     open_statuses = (OrderStatus.ASSIGNED, OrderStatus.PICKED_UP)
     next_id = next((o.id for _, o in rows if o.status in open_statuses), None)
     cards = []
     for stop, order in rows:
         cash = order.cod_rp
-        arrival = (
-            stop.planned_arrival.astimezone(tz).strftime("%H:%M") if stop.planned_arrival else "-"
+        arrival = t.clock(stop.planned_arrival, tz)
+        items = ", ".join(
+            " ".join(part for part in (i.name, t.number(i.quantity, 3), i.unit) if part)
+            for i in order.items
         )
-        items = ", ".join(f"{i.name} {i.quantity:g} {i.unit}".strip() for i in order.items)
-        greeting = (
-            f"Halo {order.customer_name}, saya {runner_name} dari Pasar Antar. "
-            f"Pesanan Anda sedang saya antar, perkiraan tiba pukul {arrival} WIB."
-        )
+        greeting = _greeting(order, runner_name, arrival)
         cards.append(
             StopCard(
                 order_id=str(order.id),
                 sequence=stop.sequence,
                 trip=stop.trip,
-                customer_name=order.customer_name or "Pelanggan",
+                customer_name=order.customer_name or t("runner.customer"),
                 address=order.address,
                 approximate=order.location_approximate,
                 items=items or order.notes,
-                amount_text=f"Tagih {rupiah(cash)}" if cash else "Lunas",
+                amount_text=t("runner.collect", amount=t.rupiah(cash))
+                if cash
+                else t("runner.paid"),
                 cash_rp=cash,
-                arrival_text=f"{arrival} WIB",
+                arrival_text=t("console.arrival_wib", time=arrival),
                 status=order.status.value,
-                status_label=STATUS_LABELS[order.status],
+                status_label=t(f"status.stop.{order.status.value}"),
                 is_next=order.id == next_id,
                 navigate_url=(
                     "https://www.google.com/maps/dir/?api=1&travelmode=driving"
@@ -165,8 +167,10 @@ def _map_view(cards: list[StopCard], rows: list[tuple[RouteStop, Order]], title:
     return RouteView(runner_name=title, market_name=market_name, market=market, stops=views)
 
 
-def _error_page(error: DomainError, status: int) -> HTMLResponse:
-    body = _templates.get_template("link_error.html").render(message=error.message("id"))
+def _error_page(error: DomainError, status: int, lang: Lang) -> HTMLResponse:
+    body = _templates.get_template("link_error.html").render(
+        message=error.message(lang), t=Translator(lang), lang=lang, static_url=STATIC_URL
+    )
     return HTMLResponse(body, status_code=status)
 
 
@@ -175,35 +179,40 @@ def runner_page(
     link: str, request: Request, session: SessionDep, settings: SettingsDep
 ) -> HTMLResponse:
     """The runner's route for the day, from its signed link."""
+    lang = request_lang(request)
+    t = Translator(lang)
     try:
         linked = linked_runner(session, link, settings)
     except DomainError as error:
-        return _error_page(error, 410 if error.code == "link.expired" else 404)
+        return _error_page(error, 410 if error.code == "link.expired" else 404, lang)
     tz = ZoneInfo(settings.timezone)
     runner, market = linked.runner, linked.market
     rows = runner_stops(session, runner.id, linked.link.service_date)
-    cards = _cards(rows, runner.name.split()[0], tz)
+    cards = _cards(rows, runner.name.split()[0], tz, t)
     view = _map_view(cards, rows, runner.name, market.name, MapPoint(market.lat, market.lon))
     the_map = runner_map(
         view,
         assets_url=MAPS_ASSETS_URL,
         tiles_url=settings.tiles_url,
         attribution=settings.tiles_attribution,
+        labels=map_labels(lang),
     )
     map_head, map_body, map_script = map_fragment(the_map)
     cash_total = sum(c.cash_rp for c in cards if c.status not in ("delivered", "failed"))
     page = _templates.get_template("runner.html").render(
         runner_name=runner.name,
         market_name=market.name,
-        day=linked.link.service_date.strftime("%d-%m-%Y"),
+        t=t,
+        lang=lang,
+        day=t.day(linked.link.service_date),
         cards=cards,
         trips=max((c.trip for c in cards), default=0),
-        cash_total=rupiah(cash_total),
+        cash_total=t.rupiah(cash_total),
         map_head=map_head,
         map_body=map_body,
         map_script=map_script,
         api_base=f"/api/v1/runner/{html.escape(link)}",
-        failure_reasons=[(r.value, label) for r, label in FAILURE_LABELS.items()],
+        failure_reasons=[(r.value, t.failure_reason(r.value)) for r in FailureReason],
         static_url=STATIC_URL,
     )
     policy = content_security_policy(settings, scripts=[map_script])

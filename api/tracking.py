@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from api.deps import SessionDep, SettingsDep
 from api.guard import GuardedRoute
+from api.lang import request_lang
 from dispatch.errors import DomainError
+from dispatch.i18n import Lang, Translator
 from dispatch.models import Order
 from dispatch.whatsapp.tracking import TrackingView, tracking_view, verify_tracking_token
 
@@ -35,21 +37,27 @@ router = APIRouter(include_in_schema=False, route_class=GuardedRoute)
 _HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 
 
-def _page(view: TrackingView | None, message: str = "", status: int = 200) -> HTMLResponse:
+def _page(
+    lang: Lang, view: TrackingView | None, message: str = "", status: int = 200
+) -> HTMLResponse:
     body = _templates.get_template("tracking.html").render(
-        view=view, message=message, static_url=STATIC_URL
+        view=view, message=message, static_url=STATIC_URL, t=Translator(lang), lang=lang
     )
     return HTMLResponse(body, status_code=status, headers=_HEADERS)
 
 
 @router.get("/t/{token}", response_class=HTMLResponse)
-def tracking_page(token: str, session: SessionDep, settings: SettingsDep) -> HTMLResponse:
-    """Where the customer's order is."""
+def tracking_page(
+    token: str, request: Request, session: SessionDep, settings: SettingsDep
+) -> HTMLResponse:
+    """Where the customer's order is (in Bahasa Indonesia; ``?lang=en`` for English)."""
+    lang = request_lang(request)
     try:
         link = verify_tracking_token(token[:400], settings)
     except DomainError as error:
-        return _page(None, error.message("id"), 410 if error.code == "tracking.expired" else 404)
+        status = 410 if error.code == "tracking.expired" else 404
+        return _page(lang, None, error.message(lang), status)
     order = session.get(Order, link.order_id)
     if order is None:
-        return _page(None, DomainError("tracking.invalid").message("id"), 404)
-    return _page(tracking_view(session, order, settings))
+        return _page(lang, None, DomainError("tracking.invalid").message(lang), 404)
+    return _page(lang, tracking_view(session, order, settings, lang))

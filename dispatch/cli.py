@@ -18,23 +18,25 @@
     antar whatsapp parse "TEXT" | -         read an order message (- reads stdin), print JSON
     antar report [--date D] [--market CODE] [--format table|csv|json]   the day's report
 
-Dates are market days in WIB (default: today). Refusals print a message in Bahasa Indonesia
-(``--lang en`` for English) and exit with status 2; an import with refused rows exits 1.
+Dates are market days in WIB (default: today). Everything the command prints is in Bahasa
+Indonesia (``--lang en`` for English), from the catalogue (`dispatch.i18n`). Refusals exit with
+status 2; an import with refused rows exits 1.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import json
 import os
 import sys
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 from rich.console import Console
@@ -47,12 +49,14 @@ from dispatch.auth import Role, create_token, revoke_token, runner_link_token
 from dispatch.csv_io import CSV_HEADER, SafeDictWriter, read_order_rows, refusal_line
 from dispatch.db import current_revision, make_engine, session_scope, upgrade
 from dispatch.dispatcher import dispatch, fail_interrupted_runs
-from dispatch.errors import DomainError, Lang
+from dispatch.errors import DomainError, shown
 from dispatch.export import FORMATS, render
 from dispatch.generate import MarketSpot, generate_orders
 from dispatch.geo import geocoder_from_setting
+from dispatch.i18n import Lang, Translator, choose_lang
 from dispatch.intake import RowRefusal, import_orders
-from dispatch.models import DispatchRun, Market, Runner
+from dispatch.models import DispatchRun, Market, Order, Runner
+from dispatch.reasons import drop_texts, run_error_text
 from dispatch.report import day_report, report_csv, report_json, report_table
 from dispatch.routes_view import day_export, list_runs, summarise
 from dispatch.seed import seed
@@ -86,11 +90,21 @@ def _day(args: argparse.Namespace, settings: Settings) -> date:
     return args.date or _today(settings)
 
 
+def _t(args: argparse.Namespace) -> Translator:
+    """The words of the language the command was asked to speak (``--lang``)."""
+    return Translator(args.lang)
+
+
+#: The language of this command's messages, set by `main` before arguments are checked (so
+#: argparse's refusals of a bad date or number speak it too).
+_LANG: list[Lang] = ["id"]
+
+
 def _parse_date(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError as exc:
-        msg = f"not a date (YYYY-MM-DD): {text!r}"
+        msg = Translator(_LANG[0])("cli.not_a_date", value=shown(text))
         raise argparse.ArgumentTypeError(msg) from exc
 
 
@@ -109,10 +123,6 @@ def _database(settings: Settings) -> Iterator[Engine]:
         engine.dispose()
 
 
-def _km(metres: int) -> str:
-    return f"{metres / 1000:.1f}"
-
-
 # -- database and seed -----------------------------------------------------------------------
 
 
@@ -125,10 +135,12 @@ def _db_upgrade(args: argparse.Namespace) -> int:
         after = current_revision(engine)
     finally:
         engine.dispose()
+    t, label = _t(args), _database_label(url)
     if before == after:
-        out.print(f"{_database_label(url)}: already at revision {after}")
+        out.print(t("cli.db_current", database=label, revision=after))
     else:
-        out.print(f"{_database_label(url)}: upgraded from {before or 'empty'} to revision {after}")
+        was = before or t("cli.db_empty")
+        out.print(t("cli.db_upgraded", database=label, before=was, revision=after))
     return 0
 
 
@@ -136,14 +148,15 @@ def _seed(args: argparse.Namespace) -> int:
     settings = args.settings
     with _database(settings) as engine, Session(engine) as session:
         result = seed(session, settings=settings)
+    t = _t(args)
     if not result.changed:
-        out.print("nothing changed: every market and runner is already there")
+        out.print(t("cli.seed_nothing"))
         return 0
     for code in result.markets:
-        out.print(f"created market {code}")
+        out.print(t("cli.seed_market", code=code))
     for runner in result.runners:
-        out.print(f"created runner {runner}")
-    out.print(f"{len(result.markets)} markets and {len(result.runners)} runners created")
+        out.print(t("cli.seed_runner", runner=runner))
+    out.print(t("cli.seed_done", markets=len(result.markets), runners=len(result.runners)))
     return 0
 
 
@@ -166,17 +179,23 @@ def _orders_import(args: argparse.Namespace) -> int:
             tz=ZoneInfo(settings.timezone),
             geocoder=geocoder_from_setting(settings.geocoder),
         )
+    t = _t(args)
     report.refused = sorted([*report.refused, *unreadable], key=lambda r: r.line)
     for refusal in report.refused:
         for error in refusal.errors:
-            # Plain stderr, one refusal per line: never wrapped, no markup read in the text.
+            # Plain stderr, one refusal per line: never wrapped, the input's line breaks
+            # escaped (a cell can never start a line of its own).
             sys.stderr.write(refusal_line(refusal.line, error, args.lang) + "\n")
     for line, key, _ in report.duplicates:
-        out.print(f"line {line}: duplicate of order {key} (not imported again)")
-    out.print(
-        f"{len(report.created)} imported, {len(report.duplicates)} duplicates, "
-        f"{len(report.refused)} refused (market day {day.isoformat()})"
+        out.print(t("cli.import_duplicate", line=line, key=key), markup=False)
+    summary = t(
+        "cli.import_done",
+        created=len(report.created),
+        duplicates=len(report.duplicates),
+        refused=len(report.refused),
+        day=day.isoformat(),
     )
+    out.print(summary)
     return 0 if report.ok else 1
 
 
@@ -188,7 +207,7 @@ def _orders_generate(args: argparse.Namespace) -> int:
             markets = session.exec(select(Market).order_by(col(Market.code))).all()
             spots = [MarketSpot(m.code, m.lat, m.lon) for m in markets]
         if not spots:
-            err.print("antar: no markets yet; run `antar seed` first")
+            err.print(f"antar: {_t(args)('cli.no_markets')}", markup=False)
             return 2
         rows = list(generate_orders(spots, args.per_market, args.seed, day))
         if args.csv:
@@ -196,7 +215,7 @@ def _orders_generate(args: argparse.Namespace) -> int:
                 writer = SafeDictWriter(fh, fieldnames=CSV_HEADER)
                 writer.writeheader()
                 writer.writerows(rows)
-            out.print(f"{len(rows)} orders written to {args.csv}")
+            out.print(_t(args).n("cli.generate_written", len(rows), count=len(rows), path=args.csv))
             return 0
         with session_scope(engine) as session:
             report = import_orders(
@@ -206,20 +225,24 @@ def _orders_generate(args: argparse.Namespace) -> int:
                 tz=ZoneInfo(settings.timezone),
                 by="generator",
             )
-    out.print(
-        f"{len(report.created)} orders generated for {day.isoformat()} "
-        f"({len(report.duplicates)} already there, {len(report.refused)} refused)"
+    summary = _t(args)(
+        "cli.generate_done",
+        created=len(report.created),
+        day=day.isoformat(),
+        duplicates=len(report.duplicates),
+        refused=len(report.refused),
     )
+    out.print(summary)
     return 0 if report.ok else 1
 
 
 # -- dispatch and runs -----------------------------------------------------------------------
 
 
-def _summary_table(markets: list[dict[str, Any]], title: str) -> Table:
+def _summary_table(markets: list[dict[str, Any]], title: str, t: Translator) -> Table:
     table = Table(title=title)
-    for name in ("market", "orders", "routed", "dropped", "runners", "trips", "km", "wall s"):
-        table.add_column(name, justify="left" if name == "market" else "right")
+    for name in ("market", "orders", "routed", "dropped", "runners", "trips", "km", "wall"):
+        table.add_column(t(f"cli.col_{name}"), justify="left" if name == "market" else "right")
     for m in sorted(markets, key=lambda m: m["market"]):
         table.add_row(
             m["market"],
@@ -228,8 +251,8 @@ def _summary_table(markets: list[dict[str, Any]], title: str) -> Table:
             str(m["dropped"]),
             f"{m['runners_used']}/{m['runners']}",
             str(m["trips"]),
-            _km(m["distance_m"]),
-            f"{m.get('wall_s', 0):.2f}",
+            t.number(m["distance_m"] / 1000),
+            t.number(m.get("wall_s", 0), 2),
         )
     return table
 
@@ -241,11 +264,13 @@ def _dispatch(args: argparse.Namespace) -> int:
     with _database(settings) as engine:
         from rich.progress import Progress as Bar
 
+        t = _t(args)
         with Bar(console=err, transient=True) as bar:
-            task = bar.add_task("dispatching", total=None)
+            task = bar.add_task(t("cli.dispatching"), total=None)
 
             def tick(figures: dict[str, Any]) -> None:
-                bar.update(task, description=f"{figures['market']} planned", advance=1)
+                label = t("cli.market_planned", market=figures["market"])
+                bar.update(task, description=label, advance=1)
 
             outcome = dispatch(
                 engine,
@@ -258,11 +283,13 @@ def _dispatch(args: argparse.Namespace) -> int:
                 scheduler=args.scheduler,
                 progress=tick,
             )
-    title = f"run {outcome.run_id} ({day.isoformat()}): {outcome.status.value}"
-    out.print(_summary_table(outcome.markets, title))
-    out.print(f"wall time {outcome.wall_s:.2f} s")
+    status = t.run_status(outcome.status)
+    title = t("cli.run_title", run=outcome.run_id, day=day.isoformat(), status=status)
+    out.print(_summary_table(outcome.markets, title, t))
+    out.print(t("cli.wall_time", seconds=t.number(outcome.wall_s, 2)))
     if outcome.error:
-        err.print(f"antar: dispatch failed: {outcome.error}")
+        failure = t("cli.dispatch_failed", error=run_error_text(outcome.error, t))
+        err.print(f"antar: {failure}", markup=False)
         return 1
     return 0
 
@@ -270,15 +297,16 @@ def _dispatch(args: argparse.Namespace) -> int:
 def _runs_list(args: argparse.Namespace) -> int:
     with _database(args.settings) as engine, Session(engine) as session:
         runs = list_runs(session, args.limit)
-    table = Table(title="dispatch runs")
-    for name in ("id", "date", "status", "markets", "routed", "dropped", "wall s"):
-        table.add_column(name)
+    t = _t(args)
+    table = Table(title=t("cli.runs_title"))
+    for name in ("id", "date", "status", "markets", "routed", "dropped", "wall"):
+        table.add_column(t(f"cli.col_{name}"))
     for r in runs:
-        wall = "-" if r.wall_s is None else f"{r.wall_s:.2f}"
+        wall = "-" if r.wall_s is None else t.number(r.wall_s, 2)
         table.add_row(
             str(r.id),
             r.service_date.isoformat(),
-            r.status.value,
+            t.run_status(r.status),
             ",".join(r.markets),
             str(r.routed),
             str(r.dropped),
@@ -289,26 +317,36 @@ def _runs_list(args: argparse.Namespace) -> int:
 
 
 def _runs_show(args: argparse.Namespace) -> int:
+    t = _t(args)
     try:
         run_id = uuid.UUID(args.id)
     except ValueError:
-        err.print(f"antar: not a run id: {args.id!r}")
+        err.print(f"antar: {t('cli.not_a_run', value=shown(args.id))}", markup=False)
         return 2
     with _database(args.settings) as engine, Session(engine) as session:
         run = session.get(DispatchRun, run_id)
         if run is None:
-            err.print(f"antar: no run {run_id}")
+            err.print(f"antar: {t('cli.no_run', run=run_id)}")
             return 2
         summary = summarise(run)
         markets = list((run.figures or {}).get("markets", []))
-        dropped = [(d.order_id, d.reason_code, d.reason) for d in run.dropped]
-    out.print(f"run {summary.id}: {summary.status.value}, market day {summary.service_date}")
+        reasons = drop_texts(
+            session, [(d.order_id, d.reason_code) for d in run.dropped], args.settings, t
+        )
+        dropped = [
+            (order.idempotency_key if order else str(d.order_id), reasons[d.order_id])
+            for d in run.dropped
+            for order in [session.get(Order, d.order_id)]
+        ]
+    status = t.run_status(summary.status)
+    day = summary.service_date.isoformat()
+    out.print(t("cli.run_line", run=summary.id, status=status, day=day))
     if summary.error:
-        out.print(f"error: {summary.error}")
+        out.print(t("cli.run_error", error=run_error_text(summary.error, t)), markup=False)
     if markets:
-        out.print(_summary_table(markets, "per market"))
-    for order_id, code, reason in dropped:
-        out.print(f"dropped {order_id}: {code} ({reason})")
+        out.print(_summary_table(markets, t("cli.per_market"), t))
+    for order, reason in dropped:
+        out.print(t("cli.dropped_line", order=order, reason=reason), markup=False)
     return 0
 
 
@@ -318,30 +356,38 @@ def _runs_show(args: argparse.Namespace) -> int:
 def _routes_show(args: argparse.Namespace) -> int:
     settings = args.settings
     day = _day(args, settings)
+    t = _t(args)
     with _database(settings) as engine, Session(engine) as session:
         export = day_export(session, day, [args.market.lower()])
+        dropped = [
+            (uuid.UUID(d.order_id), d.reason_code) for m in export.markets for d in m.dropped
+        ]
+        reasons = drop_texts(session, dropped, settings, t)
     if not export.markets:
-        err.print(f"antar: {args.market} has no finished dispatch for {day.isoformat()}")
+        message = t("cli.no_routes", market=args.market, day=day.isoformat())
+        err.print(f"antar: {message}", markup=False)
         return 2
     market = export.markets[0]
+    tz = ZoneInfo(settings.timezone)
     for route in market.routes:
-        table = Table(
-            title=f"{route.runner}: {_km(route.distance_m)} km, {route.duration_s // 60} min"
-        )
-        for name in ("#", "trip", "arrival", "order", "kg", "COD Rp"):
-            table.add_column(name)
+        distance, duration = t.km(route.distance_m), t.duration(route.duration_s)
+        table = Table(title=t("cli.route_title", runner=route.runner, distance=distance,
+                              duration=duration))  # fmt: skip
+        for name in ("seq", "trip", "arrival", "order", "kg", "cod"):
+            table.add_column(t(f"cli.col_{name}"))
         for stop in route.stops:
             table.add_row(
                 str(stop.sequence),
                 str(stop.trip),
-                stop.arrival.strftime("%H:%M"),
+                t.clock(stop.arrival, tz),
                 stop.external_id,
-                f"{stop.weight_g / 1000:.1f}",
-                f"{stop.cod_rp:,}".replace(",", "."),
+                t.number(stop.weight_g / 1000, 2),
+                t.number(stop.cod_rp, 0),
             )
         out.print(table)
     for d in market.dropped:
-        out.print(f"dropped {d.external_id}: {d.reason_code} ({d.reason})")
+        reason = reasons[uuid.UUID(d.order_id)]
+        out.print(t("cli.dropped_line", order=d.external_id, reason=reason), markup=False)
     return 0
 
 
@@ -351,7 +397,9 @@ def _routes_export(args: argparse.Namespace) -> int:
     with _database(settings) as engine, Session(engine) as session:
         export = day_export(session, day)
     Path(args.out).write_text(render(export, args.format), encoding="utf-8")
-    out.print(f"{len(export.markets)} markets written to {args.out} ({args.format})")
+    count = len(export.markets)
+    message = _t(args).n("cli.exported", count, count=count, path=args.out, format=args.format)
+    out.print(message, markup=False)
     return 0
 
 
@@ -362,18 +410,19 @@ def _demo(args: argparse.Namespace) -> int:
     folder = Path(args.out or f"antar-demo-{datetime.now():%Y%m%d-%H%M%S}").resolve()
     folder.mkdir(parents=True, exist_ok=True)
     database = folder / "antar.db"
+    t = _t(args)
     if database.exists():
-        err.print(f"antar: {database} exists; the demo starts from a fresh database")
+        err.print(f"antar: {t('cli.demo_exists', path=database)}", markup=False)
         return 2
     settings = args.settings.model_copy(update={"database_url": f"sqlite:///{database}"})
     # Tomorrow's market morning: today's shifts may be over already.
     day = _today(settings) + timedelta(days=1)
     ns = argparse.Namespace(settings=settings, date=day, lang=args.lang)
-    out.rule("1. database and seed")
+    out.rule(t("cli.demo_step_seed"))
     _seed(ns)
-    out.rule(f"2. {args.per_market} generated orders per market")
+    out.rule(t("cli.demo_step_orders", count=args.per_market))
     _orders_generate(argparse.Namespace(**vars(ns), per_market=args.per_market, seed=1, csv=None))
-    out.rule("3. dispatch of every market")
+    out.rule(t("cli.demo_step_dispatch"))
     status = _dispatch(
         argparse.Namespace(
             **vars(ns),
@@ -385,11 +434,11 @@ def _demo(args: argparse.Namespace) -> int:
             scheduler=None,
         )
     )
-    out.rule("4. exports")
+    out.rule(t("cli.demo_step_exports"))
     for fmt in FORMATS:
         suffix = {"geojson": "geojson", "gpx": "gpx", "json": "json", "csv": "csv"}[fmt]
         _routes_export(argparse.Namespace(**vars(ns), format=fmt, out=folder / f"routes.{suffix}"))
-    out.print(f"\ndemo folder: {folder}")
+    out.print("\n" + t("cli.demo_folder", path=folder), markup=False)
     return status
 
 
@@ -403,8 +452,11 @@ def read_instance(path: Path) -> Problem:
     return read_vrplib(path)
 
 
-def format_solution(problem: Problem, solution: Solution, scale: int = 1) -> str:
+def format_solution(
+    problem: Problem, solution: Solution, scale: int = 1, t: Translator | None = None
+) -> str:
     """Routes as lines of customer names, trip by trip, with the totals."""
+    t = t or Translator()
     lines = []
     for route in solution.routes:
         if route.is_empty:
@@ -416,33 +468,62 @@ def format_solution(problem: Problem, solution: Solution, scale: int = 1) -> str
             if visit.kind is VisitKind.DELIVERY:
                 trips[-1].append(problem.stops[visit.stops[0]].name or str(visit.stops[0]))
         text = " | ".join(" ".join(t) for t in trips)
-        lines.append(f"vehicle {route.vehicle + 1:>3}: {text}  ({route.distance_m / scale:.1f})")
-    served = len(solution.served())
+        distance = t.number(route.distance_m / scale)
+        vehicle = f"{route.vehicle + 1:>3}"
+        lines.append(t("cli.route_vehicle", vehicle=vehicle, trips=text, distance=distance))
     lines.append(
-        f"{sum(not r.is_empty for r in solution.routes)} routes, {served}/{len(problem.stops)} "
-        f"served, distance {solution.distance_m / scale:.1f}, "
-        f"{solution.stats.wall_s:.2f} s ({solution.stats.engine})"
+        t(
+            "cli.route_totals",
+            routes=sum(not r.is_empty for r in solution.routes),
+            served=len(solution.served()),
+            stops=len(problem.stops),
+            distance=t.number(solution.distance_m / scale),
+            seconds=t.number(solution.stats.wall_s, 2),
+            engine=solution.stats.engine,
+        )
     )
     for dropped in solution.dropped:
-        lines.append(f"dropped {dropped.stop}: {dropped.reason.value} ({dropped.detail})")
+        reason = t.drop_reason(dropped.reason.value)
+        lines.append(t("cli.route_dropped", stop=dropped.stop, reason=reason))
     return "\n".join(lines)
 
 
 def _route(args: argparse.Namespace) -> int:
+    t = _t(args)
     try:
         problem = read_instance(args.file)
-    except (OSError, InstanceFormatError, ProblemError) as exc:
-        print(f"antar: cannot read {args.file}: {exc}", file=sys.stderr)
+    except OSError as exc:
+        print(f"antar: {_file_error(args.file, exc, t)}", file=sys.stderr)
+        return 2
+    except (InstanceFormatError, ProblemError) as exc:
+        if isinstance(exc.__cause__, OSError):
+            print(f"antar: {_file_error(args.file, exc.__cause__, t)}", file=sys.stderr)
+            return 2
+        # The reader's own words, quoted whole: they name the line at fault.
+        message = t("cli.bad_instance", path=args.file, detail=f'"{exc}"')
+        print(f"antar: {message}", file=sys.stderr)
         return 2
     params = SolveParams(time_limit_s=args.time_limit, seed=args.seed, engine=args.engine)
     solution = solve(problem, params)
-    print(format_solution(problem, solution, scale=SCALE))
+    print(format_solution(problem, solution, scale=SCALE, t=t))
     problems = check_solution(problem, solution)
     if problems:
-        print("checker found problems:", *problems, sep="\n  ", file=sys.stderr)
+        print(t("cli.route_problems"), *problems, sep="\n  ", file=sys.stderr)
         return 1
-    print("checked: every constraint holds")
+    print(t("cli.route_checked"))
     return 0
+
+
+def _file_error(path: object, exc: OSError, t: Translator) -> str:
+    """A file that cannot be opened, and why, in words (not the system's English)."""
+    reasons = {
+        errno.ENOENT: "cli.file_missing",
+        errno.EACCES: "cli.file_denied",
+        errno.EPERM: "cli.file_denied",
+    }
+    key = reasons.get(exc.errno or 0)
+    reason = t(key) if key else t("cli.file_other", errno=exc.errno)
+    return t("cli.file_error", path=exc.filename or path, reason=reason)
 
 
 # -- serving, tokens and runner links --------------------------------------------------------
@@ -451,7 +532,7 @@ def _route(args: argparse.Namespace) -> int:
 def _positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
-        raise argparse.ArgumentTypeError(f"must be 1 or more, got {value}")
+        raise argparse.ArgumentTypeError(Translator(_LANG[0])("cli.not_positive", value=value))
     return value
 
 
@@ -474,10 +555,11 @@ def _tokens_create(args: argparse.Namespace) -> int:
 def _tokens_revoke(args: argparse.Namespace) -> int:
     with _database(args.settings) as engine, session_scope(engine) as session:
         revoked = revoke_token(session, args.token)
+    t = _t(args)
     if not revoked:
-        err.print("antar: unknown token, or revoked already")
+        err.print(f"antar: {t('cli.token_unknown')}")
         return 1
-    out.print("token revoked")
+    out.print(t("cli.token_revoked"))
     return 0
 
 
@@ -513,12 +595,14 @@ def _report(args: argparse.Namespace) -> int:
     codes = None if args.market is None else [args.market]
     with _database(settings) as engine, Session(engine) as session:
         report = day_report(session, day, codes, settings=settings)
+        dropped = [(d.order_id, d.reason_code) for m in report.markets for d in m.dropped]
+        reasons = drop_texts(session, dropped, settings, _t(args))
     if args.format == "csv":
         text = report_csv(report)
     elif args.format == "json":
         text = json.dumps(report_json(report), ensure_ascii=False, indent=2) + "\n"
     else:
-        text = report_table(report, args.lang)
+        text = report_table(report, args.lang, reasons)
     sys.stdout.write(text)  # not through rich: no wrapping, no markup
     return 0
 
@@ -539,138 +623,281 @@ def _whatsapp_parse(args: argparse.Namespace) -> int:
 # -- parser ----------------------------------------------------------------------------------
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="antar", description="Pasar Antar runner dispatch")
-    parser.add_argument("--lang", choices=["id", "en"], default="id", help="message language")
-    commands = parser.add_subparsers(dest="command", required=True)
+def build_parser(lang: Lang = "id") -> argparse.ArgumentParser:
+    """The command line's parser, its help in ``lang``."""
+    h = Translator(lang)
+    parser = argparse.ArgumentParser(prog="antar", description=h("cli.help.antar"))
+    parser.add_argument("--lang", choices=["id", "en"], default="id", help=h("cli.help.lang"))
+    commands = parser.add_subparsers(
+        dest="command", required=True, metavar=h("cli.metavar.command")
+    )
 
-    db = commands.add_parser("db", help="database schema")
+    db = commands.add_parser("db", help=h("cli.help.db"))
     db_commands = db.add_subparsers(dest="db_command", required=True)
-    db_commands.add_parser("upgrade", help="migrate to the newest schema").set_defaults(
-        run=_db_upgrade
-    )
-    commands.add_parser("seed", help="upgrade, then add the markets and runners").set_defaults(
-        run=_seed
-    )
+    db_commands.add_parser("upgrade", help=h("cli.help.db_upgrade")).set_defaults(run=_db_upgrade)
+    commands.add_parser("seed", help=h("cli.help.seed")).set_defaults(run=_seed)
 
-    orders = commands.add_parser("orders", help="take orders in")
+    day_help = h("cli.help.date")
+    orders = commands.add_parser("orders", help=h("cli.help.orders"))
     order_commands = orders.add_subparsers(dest="orders_command", required=True)
-    imp = order_commands.add_parser("import", help="import a CSV file of orders")
-    imp.add_argument("file", type=Path)
-    imp.add_argument("--date", type=_parse_date, help="market day (default today, WIB)")
+    imp = order_commands.add_parser("import", help=h("cli.help.orders_import"))
+    imp.add_argument("file", type=Path, metavar=h("cli.metavar.file"), help=h("cli.help.csv_file"))
+    imp.add_argument("--date", type=_parse_date, metavar=h("cli.metavar.date"), help=day_help)
     imp.set_defaults(run=_orders_import)
-    gen = order_commands.add_parser("generate", help="make realistic synthetic orders")
-    gen.add_argument("--per-market", type=int, required=True)
-    gen.add_argument("--seed", type=int, default=1)
-    gen.add_argument("--date", type=_parse_date)
-    gen.add_argument("--csv", type=Path, help="write a CSV file instead of importing")
+    gen = order_commands.add_parser("generate", help=h("cli.help.orders_generate"))
+    gen.add_argument(
+        "--per-market",
+        type=int,
+        required=True,
+        metavar=h("cli.metavar.count"),
+        help=h("cli.help.per_market"),
+    )
+    gen.add_argument(
+        "--seed",
+        type=int,
+        default=1,
+        metavar=h("cli.metavar.number"),
+        help=h("cli.help.seed_number"),
+    )
+    gen.add_argument("--date", type=_parse_date, metavar=h("cli.metavar.date"), help=day_help)
+    gen.add_argument(
+        "--csv", type=Path, metavar=h("cli.metavar.file"), help=h("cli.help.generate_csv")
+    )
     gen.set_defaults(run=_orders_generate)
 
-    disp = commands.add_parser("dispatch", help="plan routes for markets")
+    disp = commands.add_parser("dispatch", help=h("cli.help.dispatch"))
     which = disp.add_mutually_exclusive_group(required=True)
-    which.add_argument("--market", action="append", help="market code (repeatable)")
-    which.add_argument("--all", action="store_true", help="every market")
-    disp.add_argument("--date", type=_parse_date)
-    disp.add_argument("--time-limit", type=float, default=1.0, help="seconds per market")
-    disp.add_argument("--workers", type=int, default=2, help="markets solved at once")
-    disp.add_argument("--executor", choices=["local", "dask"], default="local")
-    disp.add_argument("--scheduler", help="Dask scheduler address (with --executor dask)")
+    which.add_argument(
+        "--market",
+        action="append",
+        metavar=h("cli.metavar.market"),
+        help=h("cli.help.market_repeat"),
+    )
+    which.add_argument("--all", action="store_true", help=h("cli.help.all"))
+    disp.add_argument("--date", type=_parse_date, metavar=h("cli.metavar.date"), help=day_help)
+    disp.add_argument(
+        "--time-limit",
+        type=float,
+        default=1.0,
+        metavar=h("cli.metavar.seconds"),
+        help=h("cli.help.time_limit"),
+    )
+    disp.add_argument(
+        "--workers", type=int, default=2, metavar=h("cli.metavar.count"), help=h("cli.help.workers")
+    )
+    disp.add_argument(
+        "--executor", choices=["local", "dask"], default="local", help=h("cli.help.executor")
+    )
+    disp.add_argument("--scheduler", metavar=h("cli.metavar.address"), help=h("cli.help.scheduler"))
     disp.set_defaults(run=_dispatch)
 
-    runs = commands.add_parser("runs", help="dispatch runs")
+    runs = commands.add_parser("runs", help=h("cli.help.runs"))
     run_commands = runs.add_subparsers(dest="runs_command", required=True)
-    lst = run_commands.add_parser("list", help="latest runs")
-    lst.add_argument("--limit", type=int, default=20)
+    lst = run_commands.add_parser("list", help=h("cli.help.runs_list"))
+    lst.add_argument(
+        "--limit", type=int, default=20, metavar=h("cli.metavar.count"), help=h("cli.help.limit")
+    )
     lst.set_defaults(run=_runs_list)
-    show = run_commands.add_parser("show", help="one run")
-    show.add_argument("id")
+    show = run_commands.add_parser("show", help=h("cli.help.runs_show"))
+    show.add_argument("id", metavar=h("cli.metavar.id"), help=h("cli.help.run_id"))
     show.set_defaults(run=_runs_show)
 
-    routes = commands.add_parser("routes", help="planned routes")
+    routes = commands.add_parser("routes", help=h("cli.help.routes"))
     route_commands = routes.add_subparsers(dest="routes_command", required=True)
-    rshow = route_commands.add_parser("show", help="a market's routes")
-    rshow.add_argument("--market", required=True)
-    rshow.add_argument("--date", type=_parse_date)
+    rshow = route_commands.add_parser("show", help=h("cli.help.routes_show"))
+    rshow.add_argument(
+        "--market", required=True, metavar=h("cli.metavar.market"), help=h("cli.help.market")
+    )
+    rshow.add_argument("--date", type=_parse_date, metavar=h("cli.metavar.date"), help=day_help)
     rshow.set_defaults(run=_routes_show)
-    export = route_commands.add_parser("export", help="write the day's routes to a file")
-    export.add_argument("--format", choices=FORMATS, required=True)
-    export.add_argument("--out", type=Path, required=True)
-    export.add_argument("--date", type=_parse_date)
+    export = route_commands.add_parser("export", help=h("cli.help.routes_export"))
+    export.add_argument("--format", choices=FORMATS, required=True, help=h("cli.help.format"))
+    export.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        metavar=h("cli.metavar.file"),
+        help=h("cli.help.out_file"),
+    )
+    export.add_argument("--date", type=_parse_date, metavar=h("cli.metavar.date"), help=day_help)
     export.set_defaults(run=_routes_export)
 
-    demo = commands.add_parser("demo", help="the whole job on a fresh SQLite database")
-    demo.add_argument("--out", type=Path, help="folder for the database and exports")
-    demo.add_argument("--per-market", type=int, default=40)
-    demo.add_argument("--time-limit", type=float, default=1.0)
+    demo = commands.add_parser("demo", help=h("cli.help.demo"))
+    demo.add_argument(
+        "--out", type=Path, metavar=h("cli.metavar.folder"), help=h("cli.help.demo_out")
+    )
+    demo.add_argument(
+        "--per-market",
+        type=int,
+        default=40,
+        metavar=h("cli.metavar.count"),
+        help=h("cli.help.per_market"),
+    )
+    demo.add_argument(
+        "--time-limit",
+        type=float,
+        default=1.0,
+        metavar=h("cli.metavar.seconds"),
+        help=h("cli.help.time_limit"),
+    )
     demo.set_defaults(run=_demo)
 
-    route = commands.add_parser("route", help="plan a Solomon or VRPLIB instance")
-    route.add_argument("file", type=Path)
-    route.add_argument("--time-limit", type=float, default=2.0, help="seconds (default 2)")
-    route.add_argument("--seed", type=int, default=1)
-    route.add_argument("--engine", choices=["hybrid", "ortools"], default="hybrid")
+    route = commands.add_parser("route", help=h("cli.help.route"))
+    route.add_argument(
+        "file", type=Path, metavar=h("cli.metavar.file"), help=h("cli.help.instance_file")
+    )
+    route.add_argument(
+        "--time-limit",
+        type=float,
+        default=2.0,
+        metavar=h("cli.metavar.seconds"),
+        help=h("cli.help.route_time"),
+    )
+    route.add_argument(
+        "--seed",
+        type=int,
+        default=1,
+        metavar=h("cli.metavar.number"),
+        help=h("cli.help.seed_number"),
+    )
+    route.add_argument(
+        "--engine", choices=["hybrid", "ortools"], default="hybrid", help=h("cli.help.engine")
+    )
     route.set_defaults(run=_route)
 
-    serve = commands.add_parser("serve", help="serve the HTTP API")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    serve = commands.add_parser("serve", help=h("cli.help.serve"))
+    serve.add_argument(
+        "--host", default="127.0.0.1", metavar=h("cli.metavar.address"), help=h("cli.help.host")
+    )
+    serve.add_argument(
+        "--port", type=int, default=8000, metavar=h("cli.metavar.number"), help=h("cli.help.port")
+    )
     serve.add_argument(
         "--workers",
         type=_positive_int,
         default=min(2, os.cpu_count() or 1),
-        help="server processes (default: 2, or 1 on a one-core machine)",
+        metavar=h("cli.metavar.count"),
+        help=h("cli.help.serve_workers"),
     )
     serve.set_defaults(run=_serve)
 
-    tokens = commands.add_parser("tokens", help="bearer tokens of the API")
+    tokens = commands.add_parser("tokens", help=h("cli.help.tokens"))
     token_commands = tokens.add_subparsers(dest="tokens_command", required=True)
-    tcreate = token_commands.add_parser("create", help="a new token, printed alone on stdout")
-    tcreate.add_argument("--role", choices=[r.value for r in Role], required=True)
-    tcreate.add_argument("--market", help="the coordinator's market code")
-    tcreate.add_argument("--label", default="", help="who the token is for")
+    tcreate = token_commands.add_parser("create", help=h("cli.help.tokens_create"))
+    tcreate.add_argument(
+        "--role", choices=[r.value for r in Role], required=True, help=h("cli.help.role")
+    )
+    tcreate.add_argument(
+        "--market", metavar=h("cli.metavar.market"), help=h("cli.help.token_market")
+    )
+    tcreate.add_argument(
+        "--label", default="", metavar=h("cli.metavar.text"), help=h("cli.help.label")
+    )
     tcreate.set_defaults(run=_tokens_create)
-    trevoke = token_commands.add_parser("revoke", help="revoke a token")
-    trevoke.add_argument("token")
+    trevoke = token_commands.add_parser("revoke", help=h("cli.help.tokens_revoke"))
+    trevoke.add_argument("token", metavar=h("cli.metavar.token"), help=h("cli.help.token"))
     trevoke.set_defaults(run=_tokens_revoke)
 
-    whatsapp = commands.add_parser("whatsapp", help="WhatsApp intake")
+    whatsapp = commands.add_parser("whatsapp", help=h("cli.help.whatsapp"))
     whatsapp_commands = whatsapp.add_subparsers(dest="whatsapp_command", required=True)
-    wparse = whatsapp_commands.add_parser("parse", help="read an order message, print JSON")
-    wparse.add_argument("text", help='the message, or "-" to read it from stdin')
+    wparse = whatsapp_commands.add_parser("parse", help=h("cli.help.whatsapp_parse"))
+    wparse.add_argument("text", metavar=h("cli.metavar.text"), help=h("cli.help.whatsapp_text"))
     wparse.set_defaults(run=_whatsapp_parse)
 
-    runners = commands.add_parser("runners", help="runners")
+    runners = commands.add_parser("runners", help=h("cli.help.runners"))
     runner_commands = runners.add_subparsers(dest="runners_command", required=True)
-    rlink = runner_commands.add_parser("link", help="each runner's route link for a day")
-    rlink.add_argument("--market", required=True)
-    rlink.add_argument("--date", type=_parse_date, help="market day (default today, WIB)")
+    rlink = runner_commands.add_parser("link", help=h("cli.help.runners_link"))
+    rlink.add_argument(
+        "--market", required=True, metavar=h("cli.metavar.market"), help=h("cli.help.market")
+    )
+    rlink.add_argument("--date", type=_parse_date, metavar=h("cli.metavar.date"), help=day_help)
     rlink.set_defaults(run=_runners_link)
 
-    report = commands.add_parser("report", help="the day's figures per market and runner")
-    report.add_argument("--date", help="market day YYYY-MM-DD (default today, WIB)")
-    report.add_argument("--market", help="one market's code (default every market)")
-    report.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    report = commands.add_parser("report", help=h("cli.help.report"))
+    report.add_argument("--date", metavar=h("cli.metavar.date"), help=day_help)
+    report.add_argument(
+        "--market", metavar=h("cli.metavar.market"), help=h("cli.help.report_market")
+    )
+    report.add_argument(
+        "--format", choices=["table", "csv", "json"], default="table", help=h("cli.help.format")
+    )
     report.set_defaults(run=_report)
     return parser
 
 
+#: argparse's own messages (its gettext msgids) -> the catalogue's keys.
+ARGPARSE_MESSAGES: Final[Mapping[str, str]] = {
+    "usage: ": "cli.argparse.usage",
+    "positional arguments": "cli.argparse.positional",
+    "options": "cli.argparse.options",
+    "show this help message and exit": "cli.argparse.help",
+    "%(prog)s: error: %(message)s\n": "cli.argparse.error",
+    "the following arguments are required: %s": "cli.argparse.required",
+    "invalid choice: %(value)r (choose from %(choices)s)": "cli.argparse.invalid_choice",
+    "unrecognized arguments: %s": "cli.argparse.unrecognized",
+    "expected one argument": "cli.argparse.expected_one",
+    "argument %(argument_name)s: %(message)s": "cli.argparse.argument",
+    "invalid %(type)s value: %(value)r": "cli.argparse.invalid_value",
+    "not allowed with argument %s": "cli.argparse.not_allowed_with",
+    "one of the arguments %s is required": "cli.argparse.one_required",
+    "ambiguous option: %(option)s could match %(matches)s": "cli.argparse.ambiguous",
+}
+
+
+@contextmanager
+def _argparse_speaks(lang: Lang) -> Iterator[None]:
+    """argparse's own words (usage, "error:", a missing argument...) in ``lang`` while the
+    command line is read. argparse marks them for gettext (``argparse._``); this lends it
+    the catalogue's words for the time of the block and gives the module its own back."""
+    t = Translator(lang)
+
+    def words(message: str) -> str:
+        key = ARGPARSE_MESSAGES.get(message)
+        return t(key) if key else message
+
+    saved = argparse._  # type: ignore[attr-defined]
+    argparse._ = words  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        argparse._ = saved  # type: ignore[attr-defined]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``antar`` console script."""
-    args = build_parser().parse_args(argv)
+    _LANG[0] = _lang_asked(argv)
+    with _argparse_speaks(_LANG[0]):
+        args = build_parser(_LANG[0]).parse_args(argv)
     args.settings = get_settings()
     lang: Lang = args.lang
+    t = Translator(lang)
     try:
         return int(args.run(args))
     except DomainError as exc:
-        err.print(f"antar: {exc.message(lang)}", soft_wrap=True)
+        err.print(f"antar: {exc.message(lang)}", soft_wrap=True, markup=False)
         return 2
     except SQLAlchemyError as exc:
         label = _database_label(args.settings.database_url)
-        err.print(f"antar: database error on {label}: {exc}", soft_wrap=True)
+        cause = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        # The driver's own words, quoted: what a person asks for help with.
+        message = t("cli.database_error", database=label, reason=shown(cause))
+        err.print(f"antar: {message}", soft_wrap=True, markup=False)
         return 2
     except OSError as exc:
-        err.print(f"antar: {exc}", soft_wrap=True)
+        err.print(f"antar: {_file_error('-', exc, t)}", soft_wrap=True, markup=False)
         return 2
+
+
+def _lang_asked(argv: Sequence[str] | None) -> Lang:
+    """The ``--lang`` of the command line (before argparse reads it, so that its own
+    messages can speak it), else Bahasa Indonesia."""
+    words = list(sys.argv[1:] if argv is None else argv)
+    for k, word in enumerate(words):
+        if word == "--lang" and k + 1 < len(words):
+            return choose_lang(words[k + 1])
+        if word.startswith("--lang="):
+            return choose_lang(word.partition("=")[2])
+    return "id"
 
 
 __all__ = ["build_parser", "fail_interrupted_runs", "main"]

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from dispatch.errors import DomainError, Lang, escaped, listed
+from dispatch.i18n import text
 
 CSV_HEADER: Final[tuple[str, ...]] = (
     "market",
@@ -156,9 +157,18 @@ def one_line(text: str) -> str:
 
 
 def refusal_line(line: int, error: DomainError, lang: Lang = "id") -> str:
-    """One refusal of an import as one line: ``line 12: phone: order.invalid_phone: ...``."""
-    field = error.field or "-"
-    return one_line(f"line {line}: {field}: {error.code}: {error.message(lang)}")
+    """One refusal of an import as one line (the catalogue's ``cli.import_refused``):
+    ``baris 12: phone: order.invalid_phone: ...`` (``line 12: ...`` in English)."""
+    return one_line(
+        text(
+            "cli.import_refused",
+            lang,
+            line=line,
+            field=error.field or "-",
+            code=error.code,
+            message=error.message(lang),
+        )
+    )
 
 
 # -- CSV out -----------------------------------------------------------------------------------

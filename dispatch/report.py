@@ -31,7 +31,8 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from dispatch.csv_io import SafeDictWriter
-from dispatch.errors import DomainError, Lang, listed
+from dispatch.errors import DomainError, listed
+from dispatch.i18n import Lang, Translator
 from dispatch.models import (
     DispatchRun,
     DroppedOrder,
@@ -486,116 +487,16 @@ def _delivery_time(
 # -- rendering -------------------------------------------------------------------------------
 
 
-#: Words of the table per language.
-LABELS: Final[Mapping[Lang, Mapping[str, str]]] = {
-    "id": {
-        "title": "Laporan harian {date} ({tz})",
-        "market": "{name} ({code})",
-        "run": "dispatch terakhir {run}",
-        "no_run": "belum di-dispatch untuk tanggal ini",
-        "runner": "Kurir",
-        "no_runner": "(tanpa kurir)",
-        "total": "Total pasar",
-        "orders": "Pesanan",
-        "delivered": "Terkirim",
-        "failed": "Gagal",
-        "cancelled": "Batal",
-        "dropped": "Tak terjadwal",
-        "open": "Belum selesai",
-        "on_time": "Tepat waktu",
-        "km": "Rencana km",
-        "minutes": "Rencana menit",
-        "expected": "COD seharusnya",
-        "collected": "Kas diterima",
-        "difference": "Selisih",
-        "flagged": "Dicek",
-        "failed_by_reason": "Gagal menurut alasan",
-        "dropped_list": "Tak terjadwal di dispatch terakhir",
-        "open_detail": "Belum selesai: {pending} menunggu, {assigned} belum dibeli, "
-        "{picked_up} dalam perjalanan",
-        "flagged_list": "Selisih kas untuk dicocokkan",
-        "flagged_line": "{order} ({runner}): seharusnya {expected}, diterima {collected}, "
-        "selisih {difference}",
-        "not_reported": "tidak dilaporkan",
-        "none": "tidak ada",
-        "no_markets": "Tidak ada pasar.",
-    },
-    "en": {
-        "title": "Day report {date} ({tz})",
-        "market": "{name} ({code})",
-        "run": "latest dispatch {run}",
-        "no_run": "never dispatched for this day",
-        "runner": "Runner",
-        "no_runner": "(no runner)",
-        "total": "Market total",
-        "orders": "Orders",
-        "delivered": "Delivered",
-        "failed": "Failed",
-        "cancelled": "Cancelled",
-        "dropped": "Dropped",
-        "open": "Open",
-        "on_time": "On time",
-        "km": "Planned km",
-        "minutes": "Planned min",
-        "expected": "COD expected",
-        "collected": "Cash collected",
-        "difference": "Difference",
-        "flagged": "To check",
-        "failed_by_reason": "Failed by reason",
-        "dropped_list": "Dropped by the latest dispatch",
-        "open_detail": "Open: {pending} pending, {assigned} assigned, {picked_up} picked up",
-        "flagged_list": "Cash differences to reconcile",
-        "flagged_line": "{order} ({runner}): expected {expected}, collected {collected}, "
-        "difference {difference}",
-        "not_reported": "not reported",
-        "none": "none",
-        "no_markets": "No markets.",
-    },
-}
-
-#: Failure reasons in words (the codes of `dispatch.actions.FailureReason`).
-FAILURE_LABELS: Final[Mapping[Lang, Mapping[str, str]]] = {
-    "id": {
-        "not_at_home": "pelanggan tidak di rumah",
-        "refused": "pelanggan menolak",
-        "address_not_found": "alamat tidak ditemukan",
-        "phone_unreachable": "telepon tidak bisa dihubungi",
-        "damaged_goods": "barang rusak",
-        "other": "lainnya",
-    },
-    "en": {
-        "not_at_home": "customer not at home",
-        "refused": "customer refused",
-        "address_not_found": "address not found",
-        "phone_unreachable": "phone unreachable",
-        "damaged_goods": "damaged goods",
-        "other": "other",
-    },
-}
-
-
-def rupiah(amount: int, lang: Lang = "id") -> str:
-    """``-5000`` -> ``-Rp 5.000`` (``-Rp 5,000`` in English)."""
-    digits = f"{abs(amount):,}"
-    if lang == "id":
-        digits = digits.replace(",", ".")
-    return f"{'-' if amount < 0 else ''}Rp {digits}"
-
-
-def _share(value: float | None) -> str:
-    return "-" if value is None else f"{round(value * 100)} %"
-
-
-def report_columns(lang: Lang) -> list[str]:
-    """The headings of `report_row`, in ``lang``."""
-    words = LABELS[lang]
+def report_columns(t: Translator) -> list[str]:
+    """The headings of `report_row`, in ``t``'s language."""
     keys = ("runner", "orders", "delivered", "failed", "cancelled", "dropped", "open", "on_time")
     more = ("km", "minutes", "expected", "collected", "difference", "flagged")
-    return [words[k] for k in (*keys, *more)]
+    return [t(f"report.{k}") for k in (*keys, *more)]
 
 
-def report_row(label: str, f: Figures, lang: Lang) -> list[str]:
-    """One row of the report as people read it (km, minutes, rupiah, on-time share)."""
+def report_row(label: str, f: Figures, t: Translator) -> list[str]:
+    """One row of the report as people read it (km, hours and minutes, rupiah, on-time
+    share)."""
     return [
         label,
         str(f.orders),
@@ -604,14 +505,33 @@ def report_row(label: str, f: Figures, lang: Lang) -> list[str]:
         str(f.cancelled),
         str(f.dropped),
         str(f.open),
-        _share(f.on_time_share),
-        f"{f.planned_distance_m / 1000:.1f}",
-        str(round(f.planned_duration_s / 60)),
-        rupiah(f.cod_expected_rp, lang),
-        rupiah(f.cod_collected_rp, lang),
-        rupiah(f.cod_difference_rp, lang),
+        t.share(f.on_time_share),
+        t.km(f.planned_distance_m),
+        t.duration(f.planned_duration_s),
+        t.rupiah(f.cod_expected_rp),
+        t.rupiah(f.cod_collected_rp),
+        t.rupiah(f.cod_difference_rp),
         str(len(f.flagged)),
     ]
+
+
+def failures_text(f: Figures, t: Translator) -> str:
+    """Failed deliveries by reason, in words: ``Pelanggan tidak di rumah 2, Barang rusak 1``."""
+    reasons = ", ".join(f"{t.failure_reason(code)} {count}" for code, count in f.failed_by_reason)
+    return reasons or t("report.none")
+
+
+def flagged_cells(diff: CashDifference, t: Translator) -> dict[str, str]:
+    """A cash difference as people read it: runner, expected, collected, difference."""
+    return {
+        "order": diff.external_id,
+        "runner": diff.runner or t("report.no_runner"),
+        "expected": t.rupiah(diff.expected_rp),
+        "collected": t("report.not_reported")
+        if diff.collected_rp is None
+        else t.rupiah(diff.collected_rp),
+        "difference": t.rupiah(diff.difference_rp),
+    }
 
 
 def _grid(rows: list[list[str]]) -> list[str]:
@@ -629,49 +549,44 @@ def _grid(rows: list[list[str]]) -> list[str]:
     return lines
 
 
-def report_table(report: DayReport, lang: Lang = "id") -> str:
+def report_table(
+    report: DayReport, lang: Lang = "id", reasons: Mapping[uuid.UUID, str] | None = None
+) -> str:
     """The report as text for a terminal: per market a table (a row per runner, then the
-    total), failures by reason, dropped orders and the cash differences to reconcile."""
-    words = LABELS[lang]
-    lines = [words["title"].format(date=report.date.isoformat(), tz=report.timezone), ""]
+    total), failures by reason, dropped orders (why: ``reasons`` by order id, with their
+    figures, else the reason's words) and the cash differences to reconcile."""
+    t = Translator(lang)
+    reasons = reasons or {}
+    lines = [t("report.title", date=t.day(report.date), tz=report.timezone), ""]
     if not report.markets:
-        lines.append(words["no_markets"])
+        lines.append(t("report.no_markets"))
     for m in report.markets:
-        run = words["run"].format(run=m.run_id) if m.run_id else words["no_run"]
-        lines.append(f"{words['market'].format(name=m.name, code=m.market)}: {run}")
-        rows = [report_columns(lang)]
+        run = t("report.run", run=m.run_id) if m.run_id else t("report.no_run")
+        lines.append(f"{t('report.market', name=m.name, code=m.market)}: {run}")
+        rows = [report_columns(t)]
         for share in m.runners:
-            rows.append(report_row(share.runner or words["no_runner"], share.figures, lang))
-        rows.append(report_row(words["total"], m.total, lang))
+            rows.append(report_row(share.runner or t("report.no_runner"), share.figures, t))
+        rows.append(report_row(t("report.total"), m.total, t))
         lines.extend(_grid(rows))
         total = m.total
         lines.append(
-            words["open_detail"].format(
-                pending=total.pending, assigned=total.assigned, picked_up=total.picked_up
+            t(
+                "report.open_detail",
+                pending=total.pending,
+                assigned=total.assigned,
+                picked_up=total.picked_up,
             )
         )
-        reasons = ", ".join(
-            f"{FAILURE_LABELS[lang].get(code, code)} {count}"
-            for code, count in total.failed_by_reason
-        )
-        lines.append(f"{words['failed_by_reason']}: {reasons or words['none']}")
-        lines.append(f"{words['dropped_list']}:" + ("" if m.dropped else f" {words['none']}"))
-        lines.extend(f"  {d.external_id}: {d.reason_code} ({d.reason})" for d in m.dropped)
-        lines.append(f"{words['flagged_list']}:" + ("" if total.flagged else f" {words['none']}"))
+        lines.append(f"{t('report.failed_by_reason')}: {failures_text(total, t)}")
+        none = "" if m.dropped else f" {t('report.none')}"
+        lines.append(f"{t('report.dropped_list')}:{none}")
+        for d in m.dropped:
+            reason = reasons.get(d.order_id) or t.drop_reason(d.reason_code)
+            lines.append("  " + t("report.dropped_line", order=d.external_id, reason=reason))
+        none = "" if total.flagged else f" {t('report.none')}"
+        lines.append(f"{t('report.flagged_list')}:{none}")
         for diff in total.flagged:
-            collected = (
-                words["not_reported"]
-                if diff.collected_rp is None
-                else rupiah(diff.collected_rp, lang)
-            )
-            line = words["flagged_line"].format(
-                order=diff.external_id,
-                runner=diff.runner or words["no_runner"],
-                expected=rupiah(diff.expected_rp, lang),
-                collected=collected,
-                difference=rupiah(diff.difference_rp, lang),
-            )
-            lines.append(f"  {line}")
+            lines.append("  " + t("report.flagged_line", **flagged_cells(diff, t)))
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 

@@ -18,7 +18,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Final, Literal, TypeVar
 from zoneinfo import ZoneInfo
 
-from dispatch.errors import FIELD_LABELS, DomainError, ValidationErrors, listed
+from dispatch.csv_io import CSV_HEADER
+from dispatch.errors import DomainError, ValidationErrors, listed, shown
 from dispatch.geo import Geocoder, inside_city, kelurahan_in, outside_coordinate
 from dispatch.phones import normalise_phone
 
@@ -319,7 +320,8 @@ def cell_error(field: str, value: str | None) -> DomainError | None:
 
 
 MAX_ITEM_NAME: Final = 120
-_FIELD_ORDER: Final = {field: k for k, field in enumerate(FIELD_LABELS["en"])}  # header order
+#: The CSV header's columns, in order: errors of one row are reported in this order.
+_FIELD_ORDER: Final = {field: k for k, field in enumerate(CSV_HEADER)}
 MAX_ITEM_UNIT: Final = 20
 
 
@@ -360,7 +362,7 @@ def validate_order(
     errors: list[DomainError] = []
     # Lengths and control characters first: a cell that fails them is read as empty.
     unreadable = {}
-    for field in FIELD_LABELS["en"]:
+    for field in CSV_HEADER:
         error = cell_error(field, raw.get(field))
         if error is not None:
             unreadable[field] = error
@@ -487,7 +489,7 @@ def _choice(
         return default
     found = values.get(" ".join(text.casefold().split()))
     if found is None:
-        allowed = listed(sorted(set(values.values())))
+        allowed = listed([shown(v) for v in sorted(set(values.values()))])
         errors.append(
             DomainError(
                 "order.invalid_value", field=field, params={"value": text, "allowed": allowed}

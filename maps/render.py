@@ -118,6 +118,23 @@ ENGLISH_LABELS = MapLabels(
 """The labels in English."""
 
 
+class _MetricScale(MacroElement):
+    """Leaflet's scale bar in metres and kilometres only (folium's own also shows miles)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            L.control.scale({"metric": true, "imperial": false}).addTo(
+                {{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "MetricScale"
+
+
 class _Bind(MacroElement):
     """Binds a popup or tooltip to its parent layer; the content is a JSON string literal."""
 
@@ -162,7 +179,8 @@ def _check_colour(colour: str) -> str:
 def _new_map(
     centre: tuple[float, float], *, assets_url: str, tiles_url: str, attribution: str
 ) -> folium.Map:
-    m = folium.Map(location=list(centre), tiles=None, zoom_start=14, control_scale=True)
+    m = folium.Map(location=list(centre), tiles=None, zoom_start=14)
+    _MetricScale().add_to(m)
     scripts, stylesheets = asset_urls(assets_url)
     # Instance attributes: the class lists point at CDNs and are shared by every map.
     m.default_js = [("leaflet", scripts[0])]

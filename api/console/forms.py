@@ -23,7 +23,7 @@ from pydantic import ValidationError
 from api.errors import validation_error
 from api.schemas import OrderUpdateIn
 from dispatch.csv_io import CSV_HEADER
-from dispatch.errors import DomainError, Lang, ValidationErrors
+from dispatch.errors import DomainError, Lang, ValidationErrors, listed, shown
 from dispatch.models import Order
 from dispatch.phones import normalise_phone
 from dispatch.validation import (
@@ -140,7 +140,9 @@ def parse_day(text: str | None, default: date, *, field: str = "tanggal") -> dat
         return date.fromisoformat(raw)
     except ValueError as exc:
         raise DomainError(
-            "request.invalid", field=field, params={"reason": "YYYY-MM-DD", "value": raw}
+            "request.invalid",
+            field=field,
+            params={"reason_key": "reason.date_format", "value": raw},
         ) from exc
 
 
@@ -209,7 +211,10 @@ def order_changes(
                 DomainError(
                     "order.invalid_value",
                     field=name,
-                    params={"value": text(name), "allowed": ", ".join(sorted(allowed))},
+                    params={
+                        "value": text(name),
+                        "allowed": listed([shown(v) for v in sorted(set(allowed.values()))]),
+                    },
                 ),
                 lang,
                 EDIT_FIELDS,
@@ -266,9 +271,10 @@ def _integer(text: str, field: str, lang: Lang) -> int:
     try:
         return int(text)
     except ValueError as exc:
-        reason = "must be a whole number" if lang == "en" else "harus berupa bilangan bulat"
         raise DomainError(
-            "request.invalid", field=field, params={"reason": reason, "value": text}
+            "request.invalid",
+            field=field,
+            params={"reason_key": "reason.whole_number", "value": text},
         ) from exc
 
 
@@ -287,6 +293,8 @@ def parse_time_limit(text: str | None) -> float:
         seconds = -1.0
     if not 0.1 <= seconds <= 60:
         raise DomainError(
-            "request.invalid", field="time_limit_s", params={"reason": "0.1 - 60 s", "value": raw}
+            "request.invalid",
+            field="time_limit_s",
+            params={"reason_key": "reason.time_limit", "low": "0,1", "high": "60", "value": raw},
         )
     return seconds

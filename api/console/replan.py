@@ -39,7 +39,6 @@ from api.console.routes import (
     _page,
     _redirect,
 )
-from api.console.texts import Translator, console_lang
 from api.console.views import (
     current_plan,
     market_runners,
@@ -48,8 +47,10 @@ from api.console.views import (
     runner_rows,
 )
 from api.deps import EngineDep, SettingsDep, actor
+from api.lang import request_lang
 from dispatch.db import read_only
 from dispatch.errors import DomainError
+from dispatch.i18n import Translator
 from dispatch.models import Market, Order, Runner
 from dispatch.replan import (
     ReplanOutcome,
@@ -80,7 +81,9 @@ def parse_replan_time_limit(text: str | None) -> float:
         seconds = -1.0
     if not 0 < seconds <= MAX_TIME_LIMIT_S:
         raise DomainError(
-            "request.invalid", field="time_limit_s", params={"reason": "0 - 10 s", "value": raw}
+            "request.invalid",
+            field="time_limit_s",
+            params={"reason_key": "reason.time_limit", "low": "0,1", "high": "10", "value": raw},
         )
     return seconds
 
@@ -189,7 +192,7 @@ def order_page(
 ) -> HTMLResponse:
     """One order: its details, who carries it, moving or pinning it, and its history."""
     order = _order_of(session, console, row, order_id)
-    t = Translator(console_lang(request))
+    t = Translator(request_lang(request))
     tz = ZoneInfo(settings.timezone)
     runners = market_runners(session, row)
     plan = current_plan(session, row, order.service_date)
@@ -202,7 +205,7 @@ def order_page(
         market=row,
         day=order.service_date,
         order=order,
-        o=order_row(order, plan, runners, t=t, tz=tz),
+        o=order_row(order, plan, row, runners, t=t, tz=tz, settings=settings),
         move_targets=[r for r in rows if r.available],
         history=order_history(session, order, t=t, tz=tz),
         flash=t(f"ok.{flash}") if flash in ("order_pinned", "order_unpinned") else "",

@@ -17,15 +17,16 @@ from api.console.routes import (
     _market_url,
     _page,
 )
-from api.console.texts import console_lang
+from api.deps import SettingsDep
+from api.lang import translator
+from dispatch.reasons import drop_texts
 from dispatch.report import (
-    FAILURE_LABELS,
-    LABELS,
     day_report,
+    failures_text,
+    flagged_cells,
     report_columns,
     report_csv,
     report_row,
-    rupiah,
 )
 
 router = APIRouter(prefix=PREFIX, route_class=ConsoleRoute, include_in_schema=False)
@@ -38,40 +39,28 @@ def report_page(
     row: ConsoleMarketDep,
     day: ConsoleDayDep,
     session: ReadSessionDep,
+    settings: SettingsDep,
 ) -> HTMLResponse:
     """The market's day in figures, with the cash differences flagged for reconciliation."""
-    lang = console_lang(request)
-    words = LABELS[lang]
-    report = day_report(session, day, [row.code]).markets[0]
-    table = [report_row(r.runner or words["no_runner"], r.figures, lang) for r in report.runners]
-    flagged = [
-        {
-            "order": d.external_id,
-            "runner": d.runner or words["no_runner"],
-            "expected": rupiah(d.expected_rp, lang),
-            "collected": words["not_reported"]
-            if d.collected_rp is None
-            else rupiah(d.collected_rp, lang),
-            "difference": rupiah(d.difference_rp, lang),
-        }
-        for d in report.total.flagged
-    ]
+    t = translator(request)
+    report = day_report(session, day, [row.code], settings=settings).markets[0]
+    reasons = drop_texts(
+        session, [(d.order_id, d.reason_code) for d in report.dropped], settings, t
+    )
+    no_runner = t("report.no_runner")
+    table = [report_row(r.runner or no_runner, r.figures, t) for r in report.runners]
     return _page(
         request,
         "console_report.html",
         console=console,
         market=row,
         day=day,
-        words=words,
-        columns=report_columns(lang),
+        columns=report_columns(t),
         rows=table,
-        total=report_row(words["total"], report.total, lang),
-        failed=[
-            (FAILURE_LABELS[lang].get(code, code), count)
-            for code, count in report.total.failed_by_reason
-        ],
-        dropped=report.dropped,
-        flagged=flagged,
+        total=report_row(t("report.total"), report.total, t),
+        failed=failures_text(report.total, t),
+        dropped=[(d.external_id, reasons[d.order_id]) for d in report.dropped],
+        flagged=[flagged_cells(d, t) for d in report.total.flagged],
         market_url=_market_url(row, day),
         csv_url=f"/console/{row.code}/report.csv?tanggal={day.isoformat()}",
     )

@@ -56,7 +56,6 @@ from api.console.session import (
     secure_cookies,
     session_cookie,
 )
-from api.console.texts import LANG_COOKIE, Translator, console_lang
 from api.console.views import (
     colours,
     current_plan,
@@ -77,7 +76,9 @@ from api.errors import status_for, validation_error
 from api.guard import BodyTooLarge, GuardedRoute, gated
 from api.headers import content_security_policy
 from api.jobs import RunJobs
-from api.pages import HERE, MAPS_ASSETS_URL, STATIC_URL, rupiah, wa_number
+from api.lang import LANG_COOKIE, request_lang
+from api.pages import HERE, MAPS_ASSETS_URL, STATIC_URL, map_labels, wa_number
+from dispatch import formats
 from dispatch.actions import (
     cancel_order,
     mark_collected,
@@ -97,22 +98,20 @@ from dispatch.db import read_only, session_scope
 from dispatch.dispatcher import create_run
 from dispatch.errors import DomainError, Lang
 from dispatch.geo import geocoder_from_setting
+from dispatch.i18n import Translator, text
 from dispatch.intake import submit_order
 from dispatch.models import (
     DispatchRun,
-    Fulfilment,
     Market,
     Order,
     OrderStatus,
     Runner,
     RunStatus,
 )
+from dispatch.reasons import run_error_text
 from dispatch.settings import Settings
 from dispatch.validation import validate_order
 from maps import (
-    ENGLISH_LABELS,
-    INDONESIAN_LABELS,
-    MapLabels,
     MapPoint,
     RouteView,
     map_fragment,
@@ -179,7 +178,7 @@ class ConsoleRoute(GuardedRoute):
             except RequestValidationError as exc:
                 errors = exc.errors()
                 first = errors[0] if errors else {"type": "missing", "loc": ()}
-                error = validation_error(first, console_lang(request))
+                error = validation_error(first, request_lang(request))
                 if any(part in ("order_id", "runner_id", "run_id") for part in first["loc"]):
                     error = DomainError("http.not_found")  # a path that names nothing
                 return _json_error(error, request) if as_json else _error_page(request, error)
@@ -208,7 +207,7 @@ def get_read_session(engine: EngineDep) -> Iterator[Session]:
 
 
 ReadSessionDep = Annotated[Session, Depends(get_read_session)]
-LangDep = Annotated[Lang, Depends(console_lang)]
+LangDep = Annotated[Lang, Depends(request_lang)]
 FormDep = Annotated[dict[str, str], Depends(read_form)]
 
 
@@ -287,7 +286,7 @@ def _page(
     **context: Any,
 ) -> HTMLResponse:
     """A console page in the request's language (remembering a ``?lang=`` choice)."""
-    lang = console_lang(request)
+    lang = request_lang(request)
     body = _templates.get_template(template).render(
         t=Translator(lang),
         lang=lang,
@@ -319,7 +318,7 @@ def _page(
 
 
 def _error_page(request: Request, error: DomainError) -> HTMLResponse:
-    lang = console_lang(request)
+    lang = request_lang(request)
     status = _STATUS.get(error.code) or status_for(error.code)
     market = request.path_params.get("market")
     back = f"{PREFIX}/{quote(str(market))}" if market and status != 404 else PREFIX
@@ -330,7 +329,7 @@ def _error_page(request: Request, error: DomainError) -> HTMLResponse:
 
 def _json_error(error: DomainError, request: Request) -> JSONResponse:
     status = _STATUS.get(error.code) or status_for(error.code)
-    lang = console_lang(request)
+    lang = request_lang(request)
     body = {"error": {"code": error.code, "message": error.message(lang), "field": error.field}}
     return JSONResponse(body, status_code=status, headers={"Cache-Control": "no-store"})
 
@@ -364,10 +363,6 @@ def _market_url(market: Market, day: date, **params: str) -> str:
     return f"{PREFIX}/{market.code}?{urlencode({'tanggal': day.isoformat(), **params})}"
 
 
-def _labels(lang: Lang) -> MapLabels:
-    return ENGLISH_LABELS if lang == "en" else INDONESIAN_LABELS
-
-
 # -- signing in and out ------------------------------------------------------------------------
 
 
@@ -385,7 +380,7 @@ def _sign_in_page(
 ) -> HTMLResponse:
     nonce = new_sign_in_nonce()
     reason = request.query_params.get("reason", "")
-    lang = console_lang(request)
+    lang = request_lang(request)
     notice = DomainError(reason).message(lang) if reason in SIGN_IN_REASONS else ""
     response = _page(
         request,
@@ -474,7 +469,7 @@ def market_page(
     settings: SettingsDep,
 ) -> HTMLResponse:
     """The market's day: map, orders, runners and dispatch."""
-    lang = console_lang(request)
+    lang = request_lang(request)
     t = Translator(lang)
     tz = ZoneInfo(settings.timezone)
     now = datetime.now(UTC)
@@ -484,16 +479,36 @@ def market_page(
     plan = current_plan(session, row, day)
     runners = market_runners(session, row)
     orders, count = order_rows(
-        session, row, day, status=status, query=query, plan=plan, runners=runners, t=t, tz=tz
+        session,
+        row,
+        day,
+        status=status,
+        query=query,
+        plan=plan,
+        runners=runners,
+        t=t,
+        tz=tz,
+        settings=settings,
     )
     stale_s = settings.position_stale_s
-    view = overview_view(session, row, day, plan, runners, t=t, tz=tz, now=now, stale_s=stale_s)
+    view = overview_view(
+        session,
+        row,
+        day,
+        plan,
+        runners,
+        t=t,
+        tz=tz,
+        now=now,
+        stale_s=stale_s,
+        settings=settings,
+    )
     the_map = market_overview_map(
         view,
         assets_url=MAPS_ASSETS_URL,
         tiles_url=settings.tiles_url,
         attribution=settings.tiles_attribution,
-        labels=_labels(lang),
+        labels=map_labels(lang),
     )
     map_head, map_body, map_script = map_fragment(the_map)
     run = latest_run(session, row, day)
@@ -508,12 +523,15 @@ def market_page(
         count=count,
         status_filter=status,
         status_filters=[
-            (value, t(f"status_{value}") if value in ("open", "all") else _status_name(t, value))
+            (
+                value,
+                t(f"console.status_{value}") if value in ("open", "all") else t.order_status(value),
+            )
             for value in STATUS_FILTERS
         ],
         query=query,
         runners=runner_rows(session, runners, plan, t=t, now=now, stale_s=stale_s),
-        stale_minutes=stale_s // 60,
+        stale_age=t.duration(stale_s),
         run=run,
         run_label=t.run_status(run.status) if run else "",
         run_counts=run_counts(session, row, run.id) if run else (0, 0),
@@ -524,10 +542,6 @@ def market_page(
         map_script=map_script,
         market_url=_market_url(row, day),
     )
-
-
-def _status_name(t: Translator, value: str) -> str:
-    return t.order_status(OrderStatus(value), Fulfilment.DELIVERY)
 
 
 # -- dispatch ----------------------------------------------------------------------------------
@@ -577,10 +591,10 @@ def run_page(
 ) -> HTMLResponse:
     """A dispatch run's progress, then its routes and dropped orders."""
     run = _run_of(session, row, run_id)
-    t = Translator(console_lang(request))
+    t = Translator(request_lang(request))
     tz = ZoneInfo(settings.timezone)
     runners = market_runners(session, row)
-    routes, dropped = run_routes(session, row, run.id, runners, t=t, tz=tz)
+    routes, dropped = run_routes(session, row, run.id, runners, t=t, tz=tz, settings=settings)
     finished = run.status in (RunStatus.DONE, RunStatus.FAILED)
     return _page(
         request,
@@ -594,15 +608,16 @@ def run_page(
         routes=routes,
         dropped=dropped,
         summary=replan_summary(session, row, run, runners, t),
-        started_text=_wib(run.started_at, tz),
-        finished_text=_wib(run.finished_at, tz),
+        run_error=run_error_text(run.error, t) if run.error else "",
+        started_text=_wib(run.started_at, tz, t),
+        finished_text=_wib(run.finished_at, tz, t),
         status_url=f"{PREFIX}/{row.code}/dispatch/{run.id}/status.json",
         market_url=_market_url(row, run.service_date),
     )
 
 
-def _wib(moment: datetime | None, tz: ZoneInfo) -> str:
-    return "-" if moment is None else moment.astimezone(tz).strftime("%d-%m-%Y %H:%M:%S WIB")
+def _wib(moment: datetime | None, tz: ZoneInfo, t: Translator) -> str:
+    return "-" if moment is None else t("console.at_wib", moment=t.moment(moment, tz))
 
 
 @router.get("/{market}/dispatch/{run_id}/status.json")
@@ -616,7 +631,7 @@ def run_status(
     """A run's status for polling: ``queued``, ``running``, ``done`` or ``failed``."""
     run = _run_of(session, row, run_id)
     routed, dropped = run_counts(session, row, run.id)
-    t = Translator(console_lang(request))
+    t = Translator(request_lang(request))
     return JSONResponse(
         {
             "id": str(run.id),
@@ -687,7 +702,7 @@ def create_order(
     settings: SettingsDep,
 ) -> Response:
     """Take the order in through the intake; a repeated submission finds the first order."""
-    lang = console_lang(request)
+    lang = request_lang(request)
     errors = FormErrors()
     fields = (*ORDER_FIELDS, "service_date")
     day = today(settings)
@@ -769,7 +784,7 @@ def edit_order(
     settings: SettingsDep,
 ) -> Response:
     """Save the changed fields through `update_order` (the API's PATCH and its checks)."""
-    lang = console_lang(request)
+    lang = request_lang(request)
     order = _order_of(session, console, row, order_id)
     _editable(order)
     errors = FormErrors()
@@ -877,7 +892,7 @@ def runner_page(
     runner = visible_row(session, console.principal, Runner, runner_id, "runner.not_found")
     if runner.market_id != row.id:
         raise DomainError("runner.not_found", params={"id": str(runner_id)})
-    lang = console_lang(request)
+    lang = request_lang(request)
     t = Translator(lang)
     tz = ZoneInfo(settings.timezone)
     rows = runner_stops(session, runner.id, day)
@@ -904,7 +919,7 @@ def runner_page(
         assets_url=MAPS_ASSETS_URL,
         tiles_url=settings.tiles_url,
         attribution=settings.tiles_attribution,
-        labels=_labels(lang),
+        labels=map_labels(lang),
     )
     map_head, map_body, map_script = map_fragment(the_map)
     link = f"{settings.public_base_url.rstrip('/')}/r/{runner_link_token(runner, day, settings)}"
@@ -912,9 +927,9 @@ def runner_page(
     cash = runner_cash(orders)
     flash = request.query_params.get("ok", "")
     first_name = runner.name.split()[0] if runner.name.strip() else runner.name
-    message = (
-        f"Halo {first_name}, ini rute antar Anda di {row.name} untuk {day:%d-%m-%Y}: {link} "
-        "Buka di HP, ikuti urutannya dan tandai setiap antaran. Terima kasih!"
+    # The runner reads Bahasa Indonesia, whatever the coordinator's page speaks.
+    message = text(
+        "wa.to_runner", "id", runner=first_name, market=row.name, day=formats.day(day), link=link
     )
     return _page(
         request,
@@ -927,19 +942,26 @@ def runner_page(
         status_label=t.runner_status(runner.status),
         stops=runner_stop_rows(rows, t=t, tz=tz),
         cash=cash,
-        collected_text=rupiah(cash.collected_rp),
-        to_collect_text=rupiah(cash.to_collect_rp),
-        holding_text=rupiah(cash.holding_rp),
-        cap_text=rupiah(runner.cash_cap_rp),
+        collected_text=t.rupiah(cash.collected_rp),
+        to_collect_text=t.rupiah(cash.to_collect_rp),
+        holding_text=t.rupiah(cash.holding_rp),
+        cap_text=t.rupiah(runner.cash_cap_rp),
         over_cap=cash.holding_rp > runner.cash_cap_rp,
         link=link,
         link_expired=datetime.now(UTC) >= expires,
-        link_until=expires.astimezone(tz).strftime("%d-%m-%Y %H:%M WIB"),
+        link_until=t("console.at_wib", moment=t.short_moment(expires, tz)),
         whatsapp_url=f"https://wa.me/{wa_number(runner.phone)}?text={quote(message)}",
-        shift_text=f"{runner.shift_start:%H:%M}–{runner.shift_end:%H:%M} WIB",
+        shift_text=t("console.arrival_wib", time=_shift(runner, t)),
         flash=t(f"ok.{flash}") if flash in FLASHES else "",
         map_head=map_head,
         map_body=map_body,
         map_script=map_script,
         market_url=_market_url(row, day),
     )
+
+
+def _shift(runner: Runner, t: Translator) -> str:
+    """A runner's shift: ``05.30–11.30``."""
+    start = runner.shift_start.hour * 3600 + runner.shift_start.minute * 60
+    end = runner.shift_end.hour * 3600 + runner.shift_end.minute * 60
+    return f"{t.clock_of_day(start)}–{t.clock_of_day(end)}"

@@ -2,8 +2,9 @@
 and into `maps` views for the overview and route maps.
 
 A market's plan for a day is the one of its latest finished run (`latest_run_id`), as for
-the API and the runner's page. Texts are formatted here in the page's language; amounts in
-rupiah as ``Rp 125.000`` and times in the markets' zone (WIB).
+the API and the runner's page. Texts are formatted here in the page's language with the
+catalogue's words and formats (`dispatch.i18n`): amounts as ``Rp 125.000``, weights as
+``1,5 kg``, times in the markets' zone (WIB) as ``07.30``.
 """
 
 from __future__ import annotations
@@ -20,8 +21,7 @@ from sqlalchemy import func, or_
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
-from api.console.texts import Translator
-from api.pages import rupiah
+from dispatch.i18n import Translator
 from dispatch.models import (
     DispatchRun,
     DispatchRunMarket,
@@ -38,7 +38,9 @@ from dispatch.models import (
     RunnerStatus,
     RunStatus,
 )
+from dispatch.reasons import drop_text
 from dispatch.routes_view import latest_run_id
+from dispatch.settings import Settings
 from maps import (
     ROUTE_COLOURS,
     DroppedView,
@@ -60,36 +62,30 @@ UNDONE: Final = (OrderStatus.ASSIGNED, OrderStatus.PICKED_UP)
 MAX_ROWS: Final = 300
 
 
-def thousandths(value: int, t: Translator) -> str:
-    """Grams as kg, metres as km, to one decimal: ``1500`` -> ``1,5`` (Indonesian) or ``1.5``."""
-    text = f"{value / 1000:.1f}".removesuffix(".0")
-    return text.replace(".", ",") if t.lang == "id" else text
-
-
-def clock(moment: datetime | None, tz: ZoneInfo) -> str:
-    """``07:45`` in ``tz``, ``-`` when unknown."""
-    return "-" if moment is None else moment.astimezone(tz).strftime("%H:%M")
-
-
 def cash_text(order: Order, t: Translator) -> str:
     """What the order collects: ``Tagih Rp 130.000`` or ``Lunas``."""
     cod = order.cod_rp
-    return t("collect", amount=rupiah(cod)) if cod else t("paid")
+    return t("console.collect", amount=t.rupiah(cod)) if cod else t("console.paid")
 
 
-def items_text(order: Order) -> str:
-    return ", ".join(f"{i.name} {i.quantity:g} {i.unit}".strip() for i in order.items)
+def items_text(order: Order, t: Translator) -> str:
+    """The items as a list: ``bawang merah 1,5 kg, tahu 10 biji``."""
+    return ", ".join(
+        " ".join(part for part in (i.name, t.number(i.quantity, 3), i.unit) if part)
+        for i in order.items
+    )
 
 
 def window_text(order: Order, tz: ZoneInfo, t: Translator) -> str:
+    """The delivery window: ``07.00–08.30``, ``sampai 08.30``, or ``secepatnya``."""
     start, end = order.window_start, order.window_end
     if start is None and end is None:
-        return t("asap")
+        return t("console.asap")
     if start is None:
-        return f"≤ {clock(end, tz)}"
+        return t("console.window_until", end=t.clock(end, tz))
     if end is None:
-        return f"≥ {clock(start, tz)}"
-    return f"{clock(start, tz)}–{clock(end, tz)}"
+        return t("console.window_from", start=t.clock(start, tz))
+    return f"{t.clock(start, tz)}–{t.clock(end, tz)}"
 
 
 # -- the plan of the day -----------------------------------------------------------------------
@@ -216,6 +212,7 @@ def order_rows(
     runners: Sequence[Runner],
     t: Translator,
     tz: ZoneInfo,
+    settings: Settings,
 ) -> tuple[list[OrderRow], int]:
     """The day's orders of ``market`` that match the filter (newest first) and their count.
 
@@ -233,11 +230,21 @@ def order_rows(
     orders = session.exec(
         statement.order_by(col(Order.created_at).desc(), col(Order.id)).limit(MAX_ROWS)
     ).all()
-    return [order_row(order, plan, runners, t=t, tz=tz) for order in orders], count
+    rows = [
+        order_row(order, plan, market, runners, t=t, tz=tz, settings=settings) for order in orders
+    ]
+    return rows, count
 
 
 def order_row(
-    order: Order, plan: Plan, runners: Sequence[Runner], *, t: Translator, tz: ZoneInfo
+    order: Order,
+    plan: Plan,
+    market: Market,
+    runners: Sequence[Runner],
+    *,
+    t: Translator,
+    tz: ZoneInfo,
+    settings: Settings,
 ) -> OrderRow:
     """One order as the table (or its own page) shows it, on ``plan``."""
     names = {r.id: r.name for r in runners}
@@ -253,19 +260,21 @@ def order_row(
         phone=order.phone,
         address=order.address,
         approximate=order.location_approximate,
-        items=items_text(order) or order.notes,
-        weight_text=f"{thousandths(order.weight_g, t)} kg",
+        items=items_text(order, t) or order.notes,
+        weight_text=t.kg(order.weight_g),
         fulfilment=order.fulfilment.value,
         fulfilment_label=t(f"fulfilment.{order.fulfilment.value}"),
         cash_text=cash_text(order, t),
         cod_rp=order.cod_rp,
         window_text=window_text(order, tz, t),
         status=order.status.value,
-        status_label=t.order_status(order.status, order.fulfilment),
+        status_label=t.order_status(order.status, pickup),
         runner_id=None if runner_id is None else str(runner_id),
         runner_name="" if runner_id is None else names.get(runner_id, ""),
         runner_colour="" if runner_id is None else colour_of.get(runner_id, ""),
-        dropped_text="" if reason is None else t.drop_reason(reason[0]),
+        dropped_text=""
+        if reason is None
+        else drop_text(reason[0], order, market, runners, settings, t),
         can_edit=order.status in BEFORE_PICKUP,
         can_ready=pickup and order.status is OrderStatus.PENDING,
         can_collect=pickup and order.status in (OrderStatus.PENDING, OrderStatus.PICKED_UP),
@@ -288,7 +297,7 @@ class RunnerRow:
     status_label: str
     colour: str
     orders: int
-    kg_text: str
+    weight_text: str
     done: int
     remaining: int
     last_seen_text: str
@@ -343,11 +352,11 @@ def runner_rows(
                 status_label=t.runner_status(runner.status),
                 colour=colour_of[runner.id],
                 orders=len(orders),
-                kg_text=thousandths(sum(o.weight_g for o in orders), t),
+                weight_text=t.kg(sum(o.weight_g for o in orders)),
                 done=done,
                 remaining=len(orders) - done,
                 last_seen_text=(
-                    t("never_seen") if seen is None else t.age((now - seen).total_seconds())
+                    t("console.never_seen") if seen is None else t.age((now - seen).total_seconds())
                 ),
                 available=runner.status is RunnerStatus.AVAILABLE,
                 sequence_locked=runner.sequence_locked,
@@ -385,9 +394,9 @@ def stop_views(orders: Sequence[Order], market: Market, tz: ZoneInfo, t: Transla
                 lon=float(order.lon if order.lon is not None else market.lon),
                 title=order.customer_name or "-",
                 address=order.address,
-                items_text=items_text(order) or order.notes,
+                items_text=items_text(order, t) or order.notes,
                 amount_text=cash_text(order, t),
-                arrival_text=f"{clock(arrival, tz)} WIB",
+                arrival_text=t("console.arrival_wib", time=t.clock(arrival, tz)),
                 status=order.status.value,  # type: ignore[arg-type]
                 is_next=order.id == next_id,
             )
@@ -406,6 +415,7 @@ def overview_view(
     tz: ZoneInfo,
     now: datetime,
     stale_s: int | None = None,
+    settings: Settings,
 ) -> MarketOverviewView:
     """The market's map: routes by colour, runners' last positions (their age marked stale
     past ``stale_s`` seconds), pending and dropped."""
@@ -457,7 +467,8 @@ def overview_view(
             continue
         title = order.customer_name or "-"
         if order.id in plan.dropped:
-            reason = t.drop_reason(plan.dropped[order.id][0])
+            code = plan.dropped[order.id][0]
+            reason = drop_text(code, order, market, runners, settings, t)
             dropped.append(DroppedView(title, order.lat, order.lon, reason))
         else:
             pending.append(PendingView(title, order.lat, order.lon))
@@ -486,7 +497,7 @@ def position_age(seen: datetime | None, now: datetime, stale_s: int | None, t: T
     if seen is None:
         return "-"
     age = t.age((now - seen).total_seconds())
-    return f"{age} ({t('stale')})" if is_stale(seen, now, stale_s) else age
+    return f"{age} ({t('console.stale')})" if is_stale(seen, now, stale_s) else age
 
 
 # -- one run -----------------------------------------------------------------------------------
@@ -506,8 +517,8 @@ class RunRoute:
     runner_id: str
     runner_name: str
     colour: str
-    distance_km: str
-    duration_min: int
+    distance_text: str
+    duration_text: str
     stops: list[RunStop]
 
 
@@ -516,7 +527,7 @@ class RunDropped:
     order_id: str
     customer_name: str
     reason_text: str
-    detail: str
+    """Why, in words with the figures behind it (`dispatch.reasons`)."""
 
 
 def run_routes(
@@ -527,6 +538,7 @@ def run_routes(
     *,
     t: Translator,
     tz: ZoneInfo,
+    settings: Settings,
 ) -> tuple[list[RunRoute], list[RunDropped]]:
     """What run ``run_id`` planned for ``market``: each route's stops, and the dropped orders."""
     colour_of = colours(runners)
@@ -551,13 +563,13 @@ def run_routes(
                 runner_id=str(runner.id),
                 runner_name=runner.name,
                 colour=colour_of.get(runner.id, ROUTE_COLOURS[0]),
-                distance_km=thousandths(route.distance_m, t),
-                duration_min=round(route.duration_s / 60),
+                distance_text=t.km(route.distance_m),
+                duration_text=t.duration(route.duration_s),
                 stops=[
                     RunStop(
                         sequence=stop.sequence,
                         trip=stop.trip,
-                        arrival_text=clock(stop.planned_arrival, tz),
+                        arrival_text=t.clock(stop.planned_arrival, tz),
                         customer_name=order.customer_name or "-",
                         cash_text=cash_text(order, t),
                     )
@@ -569,8 +581,7 @@ def run_routes(
         RunDropped(
             order_id=str(order.id),
             customer_name=order.customer_name or "-",
-            reason_text=t.drop_reason(d.reason_code),
-            detail=d.reason,
+            reason_text=drop_text(d.reason_code, order, market, runners, settings, t),
         )
         for d, order in session.exec(
             select(DroppedOrder, Order)
@@ -650,14 +661,14 @@ def runner_stop_rows(
             order_id=str(order.id),
             sequence=stop.sequence,
             trip=stop.trip,
-            arrival_text=f"{clock(stop.planned_arrival, tz)} WIB",
+            arrival_text=t("console.arrival_wib", time=t.clock(stop.planned_arrival, tz)),
             customer_name=order.customer_name or "-",
             phone=order.phone,
             address=order.address,
-            items=items_text(order) or order.notes,
+            items=items_text(order, t) or order.notes,
             cash_text=cash_text(order, t),
             status=order.status.value,
-            status_label=t.order_status(order.status, order.fulfilment),
+            status_label=t.order_status(order.status, order.fulfilment == Fulfilment.PICKUP),
         )
         for stop, order in rows
     ]
@@ -712,8 +723,12 @@ def previous_run_id(session: Session, market: Market, run: DispatchRun) -> uuid.
     ).first()
 
 
-#: Why a re-plan ran, as `dispatch.replan` records it, in words.
-REPLAN_REASONS: Final = {"order moved", "runner off shift", "requested"}
+#: Why a re-plan ran, as `dispatch.replan` records it -> its message.
+REPLAN_REASONS: Final = {
+    "order moved": "replan_reason.order_moved",
+    "runner off shift": "replan_reason.runner_off_shift",
+    "requested": "replan_reason.requested",
+}
 
 
 def replan_summary(
@@ -748,7 +763,7 @@ def replan_summary(
             )
     reason = str(run.params.get("reason", ""))
     return ReplanSummary(
-        reason_text=t(f"replan_reason.{reason}") if reason in REPLAN_REASONS else reason,
+        reason_text=t(REPLAN_REASONS[reason]) if reason in REPLAN_REASONS else reason,
         by_text=who(str(run.params.get("by", "")), t),
         moved=moved,
     )
@@ -768,44 +783,85 @@ class HistoryRow:
 
 
 def who(by: str, t: Translator) -> str:
-    """Who made a change, in words: ``coordinator 1a2b3c4d`` -> ``Koordinator 1a2b3c4d``."""
+    """Who made a change, in words: ``coordinator 1a2b3c4d`` -> ``Koordinator 1a2b3c4d``,
+    ``csv import`` -> ``Impor CSV``."""
+    key = "by." + by.strip().replace(" ", "_")
+    if t.has(key):
+        return t(key)
     role, _, rest = by.partition(" ")
-    words = {"coordinator": t("coordinator"), "operator": t("operator"), "runner": t("runner")}
+    words = {
+        "coordinator": t("console.coordinator"),
+        "operator": t("console.operator"),
+        "runner": t("console.runner"),
+    }
     return f"{words[role]} {rest}".strip() if role in words else by
+
+
+#: Status-change reasons the domain records as fixed texts -> their message.
+_CHANGE_REASONS: Final = {
+    "ready for pickup": "history.ready_for_pickup",
+    "collected": "history.collected",
+}
+
+
+def change_reason(reason: str, t: Translator) -> str:
+    """Why a status changed, as recorded (a failure code, ``edited: phone, notes``, a
+    coordinator's words), in words."""
+    if t.has(f"failure.{reason}"):
+        return t.failure_reason(reason)
+    if reason in _CHANGE_REASONS:
+        return t(_CHANGE_REASONS[reason])
+    if reason.startswith("edited: "):
+        fields = [t.label(f.strip()) for f in reason.removeprefix("edited: ").split(",")]
+        return t("history.edited", fields=", ".join(fields))
+    if reason.startswith("dispatch run "):
+        return t("history.dispatch_run", run=reason.removeprefix("dispatch run ")[:8])
+    return reason  # a person's own words (a cancellation's reason)
+
+
+def event_detail(kind: str, detail: str, t: Translator) -> str:
+    """What an event's detail says, in words: runners' names, ``A → B``."""
+    if kind == "unpinned" and detail.endswith(" off shift"):
+        return t("history.off_shift", name=detail.removesuffix(" off shift"))
+    return detail.replace(" -> ", " → ")
 
 
 def order_history(
     session: Session, order: Order, *, t: Translator, tz: ZoneInfo
 ) -> list[HistoryRow]:
-    """Everything recorded about ``order``, oldest first: status changes, then (at the same
-    instant) moves, pins and what re-plans changed."""
+    """Everything recorded about ``order``, oldest first: status changes (with why, and the
+    runner's note on a failed delivery), then (at the same instant) moves, pins and what
+    re-plans changed."""
     changes = session.exec(
         select(OrderStatusChange).where(OrderStatusChange.order_id == order.id)
     ).all()
     events = session.exec(select(OrderEvent).where(OrderEvent.order_id == order.id)).all()
+    pickup = order.fulfilment == Fulfilment.PICKUP
+    last_failure = max((c.at for c in changes if c.to_status is OrderStatus.FAILED), default=None)
     rows: list[tuple[datetime, int, HistoryRow]] = []
     for change in changes:
-        before = (
-            "-"
-            if change.from_status is None
-            else t.order_status(change.from_status, order.fulfilment)
-        )
-        detail = f"{before} → {t.order_status(change.to_status, order.fulfilment)}"
-        if change.reason:
-            detail += f" ({change.reason})"
+        before = "-" if change.from_status is None else t.order_status(change.from_status, pickup)
+        detail = f"{before} → {t.order_status(change.to_status, pickup)}"
+        why = change_reason(change.reason, t) if change.reason else ""
+        if change.at == last_failure and order.failure_note:
+            note = t("console.history_note", note=order.failure_note)
+            why = f"{why} · {note}" if why else note
+        if why:
+            detail += f" ({why})"
         rows.append((change.at, 0, _history_row(change.at, change.by, "status", detail, t, tz)))
     for event in events:
-        row = _history_row(event.at, event.by, event.kind, event.detail, t, tz)
-        rows.append((event.at, 1, row))
+        detail = event_detail(event.kind, event.detail, t)
+        rows.append((event.at, 1, _history_row(event.at, event.by, event.kind, detail, t, tz)))
     return [row for _, _, row in sorted(rows, key=lambda r: (r[0], r[1]))]
 
 
 def _history_row(
     at: datetime, by: str, kind: str, detail: str, t: Translator, tz: ZoneInfo
 ) -> HistoryRow:
+    what = f"event.{kind}"
     return HistoryRow(
-        at_text=at.astimezone(tz).strftime("%d-%m-%Y %H:%M:%S WIB"),
+        at_text=t("console.at_wib", moment=t.moment(at, tz)),
         by_text=who(by, t),
-        what=t.event_kind(kind),
-        detail=detail.replace(" -> ", " → "),
+        what=t(what) if t.has(what) else kind,
+        detail=detail,
     )

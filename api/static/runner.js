@@ -2,7 +2,11 @@
 (function () {
   "use strict";
   var api = document.body.getAttribute("data-api");
+  var lang = document.body.getAttribute("data-lang") || "id";
   var message = document.getElementById("pesan");
+  // The page's words for what only the script can say (from the server's catalogue).
+  var refused = document.body.getAttribute("data-text-refused") || "{status}";
+  var offline = document.body.getAttribute("data-text-offline") || "";
 
   function say(text) {
     message.textContent = text;
@@ -12,13 +16,17 @@
   function post(path, body) {
     return fetch(api + path, {
       method: "POST",
-      headers: { "Content-Type": "application/json", "Accept-Language": "id" },
+      headers: { "Content-Type": "application/json", "Accept-Language": lang },
       body: JSON.stringify(body || {})
     }).then(function (response) {
       if (response.ok) { return response.json(); }
+      var fallback = refused.replace("{status}", String(response.status));
       return response.json().then(function (data) {
-        throw new Error((data && data.error && data.error.message) || ("Gagal (" + response.status + ")"));
-      });
+        throw new Error((data && data.error && data.error.message) || fallback);
+      }, function () { throw new Error(fallback); });
+    }, function () {
+      // No answer at all (no signal): the browser's own words would be English.
+      throw new Error(offline);
     });
   }
 

@@ -33,6 +33,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from dispatch import formats
 from dispatch.db import session_scope
 from dispatch.models import (
     Market,
@@ -376,7 +377,7 @@ def _claim_next(engine: Engine) -> tuple[uuid.UUID, str, str] | None:
 
 def rupiah(amount: int) -> str:
     """``125000`` -> ``Rp 125.000``."""
-    return "Rp " + f"{amount:,}".replace(",", ".")
+    return formats.rupiah(amount)
 
 
 def market_names(markets: Sequence[Market]) -> str:
@@ -405,8 +406,8 @@ def order_received_text(order: Order, market: Market, settings: Settings) -> str
     if order.fulfilment.value == "pickup":
         lines.append(f"Diambil sendiri di {market.name}.")
     elif order.window_start or order.window_end:
-        start = order.window_start.astimezone(tz).strftime("%H:%M") if order.window_start else ""
-        end = order.window_end.astimezone(tz).strftime("%H:%M") if order.window_end else ""
+        start = formats.clock(order.window_start, tz) if order.window_start else ""
+        end = formats.clock(order.window_end, tz) if order.window_end else ""
         lines.append(f"Diantar: {start}–{end} WIB".replace(": –", ": sebelum ").rstrip("–"))
     else:
         lines.append("Diantar secepatnya.")
@@ -420,7 +421,7 @@ def on_the_way_text(session: Session, order: Order, settings: Settings) -> str:
     runner = progress.runner_first_name or "kurir kami"
     now = datetime.now(UTC)
     if progress.planned_arrival is not None and progress.planned_arrival > now:
-        eta = progress.planned_arrival.astimezone(ZoneInfo(settings.timezone)).strftime("%H:%M")
+        eta = formats.clock(progress.planned_arrival, ZoneInfo(settings.timezone))
         when = f"Perkiraan tiba pukul {eta} WIB."
     else:
         when = "Perkiraan tiba sebentar lagi."

@@ -17,22 +17,13 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from dispatch.errors import DomainError
+from dispatch.i18n import Lang, Translator
 from dispatch.models import Market, Order, OrderStatus, Route, RouteStop, Runner
 from dispatch.routes_view import latest_run_id
 from dispatch.settings import Settings
 from dispatch.signing import ExpiredToken, InvalidToken, Purpose, sign, unsign
 
 TRACKING_PATH = "/t/"
-
-#: An order's status as its customer reads it.
-CUSTOMER_STATUS_LABELS: dict[OrderStatus, str] = {
-    OrderStatus.PENDING: "Pesanan diterima",
-    OrderStatus.ASSIGNED: "Dijadwalkan, kurir akan berbelanja",
-    OrderStatus.PICKED_UP: "Dalam perjalanan",
-    OrderStatus.DELIVERED: "Sudah diterima",
-    OrderStatus.FAILED: "Gagal diantar",
-    OrderStatus.CANCELLED: "Dibatalkan",
-}
 
 
 @dataclass(frozen=True)
@@ -129,14 +120,17 @@ class TrackingView:
     pickup: bool
     runner_first_name: str | None
     eta_text: str | None
-    """Planned arrival as ``HH:MM`` WIB; ``None`` when not planned (or done)."""
+    """Planned arrival as ``07.30`` (WIB); ``None`` when not planned (or done)."""
     day_text: str
     items: tuple[str, ...]
     window_text: str | None
 
 
-def tracking_view(session: Session, order: Order, settings: Settings) -> TrackingView:
-    """What the customer of ``order`` may see about it."""
+def tracking_view(
+    session: Session, order: Order, settings: Settings, lang: Lang = "id"
+) -> TrackingView:
+    """What the customer of ``order`` may see about it, in ``lang``."""
+    t = Translator(lang)
     tz = ZoneInfo(settings.timezone)
     market = session.get(Market, order.market_id)
     progress = order_progress(session, order)
@@ -144,22 +138,22 @@ def tracking_view(session: Session, order: Order, settings: Settings) -> Trackin
     eta = progress.planned_arrival if order.status in open_statuses else None
     window = None
     if order.window_start or order.window_end:
-        start = order.window_start.astimezone(tz).strftime("%H:%M") if order.window_start else ""
-        end = order.window_end.astimezone(tz).strftime("%H:%M") if order.window_end else ""
-        window = f"{start}–{end} WIB".strip("–")
+        start = t.clock(order.window_start, tz) if order.window_start else ""
+        end = t.clock(order.window_end, tz) if order.window_end else ""
+        window = f"{start}–{end}".strip("–")
     return TrackingView(
         status=order.status.value,
-        status_label=CUSTOMER_STATUS_LABELS[order.status],
+        status_label=t(f"status.customer.{order.status.value}"),
         market_name=market.name if market else "",
         pickup=order.fulfilment.value == "pickup",
         runner_first_name=progress.runner_first_name,
-        eta_text=None if eta is None else eta.astimezone(tz).strftime("%H:%M"),
-        day_text=order.service_date.strftime("%d-%m-%Y"),
-        items=tuple(item_line(i.name, i.quantity, i.unit) for i in order.items),
+        eta_text=None if eta is None else t.clock(eta, tz),
+        day_text=t.day(order.service_date),
+        items=tuple(item_line(i.name, i.quantity, i.unit, lang) for i in order.items),
         window_text=window,
     )
 
 
-def item_line(name: str, quantity: float, unit: str) -> str:
-    """``bawang merah 1.5 kg``: one item as a customer reads it."""
-    return " ".join(part for part in (name, f"{quantity:g}", unit) if part)
+def item_line(name: str, quantity: float, unit: str, lang: Lang = "id") -> str:
+    """``bawang merah 1,5 kg``: one item as a customer reads it."""
+    return " ".join(part for part in (name, Translator(lang).number(quantity, 3), unit) if part)

@@ -488,7 +488,7 @@ def test_a_bad_market_day_is_shown_beside_its_field(
     answer = coordinator.post("/console/sawojajar/orders/new", data=form)
     assert answer.status_code == 422
     assert field_errors(answer.text, "service_date")
-    assert field_errors(answer.text, "phone") == ["Nomor telepon wajib diisi (kolom phone)."]
+    assert field_errors(answer.text, "phone") == ['Nomor telepon wajib diisi (kolom "phone").']
     assert count_orders(engine) == 0
 
 
@@ -536,7 +536,8 @@ def test_form_errors_are_shown_next_to_their_fields(
         'Nomor telepon "12345" tidak valid: tulis seperti 0812-3456-7890 atau +62 812-3456-7890.'
     ]
     assert "Berat" in field_errors(answer.text, "weight_kg")[0]
-    assert field_errors(answer.text, "amount_rp") == ["Harga barang wajib diisi (kolom amount_rp)."]
+    required = ['Harga barang wajib diisi (kolom "amount_rp").']
+    assert field_errors(answer.text, "amount_rp") == required
     assert "selesai 08:30 harus setelah mulai 09:00" in field_errors(answer.text, "window_end")[0]
     assert field_errors(answer.text, "customer_name") == []
     assert 'value="12345"' in answer.text  # what was typed stays in the form
@@ -599,7 +600,7 @@ def test_cancel_works_before_pickup_and_is_refused_after(
     moving = _picked_up(engine, world, "wa-c2")
     refused = coordinator.post(f"/console/sawojajar/orders/{moving.id}/cancel", data={"csrf": csrf})
     assert refused.status_code == 409
-    assert "tidak bisa berubah dari picked_up ke cancelled" in refused.text
+    assert "Pesanan yang sedang diantar tidak bisa dibatalkan." in refused.text
     assert stored(engine, moving.id).status is OrderStatus.PICKED_UP
 
 
@@ -697,7 +698,7 @@ def test_edit_errors_are_the_apis_and_sit_beside_their_fields(
     assert too_long.status_code == 422
     assert "terlalu panjang" in field_errors(too_long.text, "customer_name")[0]
     no_weight = coordinator.post(path, data=base | {"weight_kg": ""})
-    assert field_errors(no_weight.text, "weight_kg") == ["Berat wajib diisi (kolom weight_kg)."]
+    assert field_errors(no_weight.text, "weight_kg") == ['Berat wajib diisi (kolom "weight_kg").']
     assert stored(engine, order.id).lat == pytest.approx(-7.9712)
     assert stored(engine, order.id).address == "Jl. Danau Toba 12, Sawojajar"
 
@@ -1063,11 +1064,11 @@ def test_the_market_page_offers_every_replanning_action(
     assert 'action="/console/sawojajar/replan"' in text
     positions = re.findall(r"data-position[^>]*>([^\n]*)</div>", text)
     assert [("usang" in p) for p in positions] == [False, False, True]
-    assert "45 menit lalu (usang)" in text  # the map's pop-up too
+    assert "45 menit yang lalu (usang)" in text  # the map's pop-up too
     english = coordinator.get(f"/console/sawojajar?tanggal={world.day.isoformat()}&lang=en").text
     for words in ("Move to", "Pin to this runner", "Lock the sequence", "End of shift", "Re-plan"):
         assert words in english
-    assert "45 min ago (stale)" in english
+    assert "45 minutes ago (stale)" in english
 
 
 def test_a_move_from_the_console_replans_and_shows_what_moved(

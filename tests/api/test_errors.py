@@ -34,7 +34,7 @@ def test_schema_error_in_indonesian_by_default(client: TestClient, world: World)
     assert answer.status_code == 422
     error = answer.json()["error"]
     assert (error["code"], error["field"]) == ("request.invalid", "time_limit_s")
-    assert error["message"] == "Isian time_limit_s tidak valid: harus berupa angka."
+    assert error["message"] == "Waktu hitung (detik) tidak valid: harus berupa angka."
 
 
 def test_schema_error_in_english_on_request(client: TestClient, world: World) -> None:
@@ -45,7 +45,7 @@ def test_schema_error_in_english_on_request(client: TestClient, world: World) ->
         headers=world.auth(world.operator) | {"Accept-Language": "en-GB,en;q=0.9,id;q=0.5"},
     )
     error = answer.json()["error"]
-    assert error["message"] == "Field time_limit_s is not valid: must be greater than 0."
+    assert error["message"] == "Solver time (seconds) is not valid: must be greater than 0."
 
 
 def test_missing_field_and_several_errors(client: TestClient, world: World) -> None:
@@ -113,8 +113,18 @@ def test_coordinator_writing_operator_things_is_403(client: TestClient, world: W
 )
 def test_accept_language_choice(header: str, lang: str) -> None:
     """English only when Accept-Language prefers it over Indonesian."""
-    scope = {"type": "http", "headers": [(b"accept-language", header.encode())]}
+    headers = [(b"accept-language", header.encode())]
+    scope = {"type": "http", "headers": headers, "query_string": b""}
     assert request_lang(Request(scope)) == lang
+
+
+def test_lang_parameter_wins_over_the_header(client: TestClient, world: World) -> None:
+    """``?lang=en`` answers in English whatever Accept-Language says (and ``?lang=id``
+    in Indonesian)."""
+    english = client.get("/api/v1/markets?lang=en", headers={"Accept-Language": "id"})
+    assert english.json()["error"]["message"].startswith("A token is required")
+    indonesian = client.get("/api/v1/markets?lang=id", headers={"Accept-Language": "en"})
+    assert indonesian.json()["error"]["message"].startswith("Perlu token")
 
 
 def test_status_per_code() -> None:

@@ -118,7 +118,7 @@ def test_a_bad_date_is_refused_with_the_error_shape(client: TestClient, world: W
     assert answer.status_code == 422
     error = answer.json()["error"]
     assert error["code"] == "request.invalid"
-    assert error["message"].startswith("Field ")
+    assert error["message"].startswith("Date is not valid")
     assert set(error) >= {"code", "message", "field"}
 
 

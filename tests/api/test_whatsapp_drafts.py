@@ -278,7 +278,7 @@ def test_picked_up_and_delivered_tell_the_whatsapp_customer(
     with Session(engine) as session:
         stop = session.exec(select(RouteStop).where(RouteStop.order_id == order.id)).one()
         assert stop.planned_arrival is not None
-        eta = stop.planned_arrival.astimezone(ZoneInfo("Asia/Jakarta")).strftime("%H:%M")
+        eta = stop.planned_arrival.astimezone(ZoneInfo("Asia/Jakarta")).strftime("%H.%M")
     assert f"Perkiraan tiba pukul {eta} WIB" in on_the_way
     assert "http://antar.test/t/" in on_the_way
     assert client.post(f"{base}/delivered", json={"collected_rp": 0}).status_code == 200

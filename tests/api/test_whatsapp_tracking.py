@@ -53,7 +53,7 @@ def tracked(engine: Engine, settings: Settings, world: World) -> tuple[Order, st
         run = session.exec(select(DispatchRun)).one()
         add_stop(session, run, world.runner, neighbour)
         assert stop.planned_arrival is not None
-        eta = stop.planned_arrival.astimezone(WIB).strftime("%H:%M")
+        eta = stop.planned_arrival.astimezone(WIB).strftime("%H.%M")
     path = "/t/" + tracking_token(order.id, order.service_date, settings)
     return order, path, eta
 

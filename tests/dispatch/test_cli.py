@@ -28,8 +28,8 @@ def test_route_plans_a_solomon_file_and_checks_it() -> None:
     """`antar route` prints every route and confirms the checker found nothing wrong."""
     result = antar("route", str(DATA / "solomon" / "C101.txt"), "--time-limit", "1")
     assert result.returncode == 0, result.stderr
-    assert "100/100 served" in result.stdout
-    assert "checked: every constraint holds" in result.stdout
+    assert "100/100 dilayani" in result.stdout
+    assert "diperiksa: semua batasan terpenuhi" in result.stdout
 
 
 def test_route_reports_an_unreadable_file_clearly(tmp_path: Path) -> None:
@@ -38,7 +38,8 @@ def test_route_reports_an_unreadable_file_clearly(tmp_path: Path) -> None:
     broken.write_text("NOT A SOLOMON FILE\n")
     result = antar("route", str(broken))
     assert result.returncode == 2
-    assert "cannot read" in result.stderr
+    assert "bukan instance Solomon atau VRPLIB" in result.stderr
+    assert "line 1" in result.stderr
     assert "Traceback" not in result.stderr
 
 
@@ -53,21 +54,21 @@ def test_db_upgrade_migrates_the_configured_database(database_url: str) -> None:
     """`antar db upgrade` brings ANTAR_DATABASE_URL to the newest revision, then says so."""
     first = antar_on(database_url, "db", "upgrade")
     assert first.returncode == 0, first.stderr
-    assert f"upgraded from empty to revision {HEAD}" in first.stdout
+    assert f"dimutakhirkan dari kosong ke revisi {HEAD}" in first.stdout
     second = antar_on(database_url, "db", "upgrade")
     assert second.returncode == 0, second.stderr
-    assert f"already at revision {HEAD}" in second.stdout
+    assert f"sudah di revisi {HEAD}" in second.stdout
 
 
 def test_seed_command_works_twice(database_url: str) -> None:
     """`antar seed` creates 6 markets and 18 runners, and the second run changes nothing."""
     first = antar_on(database_url, "seed")
     assert first.returncode == 0, first.stderr
-    assert "6 markets and 18 runners created" in first.stdout
-    assert "created market mergan" in first.stdout
+    assert "pasar dibuat: 6, kurir dibuat: 18" in first.stdout
+    assert "pasar mergan dibuat" in first.stdout
     second = antar_on(database_url, "seed")
     assert second.returncode == 0, second.stderr
-    assert "nothing changed" in second.stdout
+    assert "tidak ada yang berubah" in second.stdout
     engine = make_engine(database_url)
     try:
         with Session(engine) as session:
@@ -81,7 +82,8 @@ def test_seed_reports_an_unreachable_database_clearly(tmp_path: Path) -> None:
     """A database that cannot be opened gives a one-line error and exit status 2."""
     result = antar_on(f"sqlite:///{tmp_path / 'missing' / 'antar.db'}", "seed")
     assert result.returncode == 2
-    assert "database error" in result.stderr
+    assert "Basis data" in result.stderr
+    assert "tidak bisa dipakai" in result.stderr
     assert "Traceback" not in result.stderr
 
 
@@ -108,11 +110,11 @@ def test_orders_import_reports_each_row(tmp_path: Path) -> None:
     csv_file.write_text("\n".join(rows) + "\n", encoding="utf-8")
     result = antar_on(url, "orders", "import", str(csv_file), "--date", "2026-11-26")
     assert result.returncode == 1
-    assert "2 imported, 1 duplicates, 1 refused" in result.stdout
-    assert "line 3: duplicate" in result.stdout
-    assert "line 4: phone:" in result.stderr
+    assert "2 diimpor, 1 ganda, 1 ditolak" in result.stdout
+    assert "baris 3: sama dengan pesanan" in result.stdout
+    assert "baris 4: phone: order.invalid_phone: Nomor telepon" in result.stderr
     again = antar_on(url, "orders", "import", str(csv_file), "--date", "2026-11-26")
-    assert "0 imported, 3 duplicates, 1 refused" in again.stdout
+    assert "0 diimpor, 3 ganda, 1 ditolak" in again.stdout
 
 
 def test_orders_import_refuses_a_wrong_header(tmp_path: Path) -> None:
@@ -134,13 +136,13 @@ def test_generate_dispatch_show_and_export(tmp_path: Path) -> None:
     assert antar_on(url, "seed").returncode == 0
     generated = antar_on(url, "orders", "generate", "--per-market", "6", "--seed", "2", *day)
     assert generated.returncode == 0, generated.stderr
-    assert "36 orders generated" in generated.stdout
+    assert "36 pesanan dibuat" in generated.stdout
     dispatched = antar_on(url, "dispatch", "--all", "--time-limit", "0.3", *day)
     assert dispatched.returncode == 0, dispatched.stderr
-    assert "done" in dispatched.stdout
+    assert "Selesai" in dispatched.stdout
     runs = antar_on(url, "runs", "list")
-    assert "done" in runs.stdout
-    run_id = dispatched.stdout.split("run ")[1].split()[0]
+    assert "Selesai" in runs.stdout
+    run_id = dispatched.stdout.split("dispatch ")[1].split()[0]
     shown = antar_on(url, "runs", "show", run_id)
     assert shown.returncode == 0, shown.stderr
     routes = antar_on(url, "routes", "show", "--market", "mergan", *day)
@@ -175,6 +177,6 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
     result = antar("demo", "--out", str(tmp_path / "demo"), "--per-market", "5", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     folder = tmp_path / "demo"
-    assert f"demo folder: {folder}" in result.stdout.replace("\n", "")
+    assert f"folder demo: {folder}" in result.stdout.replace("\n", "")
     for name in ("antar.db", "routes.json", "routes.csv", "routes.geojson", "routes.gpx"):
         assert (folder / name).exists()

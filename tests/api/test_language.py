@@ -1,0 +1,483 @@
+"""Every page and every command speaks one language: Bahasa Indonesia by default, English on
+request, never a raw code (see `tests.language` for what counts as a leak).
+
+One market day is built with everything a page can show: a planned route, a delivered stop
+paid short, a failed stop with the runner's note, an order the plan dropped (with the
+routing engine's own reason), a pickup order, a cancelled order, a pinned and a re-planned
+order, a runner's reported position. Then every page (the runner's, each console page with
+the sign-in, an order form with errors and the error page, the tracking page, the link error
+pages), the API's error bodies and every ``antar`` command's output are read in each
+language and checked.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from dispatch.actions import (
+    FailureReason,
+    cancel_order,
+    mark_delivered,
+    mark_failed,
+    mark_picked_up,
+)
+from dispatch.cli import main
+from dispatch.db import make_engine
+from dispatch.i18n import Lang
+from dispatch.models import DispatchRun, DroppedOrder, Fulfilment, OrderEvent, Runner
+from dispatch.replan import pin_order
+from dispatch.settings import Settings
+from dispatch.whatsapp.tracking import tracking_token
+from tests.api.conftest import World
+from tests.api.factories import add_order, add_plan, add_stop
+from tests.language import leaks, page_lang, visible_texts
+
+CSRF = re.compile(r'name="csrf" value="([^"]*)"')
+LANGS: tuple[Lang, ...] = ("id", "en")
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    """SQLite only: what is checked here is words, not the database."""
+    return f"sqlite:///{tmp_path / 'antar.db'}"
+
+
+@dataclass
+class Findings:
+    """Leaks found, per surface (a page's path, an API call, a command)."""
+
+    lang: Lang
+    found: dict[str, list[str]] = field(default_factory=dict)
+    checked: list[str] = field(default_factory=list)
+
+    def texts(self, where: str, texts: list[str]) -> None:
+        self.checked.append(where)
+        bad = leaks(texts, self.lang)
+        if bad:
+            self.found[where] = bad
+
+    def page(self, where: str, html: str) -> None:
+        if page_lang(html) != self.lang:
+            self.found.setdefault(where, []).append(f"<html lang> is {page_lang(html)!r}")
+        if "L.control.scale()" in html or re.search(r"imperial\"?\s*:\s*true", html):
+            self.found.setdefault(where, []).append("the map's scale shows miles")
+        self.texts(where, visible_texts(html))
+
+    def report(self) -> str:
+        return "\n".join(
+            f"{where}:\n  " + "\n  ".join(items) for where, items in self.found.items()
+        )
+
+
+@dataclass
+class Day:
+    """The market day built for the pages."""
+
+    planned_run: uuid.UUID
+    replan_run: uuid.UUID
+    delivered: uuid.UUID
+    failed: uuid.UUID
+    dropped: uuid.UUID
+    pickup: uuid.UUID
+    cancelled: uuid.UUID
+    assigned: uuid.UUID
+
+
+def build_day(engine: Engine, world: World) -> Day:
+    """A sawojajar day with one of everything a page can show."""
+    market = world.markets["sawojajar"]
+    runner, other = world.runners["sawojajar"][:2]
+    with Session(engine, expire_on_commit=False) as session:
+        delivered = add_order(session, market, "wa-lang-1", world.day, customer_name="Pak Budi")
+        failed = add_order(session, market, "wa-lang-2", world.day, customer_name="Bu Tini")
+        assigned = add_order(
+            session, market, "wa-lang-3", world.day, customer_name="Mas Joko", items=[]
+        )
+        dropped = add_order(
+            session, market, "wa-lang-4", world.day, customer_name="Bu Rahma", weight_g=120_000
+        )
+        pickup = add_order(
+            session,
+            market,
+            "wa-lang-5",
+            world.day,
+            customer_name="Pak Harto",
+            fulfilment=Fulfilment.PICKUP,
+        )
+        cancelled = add_order(session, market, "wa-lang-6", world.day, customer_name="Mbak Rina")
+        run = add_plan(session, market, world.day)
+        replan = add_plan(session, market, world.day)
+        replan.params = {"kind": "replan", "reason": "runner off shift", "by": "coordinator x"}
+        session.add(replan)
+        for plan in (run, replan):
+            for order in (delivered, failed, assigned):
+                add_stop(session, plan, runner, order)
+            session.add(
+                DroppedOrder(
+                    run_id=plan.id,
+                    order_id=dropped.id,
+                    reason_code="exceeds_capacity",
+                    reason="weighs 120 kg; the runner takes 40 kg",
+                )
+            )
+        session.commit()
+        mark_picked_up(session, delivered.id, by="runner test")
+        mark_delivered(session, delivered.id, collected_rp=50_000, by="runner test")
+        mark_picked_up(session, failed.id, by="runner test")
+        mark_failed(
+            session,
+            failed.id,
+            reason=FailureReason.NOT_AT_HOME,
+            note="pagar dikunci",
+            by="runner test",
+        )
+        cancel_order(session, cancelled.id, by="coordinator test", reason="")
+        stored = session.get(Runner, runner.id)
+        assert stored is not None
+        stored.last_lat, stored.last_lon = -7.975, 112.661
+        stored.last_seen_at = datetime.now(UTC) - timedelta(minutes=50)
+        session.add(stored)
+        session.add(
+            OrderEvent(
+                order_id=assigned.id, by="coordinator x", kind="unpinned", detail="Budi off shift"
+            )
+        )
+        session.commit()
+    pin_order(engine, assigned.id, other.id, by="coordinator x")
+    return Day(
+        planned_run=run.id,
+        replan_run=replan.id,
+        delivered=delivered.id,
+        failed=failed.id,
+        dropped=dropped.id,
+        pickup=pickup.id,
+        cancelled=cancelled.id,
+        assigned=assigned.id,
+    )
+
+
+def _sign_in(client: TestClient, token: str, lang: Lang, findings: Findings) -> None:
+    form = client.get(f"/console/login?lang={lang}")
+    findings.page("GET /console/login", form.text)
+    nonce = CSRF.search(form.text)
+    assert nonce is not None
+    wrong = client.post(
+        "/console/login", data={"csrf": nonce.group(1), "token": "antar_wrong", "next": "/console"}
+    )
+    assert wrong.status_code == 401
+    findings.page("POST /console/login (a wrong token)", wrong.text)
+    nonce = CSRF.search(wrong.text)
+    assert nonce is not None
+    signed = client.post(
+        "/console/login",
+        data={"csrf": nonce.group(1), "token": token, "next": "/console"},
+        follow_redirects=False,
+    )
+    assert signed.status_code == 303
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_every_page_speaks_the_language_asked_for(
+    lang: Lang, client: TestClient, world: World, engine: Engine, settings: Settings
+) -> None:
+    """The runner's page, each console page, the tracking page and the link error pages
+    show no raw code and no word of the other language."""
+    day = build_day(engine, world)
+    findings = Findings(lang)
+    tanggal = world.day.isoformat()
+    accept = {"Accept-Language": "en" if lang == "en" else "id"}
+
+    # The runner's page, its link errors, the customer's tracking page and its errors.
+    for where, path in (
+        ("runner page", f"/r/{world.link}"),
+        ("runner page, a bad link", "/r/not-a-link"),
+        ("runner page, an expired link", f"/r/{world.expired_link}"),
+        ("tracking page", f"/t/{tracking_token(day.failed, world.day, settings)}"),
+        ("tracking page, planned", f"/t/{tracking_token(day.assigned, world.day, settings)}"),
+        ("tracking page, a bad link", "/t/not-a-token"),
+    ):
+        findings.page(where, client.get(path, headers=accept).text)
+        findings.page(where + " (?lang)", client.get(f"{path}?lang={lang}").text)
+
+    # The console, signed in as the operator (who also sees the list of markets).
+    _sign_in(client, world.operator, lang, findings)
+    market = f"/console/sawojajar?tanggal={tanggal}"
+    pages = {
+        "markets": "/console",
+        "market": market,
+        "market, every order": f"{market}&status=all",
+        "new order form": f"/console/sawojajar/orders/new?tanggal={tanggal}",
+        "order, failed": f"/console/sawojajar/orders/{day.failed}",
+        "order, dropped": f"/console/sawojajar/orders/{day.dropped}",
+        "order, delivered": f"/console/sawojajar/orders/{day.delivered}",
+        "order, pinned": f"/console/sawojajar/orders/{day.assigned}",
+        "order, pickup": f"/console/sawojajar/orders/{day.pickup}",
+        "order, cancelled": f"/console/sawojajar/orders/{day.cancelled}",
+        "edit form": f"/console/sawojajar/orders/{day.assigned}/edit",
+        "edit of a delivered order (error page)": f"/console/sawojajar/orders/{day.delivered}/edit",
+        "runner": f"/console/sawojajar/runners/{world.runner.id}?tanggal={tanggal}",
+        "run": f"/console/sawojajar/dispatch/{day.planned_run}",
+        "replan run": f"/console/sawojajar/dispatch/{day.replan_run}",
+        "report": f"/console/sawojajar/report?tanggal={tanggal}",
+        "an unknown order (error page)": f"/console/sawojajar/orders/{uuid.uuid4()}",
+        "another market (error page)": "/console/nowhere",
+        "a bad day (error page)": "/console/sawojajar?tanggal=kemarin",
+    }
+    for where, path in pages.items():
+        findings.page(f"console {where}", client.get(path).text)
+    status = client.get(f"/console/sawojajar/dispatch/{day.planned_run}/status.json").json()
+    findings.texts("console run status.json", [status["label"]])
+
+    # An order form with errors beside its fields.
+    form = client.get(f"/console/sawojajar/orders/new?tanggal={tanggal}").text
+    csrf = CSRF.search(form)
+    assert csrf is not None
+    refused = client.post(
+        "/console/sawojajar/orders/new",
+        data={
+            "csrf": csrf.group(1),
+            "external_id": "console-lang",
+            "service_date": "besok",
+            "phone": "12",
+            "weight_kg": "berat",
+            "amount_rp": "-5",
+            "fulfilment": "drone",
+            "payment": "cod",
+            "window_start": "25:00",
+            "lat": "-7.1",
+            "lon": "",
+        },
+    )
+    assert refused.status_code == 422
+    findings.page("console new order form with errors", refused.text)
+    edit = client.post(
+        f"/console/sawojajar/orders/{day.assigned}/edit",
+        data={"csrf": csrf.group(1), "phone": "0812", "weight_kg": "0", "amount_rp": "x"},
+    )
+    assert edit.status_code == 422
+    findings.page("console edit form with errors", edit.text)
+
+    assert len(findings.checked) >= 35
+    assert not findings.found, findings.report()
+
+
+def _api_errors(
+    client: TestClient, world: World, day: Day, lang: Lang
+) -> Iterator[tuple[str, str]]:
+    """(what was asked, the error message) for refusals of every kind."""
+    headers = {"Accept-Language": lang}
+    auth = world.auth(world.operator) | headers
+    answers = {
+        "no token": client.get("/api/v1/markets", headers=headers),
+        "a wrong token": client.get(
+            "/api/v1/markets", headers={"Authorization": "Bearer x"} | headers
+        ),
+        "an unknown path": client.get("/api/v1/nowhere", headers=headers),
+        "a wrong method": client.delete("/api/v1/markets", headers=auth),
+        "an unknown order": client.get(f"/api/v1/orders/{uuid.uuid4()}", headers=auth),
+        "an invalid order": client.post(
+            "/api/v1/orders",
+            headers=auth,
+            json={
+                "market": "sawojajar",
+                "external_id": "api-lang",
+                "phone": "12",
+                "weight_kg": "x",
+                "amount_rp": "-1",
+                "fulfilment": "drone",
+            },
+        ),
+        "a body of the wrong type": client.post(
+            "/api/v1/dispatch-runs", headers=auth, json={"markets": 5, "time_limit_s": "slow"}
+        ),
+        "unreadable JSON": client.post(
+            "/api/v1/orders", headers=auth | {"Content-Type": "application/json"}, content=b"{"
+        ),
+        "a delivered stop delivered again": client.post(
+            f"/api/v1/runner/{world.link}/stops/{day.delivered}/delivered",
+            headers=headers,
+            json={"collected_rp": 1000},
+        ),
+        "an expired link": client.get(
+            f"/api/v1/runner/{world.expired_link}/route", headers=headers
+        ),
+        "a report of an unknown market": client.get(
+            "/api/v1/reports/day?date=2026-11-26&market=nowhere", headers=auth
+        ),
+    }
+    for where, answer in answers.items():
+        assert 400 <= answer.status_code < 500, (where, answer.status_code, answer.text)
+        body = answer.json()["error"]
+        yield where, body["message"]
+        for detail in body.get("details", []):
+            yield where + " (details)", detail["message"]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_api_errors_speak_the_language_asked_for(
+    lang: Lang, client: TestClient, world: World, engine: Engine
+) -> None:
+    """Each 4xx body's message (and each detail's) is in the language of
+    ``Accept-Language``, without raw codes."""
+    day = build_day(engine, world)
+    findings = Findings(lang)
+    for where, message in _api_errors(client, world, day, lang):
+        findings.texts(f"API {where}", [message])
+    assert not findings.found, findings.report()
+
+
+# -- the command line ------------------------------------------------------------------------
+
+
+CSV_TEXT = (
+    "market,external_id,customer_name,phone,address,lat,lon,items,weight_kg,fulfilment,"
+    "payment,amount_rp,delivery_fee_rp,window_start,window_end,notes\n"
+    "sawojajar,csv-1,Ibu Wulan,0812-3456-7890,Jl. Danau Toba 12,-7.9712,112.6655,"
+    "bawang merah 1kg,1,delivery,cod,25000,5000,07:00,09:00,\n"
+    "sawojajar,csv-2,Pak Ali,0812-3456-7891,Jl. Danau Toba 14,-7.9713,112.6656,"
+    "beras 5kg,120,delivery,cod,70000,5000,,,\n"
+    "sawojajar,csv-3,Bu Sri,12,Jl. Danau Toba 16,-8.5,112.6656,tahu,x,drone,cod,-1,0,,,\n"
+    "sawojajar,csv-1,Ibu Wulan,0812-3456-7890,Jl. Danau Toba 12,-7.9712,112.6655,"
+    "bawang merah 1kg,1,delivery,cod,25000,5000,07:00,09:00,\n"
+)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_every_command_speaks_the_language_asked_for(
+    lang: Lang,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """What ``antar`` prints (out and err) for each command, its summaries, tables, reason
+    codes and refusals, is in one language (``--lang en`` for English)."""
+    monkeypatch.setenv("ANTAR_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("ANTAR_SECRET_KEY", "test-secret-key")
+    monkeypatch.setenv("COLUMNS", "200")
+    findings = Findings(lang)
+    orders = tmp_path / "orders.csv"
+    orders.write_text(CSV_TEXT, encoding="utf-8")
+    bad_header = tmp_path / "bad.csv"
+    bad_header.write_text("market;phone\nsawojajar;0812\n", encoding="utf-8")
+    day = "2026-11-26"
+    solomon = Path(__file__).parents[1] / "data" / "solomon" / "C101.txt"
+
+    def antar(*args: str) -> str:
+        flag = ["--lang", "en"] if lang == "en" else []
+        try:
+            code = main([*flag, *args])
+        except SystemExit as stop:  # argparse: --help, or arguments it refuses
+            code = int(stop.code or 0)
+        printed = capsys.readouterr()
+        output = printed.out + printed.err
+        assert output.strip(), args
+        findings.texts("antar " + " ".join(args), _cli_texts(output))
+        assert code in (0, 1, 2), (args, code, output)
+        if os.environ.get("ANTAR_LANGUAGE_DUMP"):
+            with Path(os.environ["ANTAR_LANGUAGE_DUMP"]).open("a") as dump:
+                dump.write(f"$ antar {' '.join([*flag, *args])}\n{output}\n")
+        return output
+
+    antar("--help")
+    antar("orders", "import", "--help")
+    antar("dispatch", "--date", day)
+    antar("dispatch", "--all", "--market", "sawojajar")
+    antar("routes", "export", "--format", "pdf", "--out", "x")
+    antar("report", "--bogus")
+    antar("orders", "import", str(orders), "--date", "besok")
+    antar("serve", "--workers", "0")
+    antar("nonsense")
+
+    antar("db", "upgrade")
+    antar("db", "upgrade")
+    antar("seed")
+    antar("seed")
+    antar("orders", "import", str(orders), "--date", day)
+    antar("orders", "import", str(bad_header), "--date", day)
+    antar("orders", "generate", "--per-market", "2", "--seed", "1", "--date", day)
+    antar(
+        "orders", "generate", "--per-market", "2", "--date", day, "--csv", str(tmp_path / "g.csv")
+    )
+    antar("dispatch", "--market", "sawojajar", "--date", day, "--time-limit", "0.3")
+    antar("dispatch", "--market", "nowhere", "--date", day)
+    antar("runs", "list")
+    antar("runs", "show", "not-a-run")
+    antar("runs", "show", str(uuid.uuid4()))
+    antar("routes", "show", "--market", "sawojajar", "--date", day)
+    antar("routes", "show", "--market", "gadang", "--date", "2026-01-01")
+    antar("routes", "export", "--format", "csv", "--out", str(tmp_path / "r.csv"), "--date", day)
+    antar("report", "--date", day, "--market", "sawojajar")
+    antar("report", "--date", "kemarin")
+    antar("report", "--date", day, "--market", "nowhere")
+    antar("tokens", "create", "--role", "coordinator")
+    antar("tokens", "revoke", "antar_not-a-token")
+    antar("runners", "link", "--market", "sawojajar", "--date", day)
+    antar("runners", "link", "--market", "nowhere", "--date", day)
+    antar("route", str(solomon), "--time-limit", "0.3")
+    antar("route", str(tmp_path / "missing.txt"))
+    antar("demo", "--out", str(tmp_path / "demo"), "--per-market", "2", "--time-limit", "0.2")
+    antar("demo", "--out", str(tmp_path / "demo"), "--per-market", "2")
+    engine = make_engine(f"sqlite:///{tmp_path / 'cli.db'}")
+    with Session(engine) as session:
+        run = session.exec(select(DispatchRun)).first()
+        assert run is not None
+        run_id = str(run.id)
+    engine.dispose()
+    antar("runs", "show", run_id)
+    assert not findings.found, findings.report()
+
+
+#: What a person may need to copy from the command line: ids, links, paths, dates, tokens,
+#: options to type (``--market``).
+_COPYABLE = re.compile(
+    r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+    r"|https?://\S+|(?:/[\w.@+-]+)+/?|\bantar_[\w-]+|\b\d{4}-\d{2}-\d{2}\b"
+    r"|\b(?:gen|csv|wa)-[\w-]+|(?<!\w)--[a-z][\w-]*"
+)
+#: A refused CSV row names its line, its column and its code before the message
+#: (``baris 12: phone: order.invalid_phone: ...``): references to look up, not prose.
+_REFUSAL = re.compile(r"^\s*(?:baris|line) \d+: [\w.-]+: [a-z_]+\.[a-z_]+: ")
+
+
+#: What a person types: ``antar orders import``, choices ``{id,en}``, and in ``--help`` the
+#: name a line explains (``  orders   menerima pesanan``).
+_TYPED = re.compile(r"\bantar(?: [a-z][\w-]*)*|\{[^}]*\}|^ {2,6}[a-z][\w-]*(?= {2,}|$)")
+
+
+def _cli_texts(output: str) -> list[str]:
+    """The lines a command printed, without what a person copies or types rather than reads."""
+    lines = [line for line in output.splitlines() if line.strip()]
+    return [_COPYABLE.sub(" ", _TYPED.sub(" ", _REFUSAL.sub("", line))).strip() for line in lines]
+
+
+def test_the_detector_finds_each_kind_of_leak() -> None:
+    """Raw codes, English words on an Indonesian page and Indonesian words on an English one
+    are found; names, units and marked codes are not."""
+    page = (
+        '<html lang="id"><head><title>Rute</title><script>L.x.bindPopup("<b>Gagal"'
+        ' (not_at_home)</b>")</script></head><body>'
+        "<p>Gagal (not_at_home)</p><p>weighs 120 kg; the runner takes 40 kg</p>"
+        '<p>Lama 35 min</p><p class="ok">Pasar Sawojajar · Rp 23.700 · 1,5 kg · 07.30 WIB</p>'
+        '<span translate="no">wa_123_x</span><a lang="en">English</a>'
+        '<input placeholder="order.invalid_transition"></body></html>'
+    )
+    found = "\n".join(leaks(visible_texts(page), "id"))
+    for leak in ("not_at_home", "'weighs'", "'min'", "order.invalid_transition"):
+        assert leak in found
+    assert "Sawojajar" not in found
+    assert "wa_123_x" not in found
+    assert "English" not in found
+    english = leaks(["Delivered at 07.30, menit", "Failed (not at home)"], "en")
+    assert len(english) == 1
+    assert "menit" in english[0]
