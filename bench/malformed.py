@@ -49,7 +49,7 @@ from dispatch.settings import Settings
 RESULTS = Path(__file__).resolve().parent / "results"
 ANTAR = Path(sys.executable).with_name("antar")
 DAY = "2026-12-08"
-REFUSAL = re.compile(r"^line (\d+): ([a-z_]+|-): ([a-z_]+\.[a-z_]+): [^\n]+$")
+REFUSAL = re.compile(r"^(?:line|baris) (\d+): ([a-z_]+|-): ([a-z_]+\.[a-z_]+): [^\n]+$")
 
 Body = dict[str, Any]
 
@@ -277,7 +277,10 @@ def import_csv(url: str, path: Path) -> dict[str, Any]:
     codes = Counter(m[3] for m in matched if m)
     refused_lines = {int(m[1]) for m in matched if m}
     summary = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ""
-    counts = re.search(r"(\d+) imported, (\d+) duplicates, (\d+) refused", summary)
+    counts = re.search(
+        r"(\d+) (?:imported|diimpor), (\d+) (?:duplicates|ganda), (\d+) (?:refused|ditolak)",
+        summary,
+    )
     return {
         "exit_code": done.returncode,
         "summary": summary,

@@ -20,7 +20,7 @@ from tests.dispatch.factories import order_fields
 from tests.dispatch.test_cli import antar_on
 
 DAY = "2026-12-08"
-REFUSAL = re.compile(r"^line (\d+): ([a-z_]+|-): ([a-z_]+\.[a-z_]+): (.+)$")
+REFUSAL = re.compile(r"^(?:line|baris) (\d+): ([a-z_]+|-): ([a-z_]+\.[a-z_]+): (.+)$")
 
 
 def write_csv(path: Path, rows: list[dict[str, str]]) -> Path:
@@ -72,8 +72,8 @@ def test_an_import_refuses_line_by_line_and_goes_on(database_url: str, tmp_path:
         (7, "address", "order.address_required"),
         (8, "phone", "order.invalid_phone"),
     }
-    assert not any(line.startswith("line 99") for line in lines)
-    assert "2 imported, 0 duplicates, 5 refused" in result.stdout
+    assert not any(line.startswith(("line 99", "baris 99")) for line in lines)
+    assert "2 diimpor, 0 ganda, 5 ditolak" in result.stdout
     assert stored_keys(database_url) == ["ok-1", "ok-7"]
 
 
@@ -89,7 +89,7 @@ def test_a_cell_over_the_csv_limit_is_refused_with_its_line(
     result = antar_on(database_url, "orders", "import", str(path), "--date", DAY)
     assert "Traceback" not in result.stderr
     [line] = result.stderr.splitlines()
-    assert line.startswith("line 3: -: csv.cell_too_large: "), line
+    assert line.startswith("baris 3: -: csv.cell_too_large: "), line
     assert stored_keys(database_url) == ["ok-1", "ok-3"]
 
 
@@ -104,7 +104,7 @@ def test_a_row_with_missing_cells_is_refused_and_the_import_goes_on(tmp_path: Pa
     path = tmp_path / "b.csv"
     path.write_text(text.getvalue() + body.splitlines()[1].replace("ok-1", "ok-4") + "\n")
     result = antar_on(database_url, "orders", "import", str(path), "--date", DAY)
-    assert result.stderr.splitlines()[0].startswith("line 3: -: csv.bad_row: ")
+    assert result.stderr.splitlines()[0].startswith("baris 3: -: csv.bad_row: ")
     assert stored_keys(database_url) == ["ok-1", "ok-4"]
 
 
