@@ -77,11 +77,10 @@ def test_an_import_refuses_line_by_line_and_goes_on(database_url: str, tmp_path:
     assert stored_keys(database_url) == ["ok-1", "ok-7"]
 
 
-def test_a_cell_over_the_csv_limit_is_refused_with_its_line(
-    database_url: str, tmp_path: Path
-) -> None:
+def test_a_cell_over_the_csv_limit_is_refused_with_its_line(tmp_path: Path) -> None:
     """A cell over 131,072 characters (the csv module's limit) is a refusal with its line
     number, not a traceback; the rows after it are imported."""
+    database_url = f"sqlite:///{tmp_path / 'antar.db'}"
     assert antar_on(database_url, "seed").returncode == 0
     path = write_csv(
         tmp_path / "orders.csv", [row("ok-1"), row("huge-2", notes="x" * 140_000), row("ok-3")]
@@ -147,8 +146,9 @@ def test_csv_out_neutralises_formulas_but_not_numbers(value: str, written: str) 
     assert neutralised(-7.5) == -7.5
 
 
-def test_every_csv_the_service_writes_is_neutralised(database_url: str, tmp_path: Path) -> None:
+def test_every_csv_the_service_writes_is_neutralised(tmp_path: Path) -> None:
     """A formula in an order's id reaches the route export and the day's report as text."""
+    database_url = f"sqlite:///{tmp_path / 'antar.db'}"
     assert antar_on(database_url, "seed").returncode == 0
     evil = '=HYPERLINK("http://evil.example","klik")'
     path = write_csv(tmp_path / "orders.csv", [row(evil)])
