@@ -98,7 +98,11 @@ def api_process(
         yield base, process
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        try:  # the server waits up to 30 s for dispatch runs still executing
+            process.wait(timeout=45)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
 
 
 def prepare(url: str) -> tuple[str, list[MarketSpot]]:
