@@ -51,6 +51,7 @@ STATUS: Final[Mapping[str, int]] = {
     "replan.other_market": 422,
     "replan.runner_unavailable": 409,
     "market.exists": 409,
+    "runner.exists": 409,
     "dispatch.no_markets": 422,
     "http.not_found": 404,
     "http.method_not_allowed": 405,

@@ -33,9 +33,9 @@ import json
 import os
 import sys
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, Final
 from zoneinfo import ZoneInfo
@@ -52,11 +52,31 @@ from dispatch.db import current_revision, make_engine, session_scope, upgrade
 from dispatch.dispatcher import dispatch, fail_interrupted_runs
 from dispatch.errors import DomainError, shown
 from dispatch.export import FORMATS, render
+from dispatch.fleet import (
+    MARKET_HEADER,
+    RUNNER_HEADER,
+    FleetImport,
+    add_market,
+    add_runner,
+    find_runner,
+    import_market_file,
+    import_runner_file,
+    known_market,
+    list_markets,
+    list_runners,
+    market_input,
+    market_of,
+    read_market,
+    read_runner,
+    runner_input,
+    update_market,
+    update_runner,
+)
 from dispatch.generate import MarketSpot, generate_orders
 from dispatch.geo import geocoder_from_setting
 from dispatch.i18n import Lang, Translator, choose_lang
 from dispatch.intake import import_orders
-from dispatch.models import DispatchRun, Market, Order, Runner
+from dispatch.models import DispatchRun, Market, Order, Runner, RunnerStatus
 from dispatch.reasons import drop_texts, run_error_text
 from dispatch.report import day_report, report_csv, report_json, report_table
 from dispatch.routes_view import day_export, list_runs, summarise
@@ -160,6 +180,175 @@ def _seed(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- markets and runners ---------------------------------------------------------------------
+
+
+def _print_refused(refused: Iterable[tuple[int, Sequence[DomainError]]], t: Translator) -> None:
+    """A refused CSV row's errors, one line each: line, field, code, message (on stderr)."""
+    for line, errors in refused:
+        for error in errors:
+            text = t(
+                "cli.import_refused",
+                line=line,
+                field=error.field or "-",
+                code=error.code,
+                message=error.message(t.lang),
+            )
+            err.print(text, soft_wrap=True, markup=False)
+
+
+def _fields_text(names: Iterable[str], t: Translator) -> str:
+    return t.listed(t.label("capacity_kg" if n == "capacity_g" else n) for n in names)
+
+
+def _print_fleet_import(report: FleetImport, t: Translator) -> int:
+    _print_refused(((r.line, r.errors) for r in report.refused), t)
+    for line, key in report.added:
+        out.print(t("cli.row_added", line=line, key=key), markup=False)
+    for line, key, changed in report.updated:
+        fields = _fields_text(changed, t)
+        out.print(t("cli.row_updated", line=line, key=key, fields=fields), markup=False)
+    summary = t(
+        "cli.fleet_import_done",
+        added=len(report.added),
+        updated=len(report.updated),
+        unchanged=len(report.unchanged),
+        refused=len(report.refused),
+    )
+    out.print(summary, markup=False)
+    return 0 if report.ok else 1
+
+
+def _given(args: argparse.Namespace, names: Iterable[str]) -> dict[str, str | None]:
+    """The options of ``names`` given on the command line, as texts keyed by CSV column."""
+    return {name: getattr(args, name) for name in names if getattr(args, name) is not None}
+
+
+def _hours(start: time, end: time, t: Translator) -> str:
+    def seconds(moment: time) -> int:
+        return moment.hour * 3600 + moment.minute * 60
+
+    return f"{t.clock_of_day(seconds(start))}–{t.clock_of_day(seconds(end))}"
+
+
+def _markets_add(args: argparse.Namespace) -> int:
+    values = read_market(_given(args, MARKET_HEADER))
+    with _database(args.settings) as engine, session_scope(engine) as session:
+        market = add_market(session, market_input(values))
+        code = market.code
+    out.print(_t(args)("cli.market_added", code=code), markup=False)
+    return 0
+
+
+def _markets_update(args: argparse.Namespace) -> int:
+    cells = _given(args, MARKET_HEADER[1:])
+    t = _t(args)
+    values = read_market(cells, only=cells)
+    with _database(args.settings) as engine, session_scope(engine) as session:
+        market = market_of(session, args.code)
+        if market is None:
+            raise DomainError("market.not_found", field="code", params={"code": args.code})
+        changed = update_market(session, market, values)
+        code = market.code
+    if not changed:
+        out.print(t("cli.market_unchanged", code=code), markup=False)
+        return 0
+    fields = _fields_text([c for c in changed if c != "kelurahan"] or changed, t)
+    out.print(t("cli.market_updated", code=code, fields=fields), markup=False)
+    return 0
+
+
+def _markets_import(args: argparse.Namespace) -> int:
+    with _database(args.settings) as engine, session_scope(engine) as session:
+        report = import_market_file(session, args.file)
+    return _print_fleet_import(report, _t(args))
+
+
+def _markets_list(args: argparse.Namespace) -> int:
+    t = _t(args)
+    with _database(args.settings) as engine, Session(engine) as session:
+        rows = list_markets(session)
+    if not rows:
+        out.print(t("cli.no_markets"), markup=False)
+        return 0
+    table = Table(title=t("cli.markets_title"))
+    for name in ("code", "name", "address", "location", "hours", "runners"):
+        table.add_column(t(f"cli.col_{name}"), justify="right" if name == "runners" else "left")
+    for row in rows:
+        m = row.market
+        table.add_row(
+            m.code,
+            m.name,
+            m.address,
+            f"{m.lat:.6f}, {m.lon:.6f}",
+            _hours(m.opens, m.closes, t),
+            str(row.runners),
+        )
+    out.print(table)
+    return 0
+
+
+def _runners_add(args: argparse.Namespace) -> int:
+    settings = args.settings
+    values = read_runner(_given(args, RUNNER_HEADER), settings=settings)
+    with _database(settings) as engine, session_scope(engine) as session:
+        runner = add_runner(session, runner_input(values), settings=settings)
+        label, phone = f"{runner.market.code}/{runner.name}", runner.phone
+    out.print(_t(args)("cli.runner_added", runner=label, phone=phone), markup=False)
+    return 0
+
+
+def _runners_update(args: argparse.Namespace) -> int:
+    settings = args.settings
+    cells = _given(args, RUNNER_HEADER[1:])
+    t = _t(args)
+    values = read_runner(cells, settings=settings, only=cells)
+    if args.status is not None:
+        values["status"] = RunnerStatus(args.status)
+    with _database(settings) as engine, session_scope(engine) as session:
+        runner = find_runner(session, args.runner, args.market)
+        changed = update_runner(session, runner, values)
+        label = f"{runner.market.code}/{runner.name}"
+    if not changed:
+        out.print(t("cli.runner_unchanged", runner=label), markup=False)
+        return 0
+    out.print(t("cli.runner_updated", runner=label, fields=_fields_text(changed, t)), markup=False)
+    return 0
+
+
+def _runners_import(args: argparse.Namespace) -> int:
+    settings = args.settings
+    with _database(settings) as engine, session_scope(engine) as session:
+        report = import_runner_file(session, args.file, settings=settings)
+    return _print_fleet_import(report, _t(args))
+
+
+def _runners_list(args: argparse.Namespace) -> int:
+    t = _t(args)
+    with _database(args.settings) as engine, Session(engine) as session:
+        market_id = None
+        if args.market is not None:
+            market_id = known_market(session, args.market).id
+        rows = list_runners(session, market_id=market_id)
+    if not rows:
+        out.print(t("cli.no_runners"), markup=False)
+        return 0
+    table = Table(title=t("cli.runners_title"))
+    for name in ("market", "name", "phone", "capacity", "shift", "status"):
+        table.add_column(t(f"cli.col_{name}"))
+    for runner, market in rows:
+        table.add_row(
+            market.code,
+            runner.name,
+            runner.phone,
+            t.kg(runner.capacity_g),
+            _hours(runner.shift_start, runner.shift_end, t),
+            t.runner_status(runner.status),
+        )
+    out.print(table)
+    return 0
+
+
 # -- orders ----------------------------------------------------------------------------------
 
 
@@ -175,16 +364,7 @@ def _orders_import(args: argparse.Namespace) -> int:
             geocoder=geocoder_from_setting(settings.geocoder),
         )
     t = _t(args)
-    for refusal in report.refused:
-        for error in refusal.errors:
-            line = t(
-                "cli.import_refused",
-                line=refusal.line,
-                field=error.field or "-",
-                code=error.code,
-                message=error.message(args.lang),
-            )
-            err.print(line, soft_wrap=True, markup=False)
+    _print_refused(((refusal.line, refusal.errors) for refusal in report.refused), t)
     for line, key, _ in report.duplicates:
         out.print(t("cli.import_duplicate", line=line, key=key), markup=False)
     summary = t(
@@ -811,6 +991,7 @@ def build_parser(lang: Lang = "id") -> argparse.ArgumentParser:
     )
     rlink.add_argument("--date", type=_parse_date, metavar=h("cli.metavar.date"), help=day_help)
     rlink.set_defaults(run=_runners_link)
+    _add_fleet_commands(commands, runner_commands, h)
 
     report = commands.add_parser("report", help=h("cli.help.report"))
     report.add_argument("--date", metavar=h("cli.metavar.date"), help=day_help)
@@ -822,6 +1003,86 @@ def build_parser(lang: Lang = "id") -> argparse.ArgumentParser:
     )
     report.set_defaults(run=_report)
     return parser
+
+
+def _add_fleet_commands(commands: Any, runner_commands: Any, h: Translator) -> None:
+    """``antar markets add|import|list|update`` and ``antar runners add|import|list|update``:
+    options named as the CSV columns (``--capacity-kg`` is ``capacity_kg``)."""
+    clock, degrees = h("cli.metavar.clock"), h("cli.metavar.degrees")
+    markets = commands.add_parser("markets", help=h("cli.help.markets"))
+    market_commands = markets.add_subparsers(dest="markets_command", required=True)
+
+    def market_options(parser: argparse.ArgumentParser, *, new: bool) -> None:
+        parser.add_argument(
+            "--name", required=new, metavar=h("cli.metavar.name"), help=h("cli.help.name")
+        )
+        parser.add_argument(
+            "--address", metavar=h("cli.metavar.address"), help=h("cli.help.street")
+        )
+        parser.add_argument("--lat", required=new, metavar=degrees, help=h("cli.help.lat"))
+        parser.add_argument("--lon", required=new, metavar=degrees, help=h("cli.help.lon"))
+        parser.add_argument("--opens", metavar=clock, help=h("cli.help.opens"))
+        parser.add_argument("--closes", metavar=clock, help=h("cli.help.closes"))
+
+    madd = market_commands.add_parser("add", help=h("cli.help.markets_add"))
+    madd.add_argument(
+        "--code", required=True, metavar=h("cli.metavar.code"), help=h("cli.help.code")
+    )
+    market_options(madd, new=True)
+    madd.set_defaults(run=_markets_add)
+    mimport = market_commands.add_parser("import", help=h("cli.help.markets_import"))
+    mimport.add_argument(
+        "file", type=Path, metavar=h("cli.metavar.file"), help=h("cli.help.fleet_csv")
+    )
+    mimport.set_defaults(run=_markets_import)
+    market_commands.add_parser("list", help=h("cli.help.markets_list")).set_defaults(
+        run=_markets_list
+    )
+    mupdate = market_commands.add_parser("update", help=h("cli.help.markets_update"))
+    mupdate.add_argument("code", metavar=h("cli.metavar.code"), help=h("cli.help.market_code"))
+    market_options(mupdate, new=False)
+    mupdate.set_defaults(run=_markets_update)
+
+    def runner_options(parser: argparse.ArgumentParser, *, new: bool) -> None:
+        parser.add_argument(
+            "--name", required=new, metavar=h("cli.metavar.name"), help=h("cli.help.name")
+        )
+        parser.add_argument(
+            "--phone",
+            required=new,
+            metavar=h("cli.metavar.phone"),
+            help=h("cli.help.phone" if new else "cli.help.new_phone"),
+        )
+        parser.add_argument(
+            "--capacity-kg", metavar=h("cli.metavar.kg"), help=h("cli.help.capacity_kg")
+        )
+        parser.add_argument("--shift-start", metavar=clock, help=h("cli.help.shift_start"))
+        parser.add_argument("--shift-end", metavar=clock, help=h("cli.help.shift_end"))
+
+    radd = runner_commands.add_parser("add", help=h("cli.help.runners_add"))
+    radd.add_argument(
+        "--market", required=True, metavar=h("cli.metavar.market"), help=h("cli.help.market")
+    )
+    runner_options(radd, new=True)
+    radd.set_defaults(run=_runners_add)
+    rimport = runner_commands.add_parser("import", help=h("cli.help.runners_import"))
+    rimport.add_argument(
+        "file", type=Path, metavar=h("cli.metavar.file"), help=h("cli.help.fleet_csv")
+    )
+    rimport.set_defaults(run=_runners_import)
+    rlist = runner_commands.add_parser("list", help=h("cli.help.runners_list"))
+    rlist.add_argument("--market", metavar=h("cli.metavar.market"), help=h("cli.help.list_market"))
+    rlist.set_defaults(run=_runners_list)
+    rupdate = runner_commands.add_parser("update", help=h("cli.help.runners_update"))
+    rupdate.add_argument("runner", metavar=h("cli.metavar.runner"), help=h("cli.help.runner_key"))
+    rupdate.add_argument(
+        "--market", metavar=h("cli.metavar.market"), help=h("cli.help.runner_market")
+    )
+    runner_options(rupdate, new=False)
+    rupdate.add_argument(
+        "--status", choices=[s.value for s in RunnerStatus], help=h("cli.help.runner_status")
+    )
+    rupdate.set_defaults(run=_runners_update)
 
 
 #: argparse's own messages (its gettext msgids) -> the catalogue's keys.

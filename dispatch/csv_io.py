@@ -1,4 +1,5 @@
-"""The order CSV: its exact header and a reader that yields rows with their line numbers."""
+"""CSV files: the order CSV's exact header, and one reader that yields a file's rows with
+their line numbers (orders here; markets and runners with `dispatch.fleet`'s headers)."""
 
 from __future__ import annotations
 
@@ -44,18 +45,18 @@ def _decode(data: bytes) -> str:
         raise DomainError("csv.bad_encoding", params={"line": line}) from None
 
 
-def _check_header(header: list[str]) -> None:
-    if tuple(header) == CSV_HEADER:
+def _check_header(header: list[str], expected_header: tuple[str, ...]) -> None:
+    if tuple(header) == expected_header:
         return
     if len(header) == 1 and ";" in header[0]:
         raise DomainError("csv.bad_delimiter")
-    expected, got = Counter(CSV_HEADER), Counter(header)
+    expected, got = Counter(expected_header), Counter(header)
     raise DomainError(
         "csv.bad_header",
         params={
             "missing": listed(list((expected - got).elements())),
             "unexpected": listed(list((got - expected).elements())),
-            "expected": ",".join(CSV_HEADER),
+            "expected": ",".join(expected_header),
         },
     )
 
@@ -65,15 +66,26 @@ def read_order_rows(
     *,
     on_bad_row: BadRowHandler | None = None,
 ) -> Iterator[tuple[int, dict[str, str]]]:
-    """The order rows of a CSV as ``(line, row)``: the row's first line number (1-based, the
-    header is line 1) and its cells keyed by `CSV_HEADER`, values as written (not stripped).
+    """The order rows of a CSV: `read_rows` with `CSV_HEADER`."""
+    return read_rows(source, CSV_HEADER, on_bad_row=on_bad_row)
+
+
+def read_rows(
+    source: str | os.PathLike[str],
+    header: tuple[str, ...],
+    *,
+    on_bad_row: BadRowHandler | None = None,
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """The rows of a CSV whose header is exactly ``header``, as ``(line, row)``: the row's
+    first line number (1-based, the header is line 1) and its cells keyed by ``header``,
+    values as written (not stripped).
 
     ``source`` is a file path (``Path`` or any path-like) or the CSV text itself (a ``str``).
     UTF-8, with or without a byte-order mark. Rows whose cells are all empty are skipped.
 
     Raises `DomainError` ``csv.bad_encoding`` for a file that is not UTF-8, ``csv.bad_header``
     (naming the missing and unknown columns) or ``csv.bad_delimiter`` (``;`` instead of ``,``)
-    when the header is not exactly `CSV_HEADER`. A row with the wrong number of cells raises
+    when the header is not exactly ``header``. A row with the wrong number of cells raises
     ``csv.bad_row``, unless ``on_bad_row`` is given: then it is told and the row skipped.
     """
     if isinstance(source, str):
@@ -81,20 +93,19 @@ def read_order_rows(
     else:
         text = _decode(Path(source).read_bytes())
     reader = csv.reader(io.StringIO(text, newline=""))
-    header = next(reader, None)
-    _check_header(header or [])
+    _check_header(next(reader, None) or [], header)
     line = reader.line_num + 1
     for cells in reader:
         start, line = line, reader.line_num + 1
         if not any(cell.strip() for cell in cells):
             continue
-        if len(cells) != len(CSV_HEADER):
+        if len(cells) != len(header):
             error = DomainError(
                 "csv.bad_row",
-                params={"line": start, "count": len(cells), "expected": len(CSV_HEADER)},
+                params={"line": start, "count": len(cells), "expected": len(header)},
             )
             if on_bad_row is None:
                 raise error
             on_bad_row(start, error)
             continue
-        yield start, dict(zip(CSV_HEADER, cells, strict=True))
+        yield start, dict(zip(header, cells, strict=True))
