@@ -9,12 +9,20 @@
     antar runs list | antar runs show ID
     antar routes show --market CODE [--date D]
     antar routes export --format json|csv|geojson|gpx --out PATH [--date D]
-    antar demo [--out DIR]                 fresh database, seed, orders, dispatch, exports
+    antar demo [--out DIR] [--serve] [--port P]   fresh database, seed, orders, dispatch,
+                                           exports, then the console's sign-in and tokens and
+                                           each runner's link (--serve: and serve them)
     antar route FILE                       plan a Solomon or VRPLIB instance with the engine
     antar serve [--host H] [--port P] [--workers N]   the HTTP API (upgrades the database)
     antar tokens create --role operator|coordinator [--market CODE] [--label TEXT]
     antar tokens revoke TOKEN
     antar runners link --market CODE [--date D]   each runner's signed route link
+    antar markets add --code C --name N --lat Y --lon X [--address A] [--opens T] [--closes T]
+    antar markets import FILE.csv | antar markets list | antar markets update CODE [--name ...]
+    antar runners add --market C --name N --phone P [--capacity-kg K] [--shift-start T]
+                      [--shift-end T]
+    antar runners import FILE.csv | antar runners list [--market C]
+    antar runners update ID|PHONE [--market C] [--name ...] [--phone NEW] [--status S]
     antar whatsapp parse "TEXT" | -         read an order message (- reads stdin), print JSON
     antar report [--date D] [--market CODE] [--format table|csv|json]   the day's report
 
@@ -618,7 +626,59 @@ def _demo(args: argparse.Namespace) -> int:
         suffix = {"geojson": "geojson", "gpx": "gpx", "json": "json", "csv": "csv"}[fmt]
         _routes_export(argparse.Namespace(**vars(ns), format=fmt, out=folder / f"routes.{suffix}"))
     out.print("\n" + t("cli.demo_folder", path=folder), markup=False)
+    out.rule(t("cli.demo_step_next"))
+    base = (
+        settings.public_base_url.rstrip("/")
+        if "public_base_url" in settings.model_fields_set
+        else f"http://127.0.0.1:{args.port}"
+    )
+    settings = settings.model_copy(update={"public_base_url": base})
+    _demo_next_steps(settings, day, folder, args, t)
+    if args.serve:
+        # As `antar serve`: imported at run time (api imports dispatch, never the reverse).
+        importlib.import_module("api.server").run("127.0.0.1", args.port, settings, 1)
     return status
+
+
+#: The market whose coordinator token `antar demo` prints.
+DEMO_COORDINATOR_MARKET: Final = "sawojajar"
+
+
+def _demo_next_steps(
+    settings: Settings, day: date, folder: Path, args: argparse.Namespace, t: Translator
+) -> None:
+    """What to do after `antar demo`: serve the demo's database, sign in to the console with
+    an operator's or a coordinator's token (made now, in the demo's database), and each
+    runner's route link for the demo day."""
+    with _database(settings) as engine, session_scope(engine) as session:
+        operator = create_token(session, role=Role.OPERATOR, label="antar demo")
+        coordinator = create_token(
+            session,
+            role=Role.COORDINATOR,
+            market_code=DEMO_COORDINATOR_MARKET,
+            label="antar demo",
+        )
+        links = [
+            (market.code, runner.name, runner_link_token(runner, day, settings))
+            for runner, market in list_runners(session)
+        ]
+    base = settings.public_base_url
+    if args.serve:
+        out.print(t("cli.demo_serving", url=base), markup=False)
+    else:
+        out.print(t("cli.demo_serve_hint"), markup=False)
+        port = "" if args.port == 8000 else f" --port {args.port}"
+        out.print(f"  ANTAR_DATABASE_URL={settings.database_url} antar serve{port}", markup=False)
+    out.print(t("cli.demo_console", url=f"{base}/console/login"), markup=False)
+    out.print("  " + t("cli.demo_operator_token", token=operator), markup=False)
+    coordinator_line = t(
+        "cli.demo_coordinator_token", market=DEMO_COORDINATOR_MARKET, token=coordinator
+    )
+    out.print("  " + coordinator_line, markup=False)
+    out.print(t("cli.demo_runner_links", day=day.isoformat()), markup=False)
+    for code, name, token in links:
+        out.print(f"  {code} · {name}: {base}/r/{token}", markup=False, soft_wrap=True)
+    out.print(t("cli.demo_map_hint", path=folder / "routes.geojson"), markup=False)
 
 
 # -- benchmark instances ---------------------------------------------------------------------
@@ -918,6 +978,14 @@ def build_parser(lang: Lang = "id") -> argparse.ArgumentParser:
         default=1.0,
         metavar=h("cli.metavar.seconds"),
         help=h("cli.help.time_limit"),
+    )
+    demo.add_argument("--serve", action="store_true", help=h("cli.help.demo_serve"))
+    demo.add_argument(
+        "--port",
+        type=int,
+        default=8000,
+        metavar=h("cli.metavar.number"),
+        help=h("cli.help.demo_port"),
     )
     demo.set_defaults(run=_demo)
 
