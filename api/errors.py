@@ -52,6 +52,7 @@ STATUS: Final[Mapping[str, int]] = {
     "replan.runner_unavailable": 409,
     "market.exists": 409,
     "runner.exists": 409,
+    "console.upload_too_large": 413,
     "dispatch.no_markets": 422,
     "http.not_found": 404,
     "http.method_not_allowed": 405,

@@ -280,14 +280,14 @@ def _markets_list(args: argparse.Namespace) -> int:
         out.print(t("cli.no_markets"), markup=False)
         return 0
     table = Table(title=t("cli.markets_title"))
-    for name in ("code", "name", "address", "location", "hours", "runners"):
+    for name in ("code", "name", "kelurahan", "location", "hours", "runners"):
         table.add_column(t(f"cli.col_{name}"), justify="right" if name == "runners" else "left")
     for row in rows:
         m = row.market
         table.add_row(
             m.code,
             m.name,
-            m.address,
+            m.kelurahan,
             f"{m.lat:.6f}, {m.lon:.6f}",
             _hours(m.opens, m.closes, t),
             str(row.runners),

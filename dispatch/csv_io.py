@@ -62,7 +62,7 @@ def _check_header(header: list[str], expected_header: tuple[str, ...]) -> None:
 
 
 def read_order_rows(
-    source: str | os.PathLike[str],
+    source: str | bytes | os.PathLike[str],
     *,
     on_bad_row: BadRowHandler | None = None,
 ) -> Iterator[tuple[int, dict[str, str]]]:
@@ -71,7 +71,7 @@ def read_order_rows(
 
 
 def read_rows(
-    source: str | os.PathLike[str],
+    source: str | bytes | os.PathLike[str],
     header: tuple[str, ...],
     *,
     on_bad_row: BadRowHandler | None = None,
@@ -80,8 +80,9 @@ def read_rows(
     first line number (1-based, the header is line 1) and its cells keyed by ``header``,
     values as written (not stripped).
 
-    ``source`` is a file path (``Path`` or any path-like) or the CSV text itself (a ``str``).
-    UTF-8, with or without a byte-order mark. Rows whose cells are all empty are skipped.
+    ``source`` is a file path (``Path`` or any path-like), the file's bytes (an upload) or
+    the CSV text itself (a ``str``). UTF-8, with or without a byte-order mark. Rows whose
+    cells are all empty are skipped.
 
     Raises `DomainError` ``csv.bad_encoding`` for a file that is not UTF-8, ``csv.bad_header``
     (naming the missing and unknown columns) or ``csv.bad_delimiter`` (``;`` instead of ``,``)
@@ -90,6 +91,8 @@ def read_rows(
     """
     if isinstance(source, str):
         text = source.removeprefix("\ufeff")
+    elif isinstance(source, bytes):
+        text = _decode(source)
     else:
         text = _decode(Path(source).read_bytes())
     reader = csv.reader(io.StringIO(text, newline=""))

@@ -669,7 +669,7 @@ def import_runners(
 
 
 def _file_rows(
-    source: str | os.PathLike[str], header: tuple[str, ...], refused: list[RowRefusal]
+    source: str | bytes | os.PathLike[str], header: tuple[str, ...], refused: list[RowRefusal]
 ) -> Iterator[tuple[int, dict[str, str]]]:
     """A CSV's rows; a row with the wrong number of cells is refused, the others go on."""
 
@@ -684,8 +684,8 @@ def _with_bad_rows(report: FleetImport, bad: list[RowRefusal]) -> FleetImport:
     return report
 
 
-def import_market_file(session: Session, source: str | os.PathLike[str]) -> FleetImport:
-    """`import_markets` of a markets CSV (a path, or the CSV's text): its header must be
+def import_market_file(session: Session, source: str | bytes | os.PathLike[str]) -> FleetImport:
+    """`import_markets` of a markets CSV (a path, its bytes, or the CSV's text): its header must be
     `MARKET_HEADER` exactly (``csv.bad_header`` refuses the whole file); a row with the
     wrong number of cells is refused and the import goes on."""
     bad: list[RowRefusal] = []
@@ -693,9 +693,9 @@ def import_market_file(session: Session, source: str | os.PathLike[str]) -> Flee
 
 
 def import_runner_file(
-    session: Session, source: str | os.PathLike[str], *, settings: Settings
+    session: Session, source: str | bytes | os.PathLike[str], *, settings: Settings
 ) -> FleetImport:
-    """`import_runners` of a runners CSV (a path, or the CSV's text), as
+    """`import_runners` of a runners CSV (a path, its bytes, or the CSV's text), as
     `import_market_file` reads a markets CSV."""
     bad: list[RowRefusal] = []
     rows = _file_rows(source, RUNNER_HEADER, bad)
