@@ -163,7 +163,9 @@ class _Faults:
 
     def __init__(self, code: str, order: tuple[str, ...]) -> None:
         self.code = code
-        self.order = {name: k for k, name in enumerate(order)}
+        self.order: dict[str, int] = {}
+        for k, name in enumerate(order):
+            self.order.setdefault(name, k)
         self.errors: list[DomainError] = []
 
     def attempt(self, work: Callable[[], T]) -> T | None:

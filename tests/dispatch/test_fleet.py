@@ -370,3 +370,12 @@ def test_importing_the_same_markets_twice_changes_nothing(
         assert second.changed is False
         assert len(second.unchanged) == len(rows)
         session.rollback()
+
+
+def test_every_fault_of_a_runner_row_is_reported_in_column_order() -> None:
+    """Phone before capacity before the shift's end, as the columns stand."""
+    cells = {"market": "mergan", "name": "Sri", "phone": "12", "capacity_kg": "0"}
+    with pytest.raises(ValidationErrors) as caught:
+        read_runner(cells | {"shift_end": "25:00"}, settings=SETTINGS)
+    assert caught.value.code == "runner.invalid"
+    assert [e.field for e in caught.value.errors] == ["phone", "capacity_kg", "shift_end"]
