@@ -93,6 +93,7 @@ from dispatch.settings import Settings, get_settings
 from dispatch.whatsapp.parser import parse_order_text
 from routing import (
     InstanceFormatError,
+    MaxRuntime,
     Problem,
     ProblemError,
     Solution,
@@ -742,8 +743,8 @@ def _route(args: argparse.Namespace) -> int:
         message = t("cli.bad_instance", path=args.file, detail=f'"{exc}"')
         print(f"antar: {message}", file=sys.stderr)
         return 2
-    params = SolveParams(time_limit_s=args.time_limit, seed=args.seed, engine=args.engine)
-    solution = solve(problem, params)
+    params = SolveParams(seed=args.seed, engine=args.engine)
+    solution = solve(problem, MaxRuntime(args.time_limit), params)
     print(format_solution(problem, solution, scale=SCALE, t=t))
     problems = check_solution(problem, solution)
     if problems:

@@ -16,6 +16,13 @@ from routing.solution import (
     VisitKind,
 )
 from routing.solve import SolveParams, solve
+from routing.stop import (
+    MaxIterations,
+    MaxRuntime,
+    MultipleCriteria,
+    NoImprovement,
+    StoppingCriterion,
+)
 
 __all__ = [
     "DEFAULT_DROP_PENALTY",
@@ -23,6 +30,10 @@ __all__ = [
     "Dropped",
     "Evaluation",
     "InstanceFormatError",
+    "MaxIterations",
+    "MaxRuntime",
+    "MultipleCriteria",
+    "NoImprovement",
     "Problem",
     "ProblemError",
     "Route",
@@ -31,6 +42,7 @@ __all__ = [
     "SolveParams",
     "Statistics",
     "Stop",
+    "StoppingCriterion",
     "TimeWindow",
     "Vehicle",
     "Visit",

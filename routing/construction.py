@@ -16,14 +16,12 @@ carry ``reload_s``, so the time to park and load counts at each return and not a
 
 from __future__ import annotations
 
-import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pyvrp
 import pyvrp.search
-import pyvrp.stop
 from pyvrp.exceptions import PenaltyBoundWarning
 
 from routing.problem import Problem
@@ -52,12 +50,13 @@ def pyvrp_plan(
     problem: Problem,
     stops: Sequence[int],
     *,
-    time_limit_s: float,
+    stop: Callable[[float], bool],
     seed: int,
-    stall_s: float | None = None,
-    max_iterations: int | None = None,
 ) -> list[list[list[int]]]:
-    """PyVRP's plan for ``stops``: per vehicle, trips of stop indices (carried stops first)."""
+    """PyVRP's plan for ``stops``: per vehicle, trips of stop indices (carried stops first).
+
+    ``stop`` is asked after every PyVRP iteration with the best cost so far (a
+    ``routing.stop`` criterion fits)."""
     p = problem
     carrier = p.carrier_of()
     clients = [s for s in stops if s not in carrier]
@@ -86,18 +85,18 @@ def pyvrp_plan(
     depots = [pyvrp.Depot(0), pyvrp.Depot(1)] + ([pyvrp.Depot(2)] if anywhere else [])
     pv_clients = []
     for k, s in enumerate(clients):
-        stop = p.stops[s]
-        window = stop.window
+        order = p.stops[s]
+        window = order.window
         early, late = (0, horizon) if window is None else (window.start, window.end)
         if window is not None and window.soft:
             late = horizon
         pv_clients.append(
             pyvrp.Client(
                 location=first_client + k,
-                delivery=[stop.weight_g]
-                + ([stop.count] if use_slots else [])
-                + ([stop.cash_rp] if use_cash else []),
-                service_duration=stop.service_s + stop.picking_s,
+                delivery=[order.weight_g]
+                + ([order.count] if use_slots else [])
+                + ([order.cash_rp] if use_cash else []),
+                service_duration=order.service_s + order.picking_s,
                 tw_early=early,
                 tw_late=late,
                 required=True,
@@ -150,9 +149,6 @@ def pyvrp_plan(
         distance_matrices=[distance],
         duration_matrices=[duration],
     )
-    stop: pyvrp.stop.StoppingCriterion = _Stop(time_limit_s, stall_s)
-    if max_iterations is not None:
-        stop = pyvrp.stop.MaxIterations(max_iterations)
     several_trips = any(v.max_trips is None or v.max_trips > 1 for v in p.vehicles)
     large = several_trips and len(clients) > _LARGE
     search = _SEARCH_LARGE_SEVERAL_TRIPS if large else _SEARCH_DEFAULT
@@ -175,23 +171,6 @@ def pyvrp_plan(
                 trips.setdefault(act.trip, []).append(clients[act.idx])
         plan[v].extend(trips[k] for k in sorted(trips))
     return plan
-
-
-class _Stop:
-    """PyVRP stopping criterion: the time limit, or ``stall_s`` without a better plan."""
-
-    def __init__(self, time_limit_s: float, stall_s: float | None) -> None:
-        self.deadline = time.perf_counter() + time_limit_s
-        self.stall_s = stall_s
-        self.best = float("inf")
-        self.improved_at = time.perf_counter()
-
-    def __call__(self, best_cost: float) -> bool:
-        now = time.perf_counter()
-        if best_cost < self.best:
-            self.best, self.improved_at = best_cost, now
-        stalled = self.stall_s is not None and now - self.improved_at > self.stall_s
-        return now >= self.deadline or stalled
 
 
 def _trips_left(p: Problem) -> list[int | None]:

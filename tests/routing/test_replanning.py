@@ -7,15 +7,18 @@ from dataclasses import replace
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from routing import Problem, SolveParams, Stop, check_solution, solve
+from routing import MaxIterations, Problem, Stop, check_solution, solve
 from tests.routing.factories import line_problem, runner
 from tests.routing.test_properties import problems
 
-FAST = SolveParams(time_limit_s=2.0, max_iterations=300)
+
+def fast() -> MaxIterations:
+    """A clock-free budget: small problems solve in milliseconds, the same way every time."""
+    return MaxIterations(300)
 
 
 def served_by(problem: Problem) -> dict[int, int]:
-    solution = solve(problem, FAST)
+    solution = solve(problem, fast())
     assert check_solution(problem, solution) == []
     return {s: r.vehicle for r in solution.routes for s in r.deliveries}
 
@@ -34,10 +37,10 @@ def test_a_pinned_order_goes_to_its_runner_even_when_another_is_closer() -> None
 def test_a_locked_sequence_is_kept_even_when_another_order_is_shorter() -> None:
     """Far door first, as locked, although near-then-far is shorter."""
     doors = [1000, 2000]
-    free = solve(line_problem(doors), FAST)
+    free = solve(line_problem(doors), fast())
     assert free.routes[0].deliveries == (0, 1)
     locked = line_problem(doors, vehicles=[runner(locked=(1, 0))])
-    solution = solve(locked, FAST)
+    solution = solve(locked, fast())
     assert check_solution(locked, solution) == []
     assert solution.routes[0].deliveries == (1, 0)
 
@@ -129,7 +132,7 @@ def replanning_problems(draw: st.DrawFn) -> Problem:
 def test_replanning_keeps_pins_locks_and_loads(problem: Problem) -> None:
     """Every stop once or dropped with a reason; pinned and locked stops only on their
     runner, locked ones in order; what a runner carries stays on it; the checker agrees."""
-    solution = solve(problem, FAST)
+    solution = solve(problem, fast())
     assert check_solution(problem, solution) == []
     served = [s for r in solution.routes for s in r.deliveries]
     assert sorted(served + [d.stop for d in solution.dropped]) == list(range(len(problem.stops)))
