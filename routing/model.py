@@ -11,6 +11,8 @@ count what is on board, so a trip is whatever happens between two market visits:
   right after loading, is what the runner holds when the trip ends.
 - ``trip``: how many times the runner has loaded at the market. A pickup and its delivery must
   share it, so no order rides through the market; carried stops are delivered at trip 0.
+- ``sequence`` (only when a runner has a locked sequence): the rank of each node on its
+  route; a locked sequence's deliveries keep their order on it.
 
 Matrices are handed over whole (``RegisterTransitMatrix`` / unary vectors): no Python
 callback runs per arc during the search.
@@ -94,6 +96,7 @@ class RoutingModel:
         n_veh = len(problem.vehicles)
         self.manager = pywrapcp.RoutingIndexManager(lay.num_nodes, n_veh, lay.starts, lay.ends)
         self.routing = pywrapcp.RoutingModel(self.manager)
+        self.sequence: pywrapcp.RoutingDimension | None = None
         self._build()
 
     # -- building ---------------------------------------------------------------------------
@@ -200,11 +203,27 @@ class RoutingModel:
                 chain = [routing.Start(v)] + [index(lay.delivery[s]) for s in veh.carried]
                 for a, b in itertools.pairwise(chain):
                     solver.Add(routing.NextVar(a) == b)
-            # A locked sequence: its deliveries keep their order (those served at all; the
-            # time of a dropped one is free, so it constrains nothing).
-            locked = [index(lay.delivery[s]) for s in veh.locked if s in lay.delivery]
-            for a, b in itertools.pairwise(locked):
-                solver.Add(time.CumulVar(a) <= time.CumulVar(b))
+            self._keep_sequence([lay.delivery[s] for s in veh.locked if s in lay.delivery])
+
+    def _keep_sequence(self, nodes: Sequence[int]) -> None:
+        """``nodes`` (deliveries of a locked sequence) are served in this order.
+
+        Kept by rank, not by time: on a ``sequence`` dimension that counts the nodes of a
+        route, each node of the sequence comes after every earlier one that is served too.
+        (Arrival times alone tie when stops are reached at the same moment.) Every pair is
+        constrained, so the order holds when a stop between two others is dropped; anything
+        else (other orders, a return to the market) may come before, between and after them.
+        """
+        if len(nodes) < 2:
+            return
+        routing, index = self.routing, self.manager.NodeToIndex
+        if self.sequence is None:
+            routing.AddConstantDimension(1, self.layout.num_nodes + 1, True, "sequence")
+            self.sequence = routing.GetDimensionOrDie("sequence")
+        for k, first in enumerate(nodes):
+            for second in nodes[k + 1 :]:
+                # Applies when both are served: a dropped stop constrains nothing.
+                self.sequence.AddNodePrecedence(index(first), index(second), 1)
 
     def _change_cost(self, v: int) -> npt.NDArray[np.int64]:
         """What leaving ``Problem.previous`` costs on vehicle ``v``'s arcs: ``move_cost`` on

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from routing import MaxIterations, Problem, Stop, check_solution, solve
+from routing import MaxIterations, Problem, Stop, TimeWindow, check_solution, solve
 from tests.routing.factories import line_problem, runner
 from tests.routing.test_properties import problems
 
@@ -43,6 +43,46 @@ def test_a_locked_sequence_is_kept_even_when_another_order_is_shorter() -> None:
     solution = solve(locked, fast())
     assert check_solution(locked, solution) == []
     assert solution.routes[0].deliveries == (1, 0)
+
+
+def zero_travel_lock() -> Problem:
+    """Four doors on a road reached in no time (zero travel), the first two locked as (0, 1):
+    arrival times tie, so only the sequence itself can keep the lock. Kept by arrival time
+    alone, the lock broke here, as in the plan (6, ..., 1, 0) a property test found."""
+    base = line_problem([100, 200, 300, 400], vehicles=[runner(locked=(0, 1))])
+    zero = 0 * base.duration_s
+    return Problem(base.depot, base.stops, base.vehicles, base.distance_m, zero)
+
+
+def test_a_locked_sequence_holds_when_its_stops_are_reached_at_the_same_time() -> None:
+    """With zero travel times, locked (0, 1) is still delivered 0 before 1."""
+    problem = zero_travel_lock()
+    solution = solve(problem, fast())
+    assert check_solution(problem, solution) == []
+    deliveries = solution.routes[0].deliveries
+    assert deliveries.index(0) < deliveries.index(1)
+
+
+def test_an_order_may_be_fitted_between_locked_stops() -> None:
+    """Locked (0, 2) on a straight road; the new order 1 lies between them and goes there."""
+    problem = line_problem([1000, 2000, 3000], vehicles=[runner(locked=(0, 2))])
+    assert solve(problem, fast()).routes[0].deliveries == (0, 1, 2)
+
+
+def test_a_dropped_locked_stop_does_not_hold_up_the_rest() -> None:
+    """Locked (0, 1, 2): 1 is wanted at 06:05 on the far side, so it is dropped, and 0 and 2
+    (both wanted by 06:05 on the near side) are still delivered in their locked order."""
+    soon = TimeWindow(6 * 3600, 6 * 3600 + 300)
+    stops = [
+        Stop(location=1, weight_g=1_000, window=soon),
+        Stop(location=2, weight_g=1_000, window=soon),
+        Stop(location=3, weight_g=1_000, window=soon),
+    ]
+    problem = line_problem([1000, -2000, 1500], stops, [runner(locked=(0, 1, 2))])
+    solution = solve(problem, fast())
+    assert check_solution(problem, solution) == []
+    assert solution.routes[0].deliveries == (0, 2)
+    assert [d.stop for d in solution.dropped] == [1]
 
 
 def test_a_locked_sequence_pins_its_stops_to_the_runner() -> None:
@@ -129,6 +169,7 @@ def replanning_problems(draw: st.DrawFn) -> Problem:
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(replanning_problems())
+@example(zero_travel_lock())
 def test_replanning_keeps_pins_locks_and_loads(problem: Problem) -> None:
     """Every stop once or dropped with a reason; pinned and locked stops only on their
     runner, locked ones in order; what a runner carries stays on it; the checker agrees."""
