@@ -3,7 +3,7 @@
 Plain data in (:class:`Problem`), plain data out (:class:`Solution`); no database, no web.
 """
 
-from routing.check import Evaluation, check_solution, evaluate_plan
+from routing.check import Evaluation, Rule, Violation, check_solution, evaluate_plan
 from routing.exceptions import InstanceFormatError, ProblemError, RoutingError
 from routing.problem import DEFAULT_DROP_PENALTY, Problem, Stop, TimeWindow, Vehicle
 from routing.solution import (
@@ -38,6 +38,7 @@ __all__ = [
     "ProblemError",
     "Route",
     "RoutingError",
+    "Rule",
     "Solution",
     "SolveParams",
     "Statistics",
@@ -45,6 +46,7 @@ __all__ = [
     "StoppingCriterion",
     "TimeWindow",
     "Vehicle",
+    "Violation",
     "Visit",
     "VisitKind",
     "check_solution",
