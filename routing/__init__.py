@@ -5,7 +5,7 @@ Plain data in (:class:`Problem`), plain data out (:class:`Solution`); no databas
 
 from routing.check import Evaluation, Rule, Violation, check_solution, evaluate_plan
 from routing.exceptions import InstanceFormatError, ProblemError, RoutingError
-from routing.problem import DEFAULT_DROP_PENALTY, Problem, Stop, TimeWindow, Vehicle
+from routing.problem import DEFAULT_DROP_PENALTY, Pickup, Problem, Stop, TimeWindow, Vehicle
 from routing.solution import (
     Dropped,
     DropReason,
@@ -34,6 +34,7 @@ __all__ = [
     "MaxRuntime",
     "MultipleCriteria",
     "NoImprovement",
+    "Pickup",
     "Problem",
     "ProblemError",
     "Route",

@@ -14,11 +14,12 @@ Each finding is a :class:`Violation`: a sentence for people that names the rule 
 from __future__ import annotations
 
 import itertools
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from routing.problem import Problem, Stop, Vehicle
+from routing.problem import Problem, Stop, TimeWindow, Vehicle
 from routing.solution import Dropped, DropReason, Route, Solution, Visit, VisitKind
 
 
@@ -38,15 +39,18 @@ class Rule(StrEnum):
     """A locked sequence (``Vehicle.locked``) is served by its vehicle, in its order (stops
     of it that are dropped aside); other stops may come before, between and after."""
     CARRIED = "carried"
-    """Goods on board at the start (``Vehicle.carried``) are delivered before the runner
-    loads at the market, in the given order when ``carried_in_order``, and never loaded."""
+    """Goods on board at the start (``Vehicle.carried``) are delivered, first and in the
+    given order when ``carried_in_order``; market goods among them before the runner loads
+    at the market; they are never loaded or collected again."""
     LOADING = "loading"
-    """A stop is delivered only after its goods are loaded, once, on the same route; goods
-    bought at the market are delivered before the next market visit; nothing is left on
+    """A stop is delivered only after its goods are loaded (at the market) or collected (at
+    its seller), once, on the same route; goods bought at the market are delivered before
+    the next market visit (goods from a seller may ride across it); nothing is left on
     board at the end."""
     PLACES = "places"
-    """A route starts at its vehicle's start and ends at its end; goods are loaded at the
-    market and delivered at the stop's door."""
+    """A route starts at its vehicle's start and ends at its end; goods are bought at the
+    market or collected at the stop's seller (``Stop.pickup``), as the stop says, and
+    delivered at the stop's door."""
     CAPACITY = "capacity"
     """The weight on board never exceeds the vehicle's capacity."""
     SLOTS = "slots"
@@ -56,7 +60,8 @@ class Rule(StrEnum):
     collected since the last market visit) never exceeds the vehicle's cash cap."""
     WINDOW = "window"
     """Service starts within a hard window, and never before a window opens; a soft window
-    may be exceeded, and the lateness counts."""
+    may be exceeded, and the lateness counts. Goods are collected while their seller is
+    open (``Pickup.window``)."""
     SHIFT = "shift"
     """The route leaves no earlier than the shift starts and ends by the time it ends."""
     MAX_DURATION = "max_duration"
@@ -65,16 +70,18 @@ class Rule(StrEnum):
     MAX_TRIPS = "max_trips"
     """A route makes at most ``max_trips`` trips (a carried load counts as the first)."""
     MAX_RIDE = "max_ride"
-    """Goods ride at most ``max_ride_s`` from leaving the market to arriving at the door."""
+    """Goods ride at most ``max_ride_s`` from leaving the market (or the seller) to arriving
+    at the door."""
     SERVICE = "service"
     """Enough time at each place: parking and loading (``reload_s``) on a return to the
-    market, the picking time of what is loaded there, the service time at a door."""
+    market, the picking time of what is loaded there, the service time at a seller and at
+    a door."""
     TRAVEL = "travel"
     """A visit is reached no earlier than leaving the previous one plus the travel time; at
     each visit arrival <= start <= departure."""
     TRIP_NUMBERS = "trip_numbers"
-    """Trips are numbered from 1 (a carried load is trip 1); each market visit starts the
-    next."""
+    """Trips are numbered from 1; each market visit starts the next. Work before the first
+    market visit (a carried load, or a ride to a seller first) is trip 1."""
     REPORTED = "reported"
     """The figures reported match the schedule: metres per leg and per route, duration,
     lateness, and per visit the load and cash when leaving and the time waiting."""
@@ -131,8 +138,11 @@ def evaluate_plan(problem: Problem, plan: Sequence[Sequence[Sequence[int]]]) -> 
     """Schedule ``plan`` as early as possible and check it.
 
     ``plan[v]`` lists vehicle v's trips in order; each trip lists stop indices in visiting
-    order. A vehicle that carries stops delivers them as its first trip, which starts where
-    the vehicle is; every other trip starts with loading at the market.
+    order, and starts by loading its market goods at the market, except the first trip of a
+    vehicle that carries stops (it starts where the vehicle is) or that has no market goods
+    (it rides to its first seller). A stop collected at a seller is listed twice, at its
+    pickup and at its delivery (in one trip, or across a market visit); listed once, it is
+    collected just before its delivery.
     """
     violations: list[Violation] = []
     if len(plan) > len(problem.vehicles):
@@ -161,31 +171,60 @@ def evaluate_plan(problem: Problem, plan: Sequence[Sequence[Sequence[int]]]) -> 
 def schedule_trips(problem: Problem, vehicle: int, trips: Sequence[Sequence[int]]) -> Route:
     """The earliest schedule of one vehicle's trips (see :func:`evaluate_plan`).
 
-    The runner leaves as early as its shift allows, waits at a door that is not open yet, and
-    leaves the market as late as it can without starting any delivery of the trip later.
+    The runner leaves as early as its shift allows, waits at a door or a seller that is not
+    open yet, and leaves the market as late as it can without starting any later visit of
+    the trip later.
     """
     veh = problem.vehicles[vehicle]
+    stops = problem.stops
     dist, dur = problem.distance_m, problem.duration_s
     trips = [list(t) for t in trips if len(t) > 0]
+    carried = set(veh.carried)
+    listed = Counter(s for t in trips for s in t)
+    collected: set[int] = set()
+    to_buy = [_market_goods(problem, carried, t) for t in trips]
+    starts_away = bool(carried) or (bool(trips) and not to_buy[0])
     time = veh.shift.start
-    trip = 1 if veh.carried else 0
-    load = sum(problem.stops[s].weight_g for s in veh.carried)
+    trip = 1 if starts_away else 0
+    load = sum(stops[s].weight_g for s in veh.carried)
     cash = veh.cash_on_hand_rp
     loc = veh.start
     visits = [Visit(VisitKind.START, loc, (), time, time, time, 0, trip, load, cash, 0)]
-    for k, stops in enumerate(trips):
-        if k > 0 or not veh.carried:
+
+    def visit(kind: VisitKind, s: int, where: int, window: TimeWindow | None, work: int) -> None:
+        nonlocal loc, time
+        arrival = time + int(dur[loc, where])
+        start = max(arrival, window.start) if window else arrival
+        visits.append(
+            Visit(
+                kind,
+                where,
+                (s,),
+                arrival,
+                start,
+                start + work,
+                start - arrival,
+                trip,
+                load,
+                cash,
+                int(dist[loc, where]),
+            )
+        )
+        loc, time = where, start + work
+
+    for k, entries in enumerate(trips):
+        if k > 0 or not starts_away:
             trip += 1
             arrival = time + int(dur[loc, problem.depot])
             start = arrival + (problem.reload_s if loc != problem.depot else 0)
-            depart = start + sum(problem.stops[s].picking_s for s in stops)
-            load = sum(problem.stops[s].weight_g for s in stops)
+            depart = start + sum(stops[s].picking_s for s in to_buy[k])
+            load += sum(stops[s].weight_g for s in to_buy[k])
             cash = 0  # handed in at the market
             visits.append(
                 Visit(
                     VisitKind.MARKET,
                     problem.depot,
-                    tuple(stops),
+                    tuple(to_buy[k]),
                     arrival,
                     start,
                     depart,
@@ -197,28 +236,18 @@ def schedule_trips(problem: Problem, vehicle: int, trips: Sequence[Sequence[int]
                 )
             )
             loc, time = problem.depot, depart
-        for s in stops:
-            stop = problem.stops[s]
-            arrival = time + int(dur[loc, stop.location])
-            start = max(arrival, stop.window.start) if stop.window else arrival
+        for s in entries:
+            stop = stops[s]
+            if stop.pickup is not None and s not in carried and s not in collected:
+                collected.add(s)
+                load += stop.weight_g
+                pickup = stop.pickup
+                visit(VisitKind.PICKUP, s, pickup.location, pickup.window, pickup.service_s)
+                if listed[s] > 1:
+                    continue
             load -= stop.weight_g
             cash += stop.cash_rp
-            visits.append(
-                Visit(
-                    VisitKind.DELIVERY,
-                    stop.location,
-                    (s,),
-                    arrival,
-                    start,
-                    start + stop.service_s,
-                    start - arrival,
-                    trip,
-                    load,
-                    cash,
-                    int(dist[loc, stop.location]),
-                )
-            )
-            loc, time = stop.location, start + stop.service_s
+            visit(VisitKind.DELIVERY, s, stop.location, stop.window, stop.service_s)
         _leave_market_late(visits)
     end = loc if veh.end is None else veh.end
     arrival = time + int(dur[loc, end])
@@ -228,6 +257,11 @@ def schedule_trips(problem: Problem, vehicle: int, trips: Sequence[Sequence[int]
         )
     )
     return _route(problem, vehicle, visits)
+
+
+def _market_goods(problem: Problem, carried: set[int], trip: Sequence[int]) -> list[int]:
+    """The stops of ``trip`` whose goods are bought at the market, each once, in order."""
+    return list(dict.fromkeys(s for s in trip if problem.stops[s].at_market and s not in carried))
 
 
 def _leave_market_late(visits: list[Visit]) -> None:
@@ -377,30 +411,44 @@ class _RouteChecker:
         load = sum(p.stops[s].weight_g for s in carried)
         slots = sum(p.stops[s].count for s in carried)
         cash = veh.cash_on_hand_rp
-        trip = 1 if carried else 0
-        market_departure: int | None = None
+        trip = 1 if carried or visits[1].kind is VisitKind.PICKUP else 0
+        loaded_at: dict[int, int] = {}  # stop -> when its goods left the market or the seller
         distance = lateness = 0
         delivered: list[int] = []
         self._capacity(load, slots, "at the start")
+        if visits[0].trip != trip:
+            self.fail(Rule.TRIP_NUMBERS, f"starts at trip {visits[0].trip}, should be {trip}")
         self._cash(cash, "at the start")
         for prev, visit in itertools.pairwise(visits):
             distance += self._leg(prev, visit)
             work = 0
             if visit.kind is VisitKind.MARKET:
-                if on_board & carried:
-                    message = f"loads at the market before delivering {sorted(on_board & carried)}"
+                bought = {s for s in on_board if p.stops[s].at_market}
+                if bought & carried:
+                    message = f"loads at the market before delivering {sorted(bought & carried)}"
                     self.fail(Rule.CARRIED, message)
-                if on_board - carried:
-                    message = f"returns to the market still carrying {sorted(on_board - carried)}"
+                if bought - carried:
+                    message = f"returns to the market still carrying {sorted(bought - carried)}"
                     self.fail(Rule.LOADING, message)
                 trip += 1
                 cash = 0  # handed in at the market
-                market_departure = visit.departure
                 work = self._market(visit, prev, loaded)
                 on_board |= set(visit.stops)
+                loaded_at |= dict.fromkeys(visit.stops, visit.departure)
                 load = sum(p.stops[s].weight_g for s in on_board)
                 slots = sum(p.stops[s].count for s in on_board)
                 self._capacity(load, slots, f"on trip {trip}")
+            elif visit.kind is VisitKind.PICKUP:
+                s = visit.stops[0] if len(visit.stops) == 1 else -1
+                if s < 0:
+                    self.fail(Rule.ROUTES, f"a pickup collects one stop, not {visit.stops}")
+                    continue
+                work = self._pickup(visit, s, loaded)
+                on_board.add(s)
+                loaded_at[s] = visit.departure
+                load += p.stops[s].weight_g
+                slots += p.stops[s].count
+                self._capacity(load, slots, f"after collecting stop {s}")
             elif visit.kind is VisitKind.DELIVERY:
                 s = visit.stops[0]
                 stop = p.stops[s]
@@ -412,7 +460,7 @@ class _RouteChecker:
                 slots -= stop.count
                 cash += stop.cash_rp
                 work = stop.service_s
-                lateness += self._delivery(visit, stop, s, market_departure)
+                lateness += self._delivery(visit, stop, s, loaded_at.get(s))
                 self._cash(cash, f"after stop {s}")
             elif visit.kind is VisitKind.START:
                 self.fail(Rule.ROUTES, "a start visit in the middle of a route")
@@ -471,6 +519,8 @@ class _RouteChecker:
             self.fail(Rule.PLACES, f"loads at location {visit.location}, which is not the market")
         carrier = p.carrier_of()
         for s in visit.stops:
+            if not p.stops[s].at_market:
+                self.fail(Rule.PLACES, f"loads stop {s} at the market; it is collected at a seller")
             if s in carrier:
                 message = f"loads stop {s}, which vehicle {carrier[s]} already carries"
                 self.fail(Rule.CARRIED, message)
@@ -487,6 +537,33 @@ class _RouteChecker:
             self.fail(Rule.SERVICE, message)
         return work
 
+    def _pickup(self, visit: Visit, s: int, loaded: set[int]) -> int:
+        """Check a visit that collects stop ``s`` at its seller; the time its work takes."""
+        stop = self.p.stops[s]
+        if stop.pickup is None:
+            message = f"collects stop {s} away from the market, but it is bought at the market"
+            self.fail(Rule.PLACES, message)
+            return 0
+        pickup = stop.pickup
+        if visit.location != pickup.location:
+            message = f"collects stop {s} at location {visit.location}, not {pickup.location}"
+            self.fail(Rule.PLACES, message)
+        if s in self.veh.carried:
+            self.fail(Rule.CARRIED, f"collects stop {s}, which it already carries")
+        elif s in loaded:
+            self.fail(Rule.LOADING, f"collects stop {s} a second time")
+        loaded.add(s)
+        window = pickup.window
+        if window is not None and not window.start <= visit.start <= window.end:
+            message = (
+                f"collects stop {s} at {visit.start}, outside its seller's hours "
+                f"({window.start}-{window.end})"
+            )
+            self.fail(Rule.WINDOW, message)
+        if visit.departure - visit.start < pickup.service_s:
+            self.fail(Rule.SERVICE, f"spends less than {pickup.service_s} s at stop {s}'s seller")
+        return pickup.service_s
+
     def _capacity(self, load: int, slots: int, when: str) -> None:
         veh = self.veh
         if load > veh.capacity_g:
@@ -501,7 +578,7 @@ class _RouteChecker:
         if cap is not None and cash > cap:
             self.fail(Rule.CASH, f"holds Rp {cash} {when}, more than its cap Rp {cap}")
 
-    def _delivery(self, visit: Visit, stop: Stop, s: int, market_departure: int | None) -> int:
+    def _delivery(self, visit: Visit, stop: Stop, s: int, loaded_at: int | None) -> int:
         if visit.location != stop.location:
             message = f"delivers stop {s} at location {visit.location}, not {stop.location}"
             self.fail(Rule.PLACES, message)
@@ -519,8 +596,8 @@ class _RouteChecker:
                     self.fail(Rule.WINDOW, message)
         if visit.departure - visit.start < stop.service_s:
             self.fail(Rule.SERVICE, f"spends less than {stop.service_s} s at stop {s}")
-        if stop.max_ride_s is not None and market_departure is not None:
-            ride = visit.arrival - market_departure
+        if stop.max_ride_s is not None and loaded_at is not None:
+            ride = visit.arrival - loaded_at
             if ride > stop.max_ride_s:
                 message = f"stop {s} rides {ride} s, more than its maximum {stop.max_ride_s} s"
                 self.fail(Rule.MAX_RIDE, message)

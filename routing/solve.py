@@ -3,7 +3,8 @@
 The path of a solve:
 
 1. checks before the solve drop the stops no runner could serve even alone, with the reason;
-2. PyVRP (``routing.construction``) builds several-trip routes for a relaxation of the rest;
+2. PyVRP (``routing.construction``) builds several-trip routes for a relaxation of the rest
+   (orders collected at a seller as PyVRP shipments);
 3. the OR-Tools model (``routing.model``) reads them in; stops that break the full model's
    constraints are taken out again, one runner at a time, so the start is always feasible;
 4. OR-Tools' guided local search improves the plan under every constraint until the stopping
@@ -25,7 +26,7 @@ from routing.construction import pyvrp_plan
 from routing.model import RoutingModel
 from routing.problem import Problem
 from routing.solution import Dropped, DropReason, Solution, Statistics
-from routing.stop import MultipleCriteria, StoppingCriterion
+from routing.stop import Deadline, MultipleCriteria, StoppingCriterion
 
 Plan = list[list[list[int]]]
 
@@ -49,6 +50,10 @@ class SolveParams:
     construction_share: float = 0.85
     """Part of the criterion's clock given to the construction (hybrid only); without a
     clock the construction runs until its copy of the criterion stops it."""
+    sellers: Literal["auto", "shipments", "staged", "insertion"] = "auto"
+    """How the construction treats orders collected at a seller: as PyVRP shipments
+    (collected and delivered within one trip); ``staged``, the market orders planned alone
+    first and the shipments inserted into that plan; or left for OR-Tools to insert."""
 
 
 def solve(problem: Problem, stop: StoppingCriterion, params: SolveParams | None = None) -> Solution:
@@ -96,6 +101,7 @@ def solve(problem: Problem, stop: StoppingCriterion, params: SolveParams | None 
             servable,
             stop=_construction_stop(stop, started, budget_s, params.construction_share),
             seed=params.seed,
+            sellers=params.sellers,
         )
         construction_s = time.perf_counter() - started
         assignment = model.read_plan(plan)
@@ -205,6 +211,7 @@ _REASON_ORDER = (
     DropReason.EXCEEDS_CAPACITY,
     DropReason.RIDE_TIME_UNREACHABLE,
     DropReason.OUTSIDE_SHIFT,
+    DropReason.PICKUP_UNREACHABLE,
     DropReason.WINDOW_UNREACHABLE,
 )
 
@@ -223,12 +230,34 @@ def _alone(problem: Problem, v: int, s: int) -> tuple[DropReason, str] | None:
     if veh.cash_cap_rp is not None and stop.cash_rp + veh.cash_on_hand_rp > veh.cash_cap_rp:
         detail = f"collects Rp {stop.cash_rp:,}; the runner may hold Rp {veh.cash_cap_rp:,}"
         return DropReason.EXCEEDS_CAPACITY, detail
-    ride = int(p.duration_s[p.depot, stop.location])
+    at = stop.pickup
+    source = "the market" if at is None else "the seller"
+    ride = int(p.duration_s[p.depot if at is None else at.location, stop.location])
     if stop.max_ride_s is not None and ride > stop.max_ride_s:
-        detail = f"the ride from the market takes {ride} s; at most {stop.max_ride_s} s allowed"
+        detail = f"the ride from {source} takes {ride} s; at most {stop.max_ride_s} s allowed"
         return DropReason.RIDE_TIME_UNREACHABLE, detail
-    ready = p.ready_at_market(v)
-    arrive = ready + stop.picking_s + ride
+    if at is None:
+        arrive = p.ready_at_market(v) + stop.picking_s + ride
+        to_door = arrive - veh.shift.start
+    else:
+        # Optimistic: straight from where the runner starts (what it carries may wait).
+        reach = veh.shift.start + int(p.duration_s[veh.start, at.location])
+        hours = at.window
+        collect = max(reach, hours.start) if hours is not None else reach
+        if hours is not None and collect > hours.end:
+            if hours.end < veh.shift.start or hours.start > veh.shift.end:
+                detail = (
+                    f"its seller's hours {_hhmm(hours.start)}-{_hhmm(hours.end)} are "
+                    "outside the shift"
+                )
+                return DropReason.OUTSIDE_SHIFT, detail
+            detail = (
+                f"the earliest arrival at the seller is {_hhmm(reach)}, after it closes "
+                f"({_hhmm(hours.end)})"
+            )
+            return DropReason.PICKUP_UNREACHABLE, detail
+        arrive = collect + at.service_s + ride
+        to_door = reach - veh.shift.start + at.service_s + ride  # leaving late, no waiting
     window = stop.window
     begin = max(arrive, window.start) if window is not None else arrive
     if window is not None and not window.soft and begin > window.end:
@@ -244,9 +273,7 @@ def _alone(problem: Problem, v: int, s: int) -> tuple[DropReason, str] | None:
     if finish > veh.shift.end:
         detail = f"cannot be served and back before the shift ends at {_hhmm(veh.shift.end)}"
         return DropReason.OUTSIDE_SHIFT, detail
-    if veh.max_duration_s is not None and finish - begin + (arrive - veh.shift.start) > (
-        veh.max_duration_s
-    ):
+    if veh.max_duration_s is not None and finish - begin + to_door > veh.max_duration_s:
         detail = f"serving it alone takes longer than the {veh.max_duration_s} s a route may last"
         return DropReason.OUTSIDE_SHIFT, detail
     return None
@@ -282,20 +309,7 @@ def _construction_stop(
     phase = copy.deepcopy(stop)
     if budget_s is None:
         return phase
-    return MultipleCriteria([phase, _Until(started + budget_s * share)])
-
-
-class _Until:
-    """Stops at a moment of ``time.perf_counter``."""
-
-    def __init__(self, deadline: float) -> None:
-        self.deadline = deadline
-
-    def __call__(self, best_cost: float) -> bool:
-        return time.perf_counter() >= self.deadline
-
-    def remaining_s(self) -> float:
-        return max(0.0, self.deadline - time.perf_counter())
+    return MultipleCriteria([phase, Deadline(started + budget_s * share - time.perf_counter())])
 
 
 class _StopGuard:

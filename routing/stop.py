@@ -125,3 +125,16 @@ class MultipleCriteria:
         clocks = [c.remaining_s() for c in self.criteria]
         left = [s for s in clocks if s is not None]
         return min(left) if left else None
+
+
+class Deadline:
+    """Stops ``seconds`` from now (from when it is made, not from its first use)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.deadline = time.perf_counter() + seconds
+
+    def __call__(self, best_cost: float) -> bool:
+        return time.perf_counter() >= self.deadline
+
+    def remaining_s(self) -> float:
+        return max(0.0, self.deadline - time.perf_counter())

@@ -16,6 +16,7 @@ import pytest
 from routing import (
     Dropped,
     DropReason,
+    Pickup,
     Problem,
     Route,
     Rule,
@@ -316,9 +317,7 @@ def cases() -> list[Case]:
             "carried stop dropped",
             carrying,
             planned(carrying, [[[0], [2]]], [1]),
-            # Dropping it leaves it on board: never delivered, and the load scheduled
-            # without it is wrong.
-            frozenset({Rule.DROPPED, Rule.CARRIED, Rule.REPORTED}),
+            frozenset({Rule.DROPPED, Rule.CARRIED}),  # and so it is never delivered
         )
     )
     # Weightless goods: a market visit that forgets to load stop 1 changes no load figure.
@@ -349,6 +348,99 @@ def cases() -> list[Case]:
         out.append(
             Case(f"reported {figure}", two, altered(plain, 0, change), frozenset({Rule.REPORTED}))
         )
+    out += seller_cases()
+    return out
+
+
+def seller_cases() -> list[Case]:
+    """Rules as they apply to orders collected at a seller (``Stop.pickup``)."""
+    out: list[Case] = []
+
+    def pair(name: str, rule: Rule, problem: Problem, good: Solution, bad: Solution) -> None:
+        out.append(Case(f"seller {name}-kept", problem, good))
+        out.append(Case(f"seller {name}-broken", problem, bad, frozenset({rule})))
+
+    # Door 0 at 2 km (its seller at 1 km, location 3), door 1 at 1.5 km (a market order).
+    def problem(seller: Pickup, first: Stop | None = None, second: Stop | None = None) -> Problem:
+        stops = [
+            first or Stop(location=1, weight_g=1_000, pickup=seller),
+            second or Stop(location=2, weight_g=1_000),
+        ]
+        return line_problem([2000, 1500], stops, extra_points=[1000, 1000])
+
+    at_seller = Pickup(location=3)
+    plain = problem(at_seller)
+    # Open until 06:05: collected first it is on time; after a 400 s delivery it is not.
+    until_0605 = Pickup(location=3, window=TimeWindow(5 * 3600, 6 * 3600 + 300))
+    closing = problem(until_0605, second=Stop(location=2, weight_g=1_000, service_s=400))
+    pair(
+        "hours",
+        Rule.WINDOW,
+        closing,
+        planned(closing, [[[0, 0], [1]]]),
+        planned(closing, [[[1, 0, 0]]]),
+    )
+    twin = problem(Pickup(location=4))  # a seller at the same spot as location 3
+    pair(
+        "collected elsewhere",
+        Rule.PLACES,
+        plain,
+        planned(plain, [[[0, 0, 1]]]),
+        planned(plain, [[[0, 0, 1]]], scheduled_on=twin),
+    )
+    at_market = problem(at_seller, first=Stop(location=1, weight_g=1_000))
+    pair(
+        "bought at the market",
+        Rule.PLACES,
+        plain,
+        planned(plain, [[[0, 0, 1]]]),
+        planned(plain, [[[0, 1]]], scheduled_on=at_market),
+    )
+    slow = problem(Pickup(location=3, service_s=180))
+    pair(
+        "service at the seller",
+        Rule.SERVICE,
+        slow,
+        planned(slow, [[[0, 0, 1]]]),
+        planned(slow, [[[0, 0, 1]]], scheduled_on=plain),
+    )
+    fish = problem(
+        at_seller,
+        first=Stop(location=1, weight_g=1_000, max_ride_s=250, pickup=at_seller),
+        second=Stop(location=2, weight_g=1_000, service_s=200),
+    )
+    pair(
+        "ride from the seller",
+        Rule.MAX_RIDE,
+        fish,
+        planned(fish, [[[1, 0, 0]]]),
+        planned(fish, [[[0, 1, 0]]]),
+    )
+    heavy = problem(
+        at_seller,
+        first=Stop(location=1, weight_g=30_000, pickup=at_seller),
+        second=Stop(location=2, weight_g=30_000),
+    )
+    # Collected first, the seller's 30 kg ride on through the market, where 30 kg more load.
+    pair(
+        "capacity across the market",
+        Rule.CAPACITY,
+        heavy,
+        planned(heavy, [[[0, 0], [1]]]),
+        planned(heavy, [[[0], [1, 0]]]),
+    )
+    seller_first = planned(plain, [[[0, 0], [1]]])
+    pair(
+        "trip numbers",
+        Rule.TRIP_NUMBERS,
+        plain,
+        seller_first,
+        altered(
+            seller_first,
+            0,
+            lambda r: replace(r, visits=tuple(replace(v, trip=v.trip - 1) for v in r.visits)),
+        ),
+    )
     return out
 
 

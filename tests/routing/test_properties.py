@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -11,6 +13,7 @@ from routing import (
     MaxRuntime,
     MultipleCriteria,
     NoImprovement,
+    Pickup,
     Problem,
     Stop,
     StoppingCriterion,
@@ -28,12 +31,18 @@ def deterministic() -> StoppingCriterion:
     return MaxIterations(200)
 
 
+#: Sellers in the problems ``with_sellers``: their places follow the runners' spots.
+SELLERS = 2
+
+
 @st.composite
-def problems(draw: st.DrawFn) -> Problem:
-    """Up to 8 orders and 3 runners in a 6 km square; some heavy, some windowed, some carried."""
+def problems(draw: st.DrawFn, with_sellers: bool = False) -> Problem:
+    """Up to 8 orders and 3 runners in a 6 km square; some heavy, some windowed, some carried;
+    ``with_sellers``: some collected at one of two sellers (some with opening hours)."""
     n_stops = draw(st.integers(1, 8))
     n_veh = draw(st.integers(1, 3))
     n_points = n_stops + 1 + n_veh  # market, doors, a spot per runner mid-shift
+    n_points += SELLERS if with_sellers else 0
     coords = np.array(
         draw(
             st.lists(
@@ -91,6 +100,17 @@ def problems(draw: st.DrawFn) -> Problem:
                 carried_in_order=draw(st.booleans()),
             )
         )
+    if with_sellers:
+        first_seller = n_stops + 1 + n_veh
+        hours = [None, TimeWindow(7 * 3600, 11 * 3600)]
+        for s in range(n_stops):
+            if draw(st.booleans()):
+                pickup = Pickup(
+                    location=first_seller + draw(st.integers(0, SELLERS - 1)),
+                    service_s=draw(st.sampled_from([0, 180])),
+                    window=draw(st.sampled_from(hours)),
+                )
+                stops[s] = replace(stops[s], pickup=pickup, picking_s=0)
     return Problem(0, stops, vehicles, distance, duration, reload_s=draw(st.sampled_from([0, 300])))
 
 
