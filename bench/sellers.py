@@ -46,7 +46,7 @@ import time
 import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -238,18 +238,8 @@ class Outcome:
         return self.feasible and self.served == self.size
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "instance": self.instance,
-            "size": self.size,
-            "seed": self.seed,
-            "solver": self.solver,
-            "time_limit_s": self.time_limit_s,
-            "distance_m": self.distance_m,
-            "served": self.served,
-            "feasible": self.feasible,
-            "wall_s": round(self.wall_s, 3),
-            "note": self.note,
-        }
+        """The JSON line of this outcome."""
+        return asdict(self) | {"wall_s": round(self.wall_s, 3)}
 
 
 def _ours(problem: Problem, limit: float, params: SolveParams) -> tuple[Solution, float]:

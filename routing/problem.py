@@ -137,13 +137,15 @@ class Vehicle:
     trip, the cash it already holds)."""
     cash_on_hand_rp: int = 0
     """Cash already held when this plan starts; handed in at the first return to the market.
-    (The OR-Tools model counts it against the cap for the whole route: conservative.)"""
+    (The OR-Tools model counts it against the cap for the whole route, which is conservative,
+    unless orders collected at sellers bring cash: then it counts the cash held exactly.)"""
     max_orders_per_trip: int | None = None
     """Most order slots (``Stop.count``) on board at once."""
     max_duration_s: int | None = None
     """Longest route, from leaving ``start`` to reaching the end, in seconds."""
     max_trips: int | None = None
-    """Most trips (loadings at the market, a carried load counts as the first); ``None`` is any."""
+    """Most trips (loadings at the market; a carried load, or a first ride to a seller, counts
+    as the first); ``None`` is any."""
     carried: tuple[int, ...] = ()
     """Stops (indices into ``Problem.stops``) already on board. Goods bought at the market
     are delivered before the runner loads at the market again; goods collected at a seller

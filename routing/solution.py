@@ -12,7 +12,8 @@ class VisitKind(StrEnum):
     START = "start"
     """Leaves its start location (the market, or where it is mid-shift)."""
     MARKET = "market"
-    """Loads at the market (buys the goods) for the next trip, and hands in the cash."""
+    """Loads at the market (buys the goods) for the next trip, and hands in the cash (with no
+    stops when it only hands in cash)."""
     PICKUP = "pickup"
     """Collects one order's goods away from the market, at its seller (``Stop.pickup``)."""
     DELIVERY = "delivery"

@@ -70,14 +70,7 @@ def visit_changed(route: Route, kind: VisitKind, nth: int, **changes: int) -> Ro
 
 
 def with_stops(problem: Problem, stops: Sequence[Stop]) -> Problem:
-    return Problem(
-        problem.depot,
-        stops,
-        problem.vehicles,
-        problem.distance_m,
-        problem.duration_s,
-        reload_s=problem.reload_s,
-    )
+    return replace(problem, stops=tuple(stops))
 
 
 @dataclass(frozen=True)
@@ -256,7 +249,7 @@ def cases() -> list[Case]:
         planned(serving, [[[0, 1]]]),
         planned(serving, [[[0, 1]]], scheduled_on=two),
     )
-    faster = Problem(two.depot, two.stops, two.vehicles, two.distance_m, two.duration_s // 2)
+    faster = replace(two, duration_s=two.duration_s // 2)
     pair(
         "travel",
         Rule.TRAVEL,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -111,19 +113,9 @@ def test_a_previous_plan_lists_seller_orders_at_most_twice(
     stops = [Stop(location=1), Stop(location=2, pickup=Pickup(location=3))]
     base = line_problem([1000, 2000], stops, extra_points=[500])
 
-    def build() -> Problem:
-        return Problem(
-            base.depot,
-            base.stops,
-            base.vehicles,
-            base.distance_m,
-            base.duration_s,
-            previous=previous,
-        )
-
     if refused:
         with pytest.raises(ProblemError) as caught:
-            build()
+            replace(base, previous=previous)
         assert caught.value.field == "previous"
     else:
-        assert build().previous == previous
+        assert replace(base, previous=previous).previous == previous

@@ -50,8 +50,7 @@ def zero_travel_lock() -> Problem:
     arrival times tie, so only the sequence itself can keep the lock. Kept by arrival time
     alone, the lock broke here, as in the plan (6, ..., 1, 0) a property test found."""
     base = line_problem([100, 200, 300, 400], vehicles=[runner(locked=(0, 1))])
-    zero = 0 * base.duration_s
-    return Problem(base.depot, base.stops, base.vehicles, base.distance_m, zero)
+    return replace(base, duration_s=0 * base.duration_s)
 
 
 def test_a_locked_sequence_holds_when_its_stops_are_reached_at_the_same_time() -> None:

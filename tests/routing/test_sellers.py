@@ -181,16 +181,7 @@ def test_a_previous_plan_with_a_seller_pickup_is_kept_when_changing_costs() -> N
     ]
     base = line_problem([1000, 1100], stops, [runner(start=4)], extra_points=[-1000, -1200])
     previous = (((1,), (0, 1)),)  # collect 1, then a market trip delivering 0 and 1
-    problem = Problem(
-        base.depot,
-        base.stops,
-        base.vehicles,
-        base.distance_m,
-        base.duration_s,
-        previous=previous,
-        move_cost=50_000,
-        reorder_cost=10_000,
-    )
+    problem = replace(base, previous=previous, move_cost=50_000, reorder_cost=10_000)
     solution = solved(problem)
     assert solution.stats.engine == "previous+ortools"
     assert [k for k, _ in kinds(solution)] == ["pickup", "market", "delivery", "delivery"]
