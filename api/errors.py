@@ -55,6 +55,8 @@ STATUS: Final[Mapping[str, int]] = {
     "replan.other_market": 422,
     "replan.runner_unavailable": 409,
     "market.exists": 409,
+    "runner.exists": 409,
+    "console.upload_too_large": 413,
     "dispatch.no_markets": 422,
     "http.not_found": 404,
     "http.method_not_allowed": 405,

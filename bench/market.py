@@ -36,7 +36,7 @@ from typing import Any
 from bench.baselines import SolverRun, solve_ortools, solve_pyvrp
 from bench.instance import MarketInstance, read_instance, write_instance
 from bench.mornings import DEFAULT_SHARED, SIZES, make_mornings
-from routing import Problem, SolveParams, VisitKind, evaluate_plan, solve
+from routing import MaxRuntime, Problem, SolveParams, VisitKind, evaluate_plan, solve
 
 SOLVERS = ("ours", "pyvrp", "ortools")
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
@@ -49,7 +49,7 @@ def solve_ours(
 ) -> SolverRun:
     """Solve with :func:`routing.solve` and read its routes back as client ids."""
     began = time.perf_counter()
-    solution = solve(problem, SolveParams(time_limit_s=time_limit_s, seed=seed))
+    solution = solve(problem, MaxRuntime(time_limit_s), SolveParams(seed=seed))
     wall_s = time.perf_counter() - began
     client_id = [stop.location for stop in problem.stops]
     routes: list[list[int]] = []

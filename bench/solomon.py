@@ -25,7 +25,7 @@ from pathlib import Path
 
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
-from routing import Problem, SolveParams, check_solution, solve
+from routing import MaxRuntime, Problem, SolveParams, check_solution, solve
 from routing.instances import SCALE, instance_name, read_solomon
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -66,7 +66,7 @@ def best_known(files: Sequence[Path]) -> dict[str, float]:
 
 def run_ours(problem: Problem, name: str, engine: str, limit: float, seed: int) -> Run:
     started = time.perf_counter()
-    solution = solve(problem, SolveParams(time_limit_s=limit, seed=seed, engine=engine))  # type: ignore[arg-type]
+    solution = solve(problem, MaxRuntime(limit), SolveParams(seed=seed, engine=engine))  # type: ignore[arg-type]
     wall = time.perf_counter() - started
     problems = check_solution(problem, solution)
     routes = [

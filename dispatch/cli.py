@@ -9,12 +9,20 @@
     antar runs list | antar runs show ID
     antar routes show --market CODE [--date D]
     antar routes export --format json|csv|geojson|gpx --out PATH [--date D]
-    antar demo [--out DIR]                 fresh database, seed, orders, dispatch, exports
+    antar demo [--out DIR] [--serve] [--port P]   fresh database, seed, orders, dispatch,
+                                           exports, then the console's sign-in and tokens and
+                                           each runner's link (--serve: and serve them)
     antar route FILE                       plan a Solomon or VRPLIB instance with the engine
     antar serve [--host H] [--port P] [--workers N]   the HTTP API (upgrades the database)
     antar tokens create --role operator|coordinator [--market CODE] [--label TEXT]
     antar tokens revoke TOKEN
     antar runners link --market CODE [--date D]   each runner's signed route link
+    antar markets add --code C --name N --lat Y --lon X [--address A] [--opens T] [--closes T]
+    antar markets import FILE.csv | antar markets list | antar markets update CODE [--name ...]
+    antar runners add --market C --name N --phone P [--capacity-kg K] [--shift-start T]
+                      [--shift-end T]
+    antar runners import FILE.csv | antar runners list [--market C]
+    antar runners update ID|PHONE [--market C] [--name ...] [--phone NEW] [--status S]
     antar whatsapp parse "TEXT" | -         read an order message (- reads stdin), print JSON
     antar report [--date D] [--market CODE] [--format table|csv|json]   the day's report
 
@@ -32,9 +40,9 @@ import json
 import os
 import sys
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, Final
 from zoneinfo import ZoneInfo
@@ -51,11 +59,31 @@ from dispatch.db import current_revision, make_engine, session_scope, upgrade
 from dispatch.dispatcher import dispatch, fail_interrupted_runs
 from dispatch.errors import DomainError, shown
 from dispatch.export import FORMATS, render
+from dispatch.fleet import (
+    MARKET_HEADER,
+    RUNNER_HEADER,
+    FleetImport,
+    add_market,
+    add_runner,
+    find_runner,
+    import_market_file,
+    import_runner_file,
+    known_market,
+    list_markets,
+    list_runners,
+    market_input,
+    market_of,
+    read_market,
+    read_runner,
+    runner_input,
+    update_market,
+    update_runner,
+)
 from dispatch.generate import MarketSpot, generate_orders
 from dispatch.geo import geocoder_from_setting
 from dispatch.i18n import Lang, Translator, choose_lang
 from dispatch.intake import RowRefusal, import_orders
-from dispatch.models import DispatchRun, Market, Order, Runner
+from dispatch.models import DispatchRun, Market, Order, Runner, RunnerStatus
 from dispatch.reasons import drop_texts, run_error_text
 from dispatch.report import day_report, report_csv, report_json, report_table
 from dispatch.routes_view import day_export, list_runs, summarise
@@ -65,6 +93,7 @@ from dispatch.signing import with_secret_key
 from dispatch.whatsapp.parser import parse_order_text
 from routing import (
     InstanceFormatError,
+    MaxRuntime,
     Problem,
     ProblemError,
     Solution,
@@ -160,6 +189,170 @@ def _seed(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- markets and runners ---------------------------------------------------------------------
+
+
+def _print_refused(refused: Iterable[tuple[int, Sequence[DomainError]]], t: Translator) -> None:
+    """A refused CSV row's errors, one line each: line, field, code, message, on plain
+    stderr: never wrapped, the input's line breaks escaped (a cell can never start a line of
+    its own), `dispatch.csv_io.refusal_line`."""
+    for line, errors in refused:
+        for error in errors:
+            sys.stderr.write(refusal_line(line, error, t.lang) + "\n")
+
+
+def _fields_text(names: Iterable[str], t: Translator) -> str:
+    return t.listed(t.label("capacity_kg" if n == "capacity_g" else n) for n in names)
+
+
+def _print_fleet_import(report: FleetImport, t: Translator) -> int:
+    _print_refused(((r.line, r.errors) for r in report.refused), t)
+    for line, key in report.added:
+        out.print(t("cli.row_added", line=line, key=key), markup=False)
+    for line, key, changed in report.updated:
+        fields = _fields_text(changed, t)
+        out.print(t("cli.row_updated", line=line, key=key, fields=fields), markup=False)
+    summary = t(
+        "cli.fleet_import_done",
+        added=len(report.added),
+        updated=len(report.updated),
+        unchanged=len(report.unchanged),
+        refused=len(report.refused),
+    )
+    out.print(summary, markup=False)
+    return 0 if report.ok else 1
+
+
+def _given(args: argparse.Namespace, names: Iterable[str]) -> dict[str, str | None]:
+    """The options of ``names`` given on the command line, as texts keyed by CSV column."""
+    return {name: getattr(args, name) for name in names if getattr(args, name) is not None}
+
+
+def _hours(start: time, end: time, t: Translator) -> str:
+    def seconds(moment: time) -> int:
+        return moment.hour * 3600 + moment.minute * 60
+
+    return f"{t.clock_of_day(seconds(start))}–{t.clock_of_day(seconds(end))}"
+
+
+def _markets_add(args: argparse.Namespace) -> int:
+    values = read_market(_given(args, MARKET_HEADER))
+    with _database(args.settings) as engine, session_scope(engine) as session:
+        market = add_market(session, market_input(values))
+        code = market.code
+    out.print(_t(args)("cli.market_added", code=code), markup=False)
+    return 0
+
+
+def _markets_update(args: argparse.Namespace) -> int:
+    cells = _given(args, MARKET_HEADER[1:])
+    t = _t(args)
+    values = read_market(cells, only=cells)
+    with _database(args.settings) as engine, session_scope(engine) as session:
+        market = market_of(session, args.code)
+        if market is None:
+            raise DomainError("market.not_found", field="code", params={"code": args.code})
+        changed = update_market(session, market, values)
+        code = market.code
+    if not changed:
+        out.print(t("cli.market_unchanged", code=code), markup=False)
+        return 0
+    fields = _fields_text([c for c in changed if c != "kelurahan"] or changed, t)
+    out.print(t("cli.market_updated", code=code, fields=fields), markup=False)
+    return 0
+
+
+def _markets_import(args: argparse.Namespace) -> int:
+    with _database(args.settings) as engine, session_scope(engine) as session:
+        report = import_market_file(session, args.file)
+    return _print_fleet_import(report, _t(args))
+
+
+def _markets_list(args: argparse.Namespace) -> int:
+    t = _t(args)
+    with _database(args.settings) as engine, Session(engine) as session:
+        rows = list_markets(session)
+    if not rows:
+        out.print(t("cli.no_markets"), markup=False)
+        return 0
+    table = Table(title=t("cli.markets_title"))
+    for name in ("code", "name", "kelurahan", "location", "hours", "runners"):
+        table.add_column(t(f"cli.col_{name}"), justify="right" if name == "runners" else "left")
+    for row in rows:
+        m = row.market
+        table.add_row(
+            m.code,
+            m.name,
+            m.kelurahan,
+            f"{m.lat:.6f}, {m.lon:.6f}",
+            _hours(m.opens, m.closes, t),
+            str(row.runners),
+        )
+    out.print(table)
+    return 0
+
+
+def _runners_add(args: argparse.Namespace) -> int:
+    settings = args.settings
+    values = read_runner(_given(args, RUNNER_HEADER), settings=settings)
+    with _database(settings) as engine, session_scope(engine) as session:
+        runner = add_runner(session, runner_input(values), settings=settings)
+        label, phone = f"{runner.market.code}/{runner.name}", runner.phone
+    out.print(_t(args)("cli.runner_added", runner=label, phone=phone), markup=False)
+    return 0
+
+
+def _runners_update(args: argparse.Namespace) -> int:
+    settings = args.settings
+    cells = _given(args, RUNNER_HEADER[1:])
+    t = _t(args)
+    values = read_runner(cells, settings=settings, only=cells)
+    if args.status is not None:
+        values["status"] = RunnerStatus(args.status)
+    with _database(settings) as engine, session_scope(engine) as session:
+        runner = find_runner(session, args.runner, args.market)
+        changed = update_runner(session, runner, values)
+        label = f"{runner.market.code}/{runner.name}"
+    if not changed:
+        out.print(t("cli.runner_unchanged", runner=label), markup=False)
+        return 0
+    out.print(t("cli.runner_updated", runner=label, fields=_fields_text(changed, t)), markup=False)
+    return 0
+
+
+def _runners_import(args: argparse.Namespace) -> int:
+    settings = args.settings
+    with _database(settings) as engine, session_scope(engine) as session:
+        report = import_runner_file(session, args.file, settings=settings)
+    return _print_fleet_import(report, _t(args))
+
+
+def _runners_list(args: argparse.Namespace) -> int:
+    t = _t(args)
+    with _database(args.settings) as engine, Session(engine) as session:
+        market_id = None
+        if args.market is not None:
+            market_id = known_market(session, args.market).id
+        rows = list_runners(session, market_id=market_id)
+    if not rows:
+        out.print(t("cli.no_runners"), markup=False)
+        return 0
+    table = Table(title=t("cli.runners_title"))
+    for name in ("market", "name", "phone", "capacity", "shift", "status"):
+        table.add_column(t(f"cli.col_{name}"))
+    for runner, market in rows:
+        table.add_row(
+            market.code,
+            runner.name,
+            runner.phone,
+            t.kg(runner.capacity_g),
+            _hours(runner.shift_start, runner.shift_end, t),
+            t.runner_status(runner.status),
+        )
+    out.print(table)
+    return 0
+
+
 # -- orders ----------------------------------------------------------------------------------
 
 
@@ -181,11 +374,7 @@ def _orders_import(args: argparse.Namespace) -> int:
         )
     t = _t(args)
     report.refused = sorted([*report.refused, *unreadable], key=lambda r: r.line)
-    for refusal in report.refused:
-        for error in refusal.errors:
-            # Plain stderr, one refusal per line: never wrapped, the input's line breaks
-            # escaped (a cell can never start a line of its own).
-            sys.stderr.write(refusal_line(refusal.line, error, args.lang) + "\n")
+    _print_refused(((refusal.line, refusal.errors) for refusal in report.refused), t)
     for line, key, _ in report.duplicates:
         out.print(t("cli.import_duplicate", line=line, key=key), markup=False)
     summary = t(
@@ -439,7 +628,59 @@ def _demo(args: argparse.Namespace) -> int:
         suffix = {"geojson": "geojson", "gpx": "gpx", "json": "json", "csv": "csv"}[fmt]
         _routes_export(argparse.Namespace(**vars(ns), format=fmt, out=folder / f"routes.{suffix}"))
     out.print("\n" + t("cli.demo_folder", path=folder), markup=False)
+    out.rule(t("cli.demo_step_next"))
+    base = (
+        settings.public_base_url.rstrip("/")
+        if "public_base_url" in settings.model_fields_set
+        else f"http://127.0.0.1:{args.port}"
+    )
+    settings = settings.model_copy(update={"public_base_url": base})
+    _demo_next_steps(settings, day, folder, args, t)
+    if args.serve:
+        # As `antar serve`: imported at run time (api imports dispatch, never the reverse).
+        importlib.import_module("api.server").run("127.0.0.1", args.port, settings, 1)
     return status
+
+
+#: The market whose coordinator token `antar demo` prints.
+DEMO_COORDINATOR_MARKET: Final = "sawojajar"
+
+
+def _demo_next_steps(
+    settings: Settings, day: date, folder: Path, args: argparse.Namespace, t: Translator
+) -> None:
+    """What to do after `antar demo`: serve the demo's database, sign in to the console with
+    an operator's or a coordinator's token (made now, in the demo's database), and each
+    runner's route link for the demo day."""
+    with _database(settings) as engine, session_scope(engine) as session:
+        operator = create_token(session, role=Role.OPERATOR, label="antar demo")
+        coordinator = create_token(
+            session,
+            role=Role.COORDINATOR,
+            market_code=DEMO_COORDINATOR_MARKET,
+            label="antar demo",
+        )
+        links = [
+            (market.code, runner.name, runner_link_token(runner, day, settings))
+            for runner, market in list_runners(session)
+        ]
+    base = settings.public_base_url
+    if args.serve:
+        out.print(t("cli.demo_serving", url=base), markup=False)
+    else:
+        out.print(t("cli.demo_serve_hint"), markup=False)
+        port = "" if args.port == 8000 else f" --port {args.port}"
+        out.print(f"  ANTAR_DATABASE_URL={settings.database_url} antar serve{port}", markup=False)
+    out.print(t("cli.demo_console", url=f"{base}/console/login"), markup=False)
+    out.print("  " + t("cli.demo_operator_token", token=operator), markup=False)
+    coordinator_line = t(
+        "cli.demo_coordinator_token", market=DEMO_COORDINATOR_MARKET, token=coordinator
+    )
+    out.print("  " + coordinator_line, markup=False)
+    out.print(t("cli.demo_runner_links", day=day.isoformat()), markup=False)
+    for code, name, token in links:
+        out.print(f"  {code} · {name}: {base}/r/{token}", markup=False, soft_wrap=True)
+    out.print(t("cli.demo_map_hint", path=folder / "routes.geojson"), markup=False)
 
 
 # -- benchmark instances ---------------------------------------------------------------------
@@ -503,8 +744,8 @@ def _route(args: argparse.Namespace) -> int:
         message = t("cli.bad_instance", path=args.file, detail=f'"{exc}"')
         print(f"antar: {message}", file=sys.stderr)
         return 2
-    params = SolveParams(time_limit_s=args.time_limit, seed=args.seed, engine=args.engine)
-    solution = solve(problem, params)
+    params = SolveParams(seed=args.seed, engine=args.engine)
+    solution = solve(problem, MaxRuntime(args.time_limit), params)
     print(format_solution(problem, solution, scale=SCALE, t=t))
     problems = check_solution(problem, solution)
     if problems:
@@ -740,6 +981,14 @@ def build_parser(lang: Lang = "id") -> argparse.ArgumentParser:
         metavar=h("cli.metavar.seconds"),
         help=h("cli.help.time_limit"),
     )
+    demo.add_argument("--serve", action="store_true", help=h("cli.help.demo_serve"))
+    demo.add_argument(
+        "--port",
+        type=int,
+        default=8000,
+        metavar=h("cli.metavar.number"),
+        help=h("cli.help.demo_port"),
+    )
     demo.set_defaults(run=_demo)
 
     route = commands.add_parser("route", help=h("cli.help.route"))
@@ -812,6 +1061,7 @@ def build_parser(lang: Lang = "id") -> argparse.ArgumentParser:
     )
     rlink.add_argument("--date", type=_parse_date, metavar=h("cli.metavar.date"), help=day_help)
     rlink.set_defaults(run=_runners_link)
+    _add_fleet_commands(commands, runner_commands, h)
 
     report = commands.add_parser("report", help=h("cli.help.report"))
     report.add_argument("--date", metavar=h("cli.metavar.date"), help=day_help)
@@ -823,6 +1073,86 @@ def build_parser(lang: Lang = "id") -> argparse.ArgumentParser:
     )
     report.set_defaults(run=_report)
     return parser
+
+
+def _add_fleet_commands(commands: Any, runner_commands: Any, h: Translator) -> None:
+    """``antar markets add|import|list|update`` and ``antar runners add|import|list|update``:
+    options named as the CSV columns (``--capacity-kg`` is ``capacity_kg``)."""
+    clock, degrees = h("cli.metavar.clock"), h("cli.metavar.degrees")
+    markets = commands.add_parser("markets", help=h("cli.help.markets"))
+    market_commands = markets.add_subparsers(dest="markets_command", required=True)
+
+    def market_options(parser: argparse.ArgumentParser, *, new: bool) -> None:
+        parser.add_argument(
+            "--name", required=new, metavar=h("cli.metavar.name"), help=h("cli.help.name")
+        )
+        parser.add_argument(
+            "--address", metavar=h("cli.metavar.address"), help=h("cli.help.street")
+        )
+        parser.add_argument("--lat", required=new, metavar=degrees, help=h("cli.help.lat"))
+        parser.add_argument("--lon", required=new, metavar=degrees, help=h("cli.help.lon"))
+        parser.add_argument("--opens", metavar=clock, help=h("cli.help.opens"))
+        parser.add_argument("--closes", metavar=clock, help=h("cli.help.closes"))
+
+    madd = market_commands.add_parser("add", help=h("cli.help.markets_add"))
+    madd.add_argument(
+        "--code", required=True, metavar=h("cli.metavar.code"), help=h("cli.help.code")
+    )
+    market_options(madd, new=True)
+    madd.set_defaults(run=_markets_add)
+    mimport = market_commands.add_parser("import", help=h("cli.help.markets_import"))
+    mimport.add_argument(
+        "file", type=Path, metavar=h("cli.metavar.file"), help=h("cli.help.fleet_csv")
+    )
+    mimport.set_defaults(run=_markets_import)
+    market_commands.add_parser("list", help=h("cli.help.markets_list")).set_defaults(
+        run=_markets_list
+    )
+    mupdate = market_commands.add_parser("update", help=h("cli.help.markets_update"))
+    mupdate.add_argument("code", metavar=h("cli.metavar.code"), help=h("cli.help.market_code"))
+    market_options(mupdate, new=False)
+    mupdate.set_defaults(run=_markets_update)
+
+    def runner_options(parser: argparse.ArgumentParser, *, new: bool) -> None:
+        parser.add_argument(
+            "--name", required=new, metavar=h("cli.metavar.name"), help=h("cli.help.name")
+        )
+        parser.add_argument(
+            "--phone",
+            required=new,
+            metavar=h("cli.metavar.phone"),
+            help=h("cli.help.phone" if new else "cli.help.new_phone"),
+        )
+        parser.add_argument(
+            "--capacity-kg", metavar=h("cli.metavar.kg"), help=h("cli.help.capacity_kg")
+        )
+        parser.add_argument("--shift-start", metavar=clock, help=h("cli.help.shift_start"))
+        parser.add_argument("--shift-end", metavar=clock, help=h("cli.help.shift_end"))
+
+    radd = runner_commands.add_parser("add", help=h("cli.help.runners_add"))
+    radd.add_argument(
+        "--market", required=True, metavar=h("cli.metavar.market"), help=h("cli.help.market")
+    )
+    runner_options(radd, new=True)
+    radd.set_defaults(run=_runners_add)
+    rimport = runner_commands.add_parser("import", help=h("cli.help.runners_import"))
+    rimport.add_argument(
+        "file", type=Path, metavar=h("cli.metavar.file"), help=h("cli.help.fleet_csv")
+    )
+    rimport.set_defaults(run=_runners_import)
+    rlist = runner_commands.add_parser("list", help=h("cli.help.runners_list"))
+    rlist.add_argument("--market", metavar=h("cli.metavar.market"), help=h("cli.help.list_market"))
+    rlist.set_defaults(run=_runners_list)
+    rupdate = runner_commands.add_parser("update", help=h("cli.help.runners_update"))
+    rupdate.add_argument("runner", metavar=h("cli.metavar.runner"), help=h("cli.help.runner_key"))
+    rupdate.add_argument(
+        "--market", metavar=h("cli.metavar.market"), help=h("cli.help.runner_market")
+    )
+    runner_options(rupdate, new=False)
+    rupdate.add_argument(
+        "--status", choices=[s.value for s in RunnerStatus], help=h("cli.help.runner_status")
+    )
+    rupdate.set_defaults(run=_runners_update)
 
 
 #: argparse's own messages (its gettext msgids) -> the catalogue's keys.

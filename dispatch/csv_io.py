@@ -1,11 +1,12 @@
-"""CSV files: the order CSV's exact header, a reader that yields rows with their line
-numbers (and refuses, line by line, what it cannot read), one-line refusal lines, and a
-writer that neutralises formulas in every CSV this service writes.
+"""CSV files: the order CSV's exact header, one reader that yields a file's rows with their
+line numbers (orders here; markets and runners with `dispatch.fleet`'s headers) and refuses,
+line by line, what it cannot read, one-line refusal lines, and a writer that neutralises
+formulas in every CSV this service writes.
 
-Refusals of an import are printed one per line, ``line 12: phone: order.invalid_phone:
-<reason>``: the line number, the field, the stable code and the reason, with any line break
-or other control character of the input escaped (``\n``), so a cell can never start a line
-of its own (nor forge one).
+Refusals of an import are printed one per line, ``baris 12: phone: order.invalid_phone:
+<reason>`` (``line 12: ...`` in English): the line number, the field, the stable code and the
+reason, with any line break or other control character of the input escaped (``\n``), so a
+cell can never start a line of its own (nor forge one).
 
 CSV out follows OWASP's advice on CSV injection: a text cell that begins with ``=``, ``+``,
 ``-``, ``@``, a tab or a carriage return is written with a leading ``'`` so a spreadsheet
@@ -52,7 +53,7 @@ BadRowHandler = Callable[[int, DomainError], object]
 """Told of a row that cannot be read: its line number and a ``csv.bad_row`` (wrong number of
 cells) or ``csv.cell_too_large`` error."""
 
-#: The largest order file read, in bytes; a larger one is refused whole.
+#: The largest file read, in bytes; a larger one is refused whole.
 MAX_FILE_BYTES: Final = 32 * 1024 * 1024
 #: The largest cell the reader takes (the csv module's own limit), in characters.
 MAX_CELL_CHARS: Final = csv.field_size_limit()
@@ -69,50 +70,64 @@ def _decode(data: bytes) -> str:
         raise DomainError("csv.bad_encoding", params={"line": line}) from None
 
 
-def _check_header(header: list[str]) -> None:
-    if tuple(header) == CSV_HEADER:
+def _check_header(header: list[str], expected_header: tuple[str, ...]) -> None:
+    if tuple(header) == expected_header:
         return
     if len(header) == 1 and ";" in header[0]:
         raise DomainError("csv.bad_delimiter")
-    expected, got = Counter(CSV_HEADER), Counter(header)
+    expected, got = Counter(expected_header), Counter(header)
     raise DomainError(
         "csv.bad_header",
         params={
             "missing": listed(list((expected - got).elements())),
             "unexpected": listed(list((got - expected).elements())),
-            "expected": ",".join(CSV_HEADER),
+            "expected": ",".join(expected_header),
         },
     )
 
 
 def read_order_rows(
-    source: str | os.PathLike[str],
+    source: str | bytes | os.PathLike[str],
     *,
     on_bad_row: BadRowHandler | None = None,
 ) -> Iterator[tuple[int, dict[str, str]]]:
-    """The order rows of a CSV as ``(line, row)``: the row's first line number (1-based, the
-    header is line 1) and its cells keyed by `CSV_HEADER`, values as written (not stripped).
+    """The order rows of a CSV: `read_rows` with `CSV_HEADER`."""
+    return read_rows(source, CSV_HEADER, on_bad_row=on_bad_row)
 
-    ``source`` is a file path (``Path`` or any path-like) or the CSV text itself (a ``str``).
-    UTF-8, with or without a byte-order mark. Rows whose cells are all empty are skipped.
+
+def read_rows(
+    source: str | bytes | os.PathLike[str],
+    header: tuple[str, ...],
+    *,
+    on_bad_row: BadRowHandler | None = None,
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """The rows of a CSV whose header is exactly ``header``, as ``(line, row)``: the row's
+    first line number (1-based, the header is line 1) and its cells keyed by ``header``,
+    values as written (not stripped).
+
+    ``source`` is a file path (``Path`` or any path-like), the file's bytes (an upload) or
+    the CSV text itself (a ``str``). UTF-8, with or without a byte-order mark. Rows whose
+    cells are all empty are skipped.
 
     Raises `DomainError` ``csv.too_large`` for a file over `MAX_FILE_BYTES`,
-    ``csv.bad_encoding`` for a file that is not UTF-8, ``csv.bad_header``
-    (naming the missing and unknown columns) or ``csv.bad_delimiter`` (``;`` instead of ``,``)
-    when the header is not exactly `CSV_HEADER`. A row with the wrong number of cells raises
-    ``csv.bad_row`` and one with a cell over `MAX_CELL_CHARS` ``csv.cell_too_large``, unless
-    ``on_bad_row`` is given: then it is told and the row skipped.
+    ``csv.bad_encoding`` for a file that is not UTF-8, ``csv.bad_header`` (naming the missing
+    and unknown columns) or ``csv.bad_delimiter`` (``;`` instead of ``,``) when the header is
+    not exactly ``header``. A row with the wrong number of cells raises ``csv.bad_row`` and
+    one with a cell over `MAX_CELL_CHARS` ``csv.cell_too_large``, unless ``on_bad_row`` is
+    given: then it is told and the row skipped.
     """
     if isinstance(source, str):
         text = source.removeprefix("\ufeff")
+    elif isinstance(source, bytes):
+        text = _decode(source)
     else:
         text = _decode(Path(source).read_bytes())
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
-        header = next(reader, None)
+        first = next(reader, None)
     except csv.Error:
-        header = None
-    _check_header(header or [])
+        first = None
+    _check_header(first or [], header)
     line = reader.line_num + 1
     while True:
         try:
@@ -122,26 +137,26 @@ def read_order_rows(
         except csv.Error:
             # A cell past the csv module's limit: refuse its row, read on from the next line.
             start, line = line, reader.line_num + 1
-            error = DomainError(
+            too_large = DomainError(
                 "csv.cell_too_large", params={"line": start, "limit": MAX_CELL_CHARS}
             )
             if on_bad_row is None:
-                raise error from None
-            on_bad_row(start, error)
+                raise too_large from None
+            on_bad_row(start, too_large)
             continue
         start, line = line, reader.line_num + 1
         if not any(cell.strip() for cell in cells):
             continue
-        if len(cells) != len(CSV_HEADER):
+        if len(cells) != len(header):
             error = DomainError(
                 "csv.bad_row",
-                params={"line": start, "count": len(cells), "expected": len(CSV_HEADER)},
+                params={"line": start, "count": len(cells), "expected": len(header)},
             )
             if on_bad_row is None:
                 raise error
             on_bad_row(start, error)
             continue
-        yield start, dict(zip(CSV_HEADER, cells, strict=True))
+        yield start, dict(zip(header, cells, strict=True))
 
 
 # -- refusal lines ---------------------------------------------------------------------------

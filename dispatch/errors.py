@@ -112,15 +112,16 @@ class DomainError(Exception):
 class ValidationErrors(DomainError):  # noqa: N818 (a list of errors, not one error)
     """Several refusals of one input (e.g. one CSV row), all reported at once.
 
-    ``errors`` holds each `DomainError` in field order; the code is ``order.invalid``.
+    ``errors`` holds each `DomainError` in field order; the code is ``order.invalid``, or
+    what the input is (``market.invalid``, ``runner.invalid``).
     """
 
-    def __init__(self, errors: Sequence[DomainError]) -> None:
+    def __init__(self, errors: Sequence[DomainError], *, code: str = "order.invalid") -> None:
         if not errors:
             msg = "ValidationErrors needs at least one error"
             raise ValueError(msg)
         self.errors: list[DomainError] = list(errors)
-        super().__init__("order.invalid", params={"count": len(self.errors)})
+        super().__init__(code, params={"count": len(self.errors)})
 
     def message(self, lang: Lang = "id") -> str:
         """All the errors' messages in one text, in the language asked for."""

@@ -36,7 +36,16 @@ from dispatch.models import (
     RunnerStatus,
 )
 from dispatch.settings import Settings
-from routing import Problem, SolveParams, Stop, TimeWindow, Vehicle, VisitKind, check_solution
+from routing import (
+    MaxRuntime,
+    Problem,
+    SolveParams,
+    Stop,
+    TimeWindow,
+    Vehicle,
+    VisitKind,
+    check_solution,
+)
 from routing import solve as solve_problem
 from routing.matrix import GreatCircleModel
 
@@ -257,7 +266,7 @@ def solve_market(plan: MarketPlanInput, time_limit_s: float, seed: int = 1) -> M
         )
         return MarketPlanResult(plan.market_id, plan.market_code, (), dropped, _figures(plan))
     problem = build_problem(plan)
-    solution = solve_problem(problem, SolveParams(time_limit_s=time_limit_s, seed=seed))
+    solution = solve_problem(problem, MaxRuntime(time_limit_s), SolveParams(seed=seed))
     problems = check_solution(problem, solution)
     if problems:
         msg = f"{plan.market_code}: the plan failed its check: {problems[:3]}"

@@ -63,7 +63,7 @@ from dispatch.planning import (
 )
 from dispatch.routes_view import latest_run_id
 from dispatch.settings import Settings
-from routing import Problem, SolveParams, Stop, TimeWindow, Vehicle, VisitKind, check_solution
+from routing import MaxRuntime, Problem, Stop, TimeWindow, Vehicle, VisitKind, check_solution
 from routing import solve as solve_problem
 from routing.matrix import GreatCircleModel
 
@@ -536,7 +536,7 @@ def _solve(state: _State, settings: Settings, time_limit_s: float) -> MarketPlan
         move_cost=settings.replan_move_cost_m,
         reorder_cost=settings.replan_reorder_cost_m,
     )
-    solution = solve_problem(problem, SolveParams(time_limit_s=time_limit_s))
+    solution = solve_problem(problem, MaxRuntime(time_limit_s))
     problems = check_solution(problem, solution) if solution.routes else []
     if problems:
         msg = f"{state.code}: the revised plan failed its check: {problems[:3]}"

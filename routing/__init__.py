@@ -3,9 +3,9 @@
 Plain data in (:class:`Problem`), plain data out (:class:`Solution`); no database, no web.
 """
 
-from routing.check import Evaluation, check_solution, evaluate_plan
+from routing.check import Evaluation, Rule, Violation, check_solution, evaluate_plan
 from routing.exceptions import InstanceFormatError, ProblemError, RoutingError
-from routing.problem import DEFAULT_DROP_PENALTY, Problem, Stop, TimeWindow, Vehicle
+from routing.problem import DEFAULT_DROP_PENALTY, Pickup, Problem, Stop, TimeWindow, Vehicle
 from routing.solution import (
     Dropped,
     DropReason,
@@ -16,6 +16,13 @@ from routing.solution import (
     VisitKind,
 )
 from routing.solve import SolveParams, solve
+from routing.stop import (
+    MaxIterations,
+    MaxRuntime,
+    MultipleCriteria,
+    NoImprovement,
+    StoppingCriterion,
+)
 
 __all__ = [
     "DEFAULT_DROP_PENALTY",
@@ -23,16 +30,24 @@ __all__ = [
     "Dropped",
     "Evaluation",
     "InstanceFormatError",
+    "MaxIterations",
+    "MaxRuntime",
+    "MultipleCriteria",
+    "NoImprovement",
+    "Pickup",
     "Problem",
     "ProblemError",
     "Route",
     "RoutingError",
+    "Rule",
     "Solution",
     "SolveParams",
     "Statistics",
     "Stop",
+    "StoppingCriterion",
     "TimeWindow",
     "Vehicle",
+    "Violation",
     "Visit",
     "VisitKind",
     "check_solution",

@@ -8,7 +8,12 @@ the full model (``routing.model``):
   available there at the time it could first be back;
 - picking time at the market is added to the service at the door;
 - soft windows become open-ended; maximum ride times are left out; cash on delivery is a
-  load dimension (handed in at each return), cash already held is left out.
+  load dimension (handed in at each return), cash already held is left out;
+- an order collected at a seller is a PyVRP *shipment* (pickup at the seller within its
+  opening hours, delivery at the door) that must be delivered within the trip it was
+  collected in: PyVRP cannot carry a shipment across a reload (PyVRP issue 1149), which the
+  full model allows. With ``sellers="insertion"`` they are left out instead, for OR-Tools to
+  insert.
 
 The market is depot 0; its copy, depot 1, is the reload depot, and only arcs *into* the copy
 carry ``reload_s``, so the time to park and load counts at each return and not at the start.
@@ -16,17 +21,18 @@ carry ``reload_s``, so the time to park and load counts at each return and not a
 
 from __future__ import annotations
 
-import time
+import copy
 import warnings
 from collections.abc import Sequence
+from typing import Literal
 
 import numpy as np
 import pyvrp
 import pyvrp.search
-import pyvrp.stop
 from pyvrp.exceptions import PenaltyBoundWarning
 
 from routing.problem import Problem
+from routing.stop import Deadline, MultipleCriteria, StoppingCriterion
 
 _UNBOUNDED = np.iinfo(np.int64).max
 
@@ -52,16 +58,23 @@ def pyvrp_plan(
     problem: Problem,
     stops: Sequence[int],
     *,
-    time_limit_s: float,
+    stop: StoppingCriterion,
     seed: int,
-    stall_s: float | None = None,
-    max_iterations: int | None = None,
+    sellers: Literal["auto", "shipments", "staged", "insertion"] = "auto",
 ) -> list[list[list[int]]]:
-    """PyVRP's plan for ``stops``: per vehicle, trips of stop indices (carried stops first)."""
+    """PyVRP's plan for ``stops``: per vehicle, trips of stop indices (carried stops first;
+    a stop collected at a seller listed at its pickup and at its delivery).
+
+    ``stop`` is asked after every PyVRP iteration with the best cost so far (a
+    ``routing.stop`` criterion fits). ``sellers``: orders collected at a seller are PyVRP
+    shipments, or left out of the plan (``insertion``)."""
     p = problem
     carrier = p.carrier_of()
-    clients = [s for s in stops if s not in carrier]
-    if not clients:
+    clients = [s for s in stops if s not in carrier and p.stops[s].at_market]
+    shipped = [s for s in stops if s not in carrier and not p.stops[s].at_market]
+    if sellers == "insertion":
+        shipped = []
+    if not clients and not shipped:
         return [[list(v.carried)] if v.carried else [] for v in p.vehicles]
 
     anywhere = any(v.end is None for v in p.vehicles)
@@ -69,6 +82,11 @@ def pyvrp_plan(
     locs = [p.depot, p.depot] + ([p.depot] if anywhere else [])
     first_client = len(locs)
     locs += [p.stops[s].location for s in clients]
+    first_shipment = len(locs)
+    for s in shipped:
+        at = p.stops[s].pickup
+        assert at is not None
+        locs += [at.location, p.stops[s].location]
     idx = np.array(locs, dtype=np.int64)
     distance = p.distance_m[idx[:, None], idx[None, :]].copy()
     duration = p.duration_s[idx[:, None], idx[None, :]].copy()
@@ -81,25 +99,49 @@ def pyvrp_plan(
 
     use_slots = any(v.max_orders_per_trip is not None for v in p.vehicles)
     use_cash = any(v.cash_cap_rp is not None for v in p.vehicles)
-    all_cash = sum(p.stops[s].cash_rp for s in clients)
+    all_cash = sum(p.stops[s].cash_rp for s in clients + shipped)
     horizon = max(v.shift.end for v in p.vehicles)
     depots = [pyvrp.Depot(0), pyvrp.Depot(1)] + ([pyvrp.Depot(2)] if anywhere else [])
     pv_clients = []
     for k, s in enumerate(clients):
-        stop = p.stops[s]
-        window = stop.window
+        order = p.stops[s]
+        window = order.window
         early, late = (0, horizon) if window is None else (window.start, window.end)
         if window is not None and window.soft:
             late = horizon
         pv_clients.append(
             pyvrp.Client(
                 location=first_client + k,
-                delivery=[stop.weight_g]
-                + ([stop.count] if use_slots else [])
-                + ([stop.cash_rp] if use_cash else []),
-                service_duration=stop.service_s + stop.picking_s,
+                delivery=[order.weight_g]
+                + ([order.count] if use_slots else [])
+                + ([order.cash_rp] if use_cash else []),
+                service_duration=order.service_s + order.picking_s,
                 tw_early=early,
                 tw_late=late,
+                required=True,
+            )
+        )
+    shipments = []
+    for k, s in enumerate(shipped):
+        order = p.stops[s]
+        at = order.pickup
+        assert at is not None
+        hours = at.window
+        window = order.window
+        late = horizon if window is None or window.soft else window.end
+        shipments.append(
+            pyvrp.Shipment(
+                pickup_location=first_shipment + 2 * k,
+                delivery_location=first_shipment + 2 * k + 1,
+                pickup_tw_early=0 if hours is None else hours.start,
+                pickup_tw_late=horizon if hours is None else hours.end,
+                pickup_service_duration=at.service_s,
+                delivery_tw_early=0 if window is None else window.start,
+                delivery_tw_late=late,
+                delivery_service_duration=order.service_s,
+                amount=[order.weight_g]
+                + ([order.count] if use_slots else [])
+                + ([order.cash_rp] if use_cash else []),
                 required=True,
             )
         )
@@ -108,7 +150,7 @@ def pyvrp_plan(
     for v, veh in enumerate(p.vehicles):
         cap = [veh.capacity_g]
         if use_slots:
-            cap.append(veh.max_orders_per_trip or sum(p.stops[s].count for s in clients))
+            cap.append(veh.max_orders_per_trip or sum(p.stops[s].count for s in clients + shipped))
         if use_cash:
             cap.append(veh.cash_cap_rp if veh.cash_cap_rp is not None else all_cash)
         trips_left = None if veh.max_trips is None else veh.max_trips - (1 if veh.carried else 0)
@@ -149,20 +191,23 @@ def pyvrp_plan(
         vehicle_types=vehicle_types,
         distance_matrices=[distance],
         duration_matrices=[duration],
+        shipments=shipments,
     )
-    stop: pyvrp.stop.StoppingCriterion = _Stop(time_limit_s, stall_s)
-    if max_iterations is not None:
-        stop = pyvrp.stop.MaxIterations(max_iterations)
     several_trips = any(v.max_trips is None or v.max_trips > 1 for v in p.vehicles)
-    large = several_trips and len(clients) > _LARGE
+    large = several_trips and len(clients) + len(shipped) > _LARGE
     search = _SEARCH_LARGE_SEVERAL_TRIPS if large else _SEARCH_DEFAULT
-    with warnings.catch_warnings():
-        # An overloaded morning has no plan serving every order: PyVRP says so by warning;
-        # the solve trims its plan to what fits instead.
-        warnings.simplefilter("ignore", PenaltyBoundWarning)
-        result = pyvrp.solve(
-            data, stop=stop, seed=seed, display=False, collect_stats=False, params=search
-        )
+    if sellers == "staged" and shipped:
+        result = _staged(data, stop, seed, search)
+    elif sellers == "auto" and shipped and stop.remaining_s() is not None:
+        # Shipments first; when PyVRP has found no feasible plan by half its clock (large,
+        # tight mornings), the rest of the clock goes to the staged construction.
+        remaining = stop.remaining_s() or 0.0
+        watchdog = _NoFeasiblePlanBy(Deadline(remaining * _FEASIBLE_BY_SHARE))
+        result = _pyvrp(data, MultipleCriteria([stop, watchdog]), seed, search)
+        if not result.is_feasible() and watchdog.fired:
+            result = _staged(data, stop, seed, search)
+    else:
+        result = _pyvrp(data, stop, seed, search)
     plan: list[list[list[int]]] = [[list(v.carried)] if v.carried else [] for v in p.vehicles]
     members = [list(m) for m in types.values()]
     for route in result.best.routes():
@@ -173,25 +218,88 @@ def pyvrp_plan(
         for act in route.schedule():
             if act.type == pyvrp.ActivityType.CLIENT:
                 trips.setdefault(act.trip, []).append(clients[act.idx])
+            elif act.type in (pyvrp.ActivityType.PICKUP, pyvrp.ActivityType.DELIVERY):
+                trips.setdefault(act.trip, []).append(shipped[act.idx])
         plan[v].extend(trips[k] for k in sorted(trips))
     return plan
 
 
-class _Stop:
-    """PyVRP stopping criterion: the time limit, or ``stall_s`` without a better plan."""
+#: Part of the construction's clock the staged construction gives the market orders alone.
+_FIRST_STAGE_SHARE = 0.4
+#: Part of the construction's clock by which PyVRP must have a feasible plan with shipments
+#: (``sellers="auto"``), or the staged construction takes over.
+_FEASIBLE_BY_SHARE = 0.7
 
-    def __init__(self, time_limit_s: float, stall_s: float | None) -> None:
-        self.deadline = time.perf_counter() + time_limit_s
-        self.stall_s = stall_s
-        self.best = float("inf")
-        self.improved_at = time.perf_counter()
+
+def _pyvrp(
+    data: pyvrp.ProblemData,
+    stop: StoppingCriterion,
+    seed: int,
+    search: pyvrp.SolveParams,
+    initial: pyvrp.Solution | None = None,
+) -> pyvrp.Result:
+    with warnings.catch_warnings():
+        # An overloaded morning has no plan serving every order: PyVRP says so by warning;
+        # the solve trims its plan to what fits instead.
+        warnings.simplefilter("ignore", PenaltyBoundWarning)
+        return pyvrp.solve(
+            data,
+            stop=stop,
+            seed=seed,
+            display=False,
+            collect_stats=False,
+            params=search,
+            initial_solution=initial,
+        )
+
+
+def _staged(
+    data: pyvrp.ProblemData, stop: StoppingCriterion, seed: int, search: pyvrp.SolveParams
+) -> pyvrp.Result:
+    """The market orders alone first (PyVRP finds them a feasible plan fast), then the
+    shipments inserted into that plan and the whole improved."""
+    found = _pyvrp(data.replace(shipments=[]), _first_stage(stop), seed, search)
+    initial = pyvrp.Solution(
+        data,
+        [
+            pyvrp.Route(
+                data,
+                [pyvrp.Activity(a.type, a.idx) for a in route.schedule()[1:-1]],
+                route.vehicle_type(),
+            )
+            for route in found.best.routes()
+        ],
+    )
+    return _pyvrp(data, stop, seed, search, initial)
+
+
+class _NoFeasiblePlanBy:
+    """Stops when ``deadline`` passes before the search has any feasible plan."""
+
+    _INFEASIBLE = int(np.iinfo(np.int64).max)  # PyVRP's cost of an infeasible best plan
+
+    def __init__(self, deadline: Deadline) -> None:
+        self.deadline = deadline
+        self.feasible = False
+        self.fired = False
 
     def __call__(self, best_cost: float) -> bool:
-        now = time.perf_counter()
-        if best_cost < self.best:
-            self.best, self.improved_at = best_cost, now
-        stalled = self.stall_s is not None and now - self.improved_at > self.stall_s
-        return now >= self.deadline or stalled
+        self.feasible = self.feasible or best_cost < self._INFEASIBLE
+        self.fired = not self.feasible and self.deadline(best_cost)
+        return self.fired
+
+    def remaining_s(self) -> float | None:
+        return None
+
+
+def _first_stage(stop: StoppingCriterion) -> StoppingCriterion:
+    """The criterion of the staged construction's first stage: a copy of ``stop`` (its own
+    count) and ``_FIRST_STAGE_SHARE`` of what is left on its clock."""
+    remaining = stop.remaining_s()
+    copied = copy.deepcopy(stop)
+    if remaining is None:
+        return copied
+    return MultipleCriteria([copied, Deadline(remaining * _FIRST_STAGE_SHARE)])
 
 
 def _trips_left(p: Problem) -> list[int | None]:

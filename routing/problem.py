@@ -52,8 +52,29 @@ class TimeWindow:
 
 
 @dataclass(frozen=True)
+class Pickup:
+    """Where an order's goods are collected when they are not bought at the market: a seller.
+
+    The runner rides there, collects the goods (``service_s``) while the seller is open
+    (``window``), and the goods stay on board until the door, across a market visit if the
+    route passes one (only the cash is handed in there).
+    """
+
+    location: int
+    """Index of the seller's place in the matrices."""
+    service_s: int = 0
+    """Time at the seller (parking, collecting and checking the goods), in seconds."""
+    window: TimeWindow | None = None
+    """When the goods may be collected (the seller's opening hours), always hard; ``None``
+    is any time within the runner's shift."""
+    name: str = ""
+    """Caller's identifier of the place (a seller's code), carried through untouched."""
+
+
+@dataclass(frozen=True)
 class Stop:
-    """One order to deliver: goods bought at the market and taken to ``location``."""
+    """One order to deliver: goods bought at the market, or collected at a seller
+    (``pickup``), and taken to ``location``."""
 
     location: int
     """Index of the customer's door in the matrices."""
@@ -68,9 +89,11 @@ class Stop:
     service_s: int = 0
     """Time at the door (handing over, collecting cash), in seconds."""
     picking_s: int = 0
-    """Time to buy the goods at the market stalls before the trip, in seconds."""
+    """Time to buy the goods at the market stalls before the trip, in seconds (goods bought
+    at the market only; a seller's time is ``pickup.service_s``)."""
     max_ride_s: int | None = None
-    """Longest time from leaving the market to arriving at the door (perishables)."""
+    """Longest time from leaving the market (or the seller) to arriving at the door
+    (perishables)."""
     priority: int = 0
     """Higher is more important; scales the drop penalty unless ``drop_penalty`` is given."""
     drop_penalty: int | None = None
@@ -79,6 +102,14 @@ class Stop:
     """Only these vehicles may serve the stop (a coordinator's pin); ``None`` is any."""
     name: str = ""
     """Caller's identifier, carried into the solution untouched."""
+    pickup: Pickup | None = None
+    """Where the goods are collected, when at a seller; ``None``: bought at the market. The
+    pickup and the delivery are a pair: same runner, pickup first."""
+
+    @property
+    def at_market(self) -> bool:
+        """Whether the goods are bought at the market (not collected at a seller)."""
+        return self.pickup is None
 
     @property
     def penalty(self) -> int:
@@ -106,17 +137,21 @@ class Vehicle:
     trip, the cash it already holds)."""
     cash_on_hand_rp: int = 0
     """Cash already held when this plan starts; handed in at the first return to the market.
-    (The OR-Tools model counts it against the cap for the whole route: conservative.)"""
+    (The OR-Tools model counts it against the cap for the whole route, which is conservative,
+    unless orders collected at sellers bring cash: then it counts the cash held exactly.)"""
     max_orders_per_trip: int | None = None
     """Most order slots (``Stop.count``) on board at once."""
     max_duration_s: int | None = None
     """Longest route, from leaving ``start`` to reaching the end, in seconds."""
     max_trips: int | None = None
-    """Most trips (loadings at the market, a carried load counts as the first); ``None`` is any."""
+    """Most trips (loadings at the market; a carried load, or a first ride to a seller, counts
+    as the first); ``None`` is any."""
     carried: tuple[int, ...] = ()
-    """Stops (indices into ``Problem.stops``) already on board, delivered before any reload."""
+    """Stops (indices into ``Problem.stops``) already on board. Goods bought at the market
+    are delivered before the runner loads at the market again; goods collected at a seller
+    may ride on across a market visit."""
     carried_in_order: bool = False
-    """Whether ``carried`` must be delivered exactly in the given order."""
+    """Whether ``carried`` must be delivered first, exactly in the given order."""
     locked: tuple[int, ...] = ()
     """Stops this vehicle must serve, in this order (a locked sequence); others may still be
     fitted in between or after them."""
@@ -142,7 +177,9 @@ class Problem:
     """Objective units per second of the longest working day; evens out the runners' time."""
     previous: tuple[tuple[tuple[int, ...], ...], ...] | None = None
     """The plan being revised, when re-planning: per vehicle, its trips of stops (stops no
-    longer in the problem left out). It is the search's starting point, and leaving it costs:"""
+    longer in the problem left out; a stop collected at a seller is listed at its pickup and
+    at its delivery, see :func:`routing.check.evaluate_plan`). It is the search's starting
+    point, and leaving it costs:"""
     move_cost: int = 0
     """Objective units for each stop of ``previous`` served by another vehicle."""
     reorder_cost: int = 0
@@ -202,13 +239,16 @@ class Problem:
     def ready_at_market(self, vehicle: int) -> int:
         """Earliest time ``vehicle`` can start loading at the market, in seconds.
 
-        A runner that is elsewhere first delivers what it carries (each as early as its window
-        allows), then rides back and parks (``reload_s``).
+        A runner that is elsewhere first delivers the market goods it carries (all it carries
+        when they are to go in order), each as early as its window allows, then rides back
+        and parks (``reload_s``).
         """
         veh = self.vehicles[vehicle]
         time, loc = veh.shift.start, veh.start
         for s in veh.carried:
             stop = self.stops[s]
+            if not (stop.at_market or veh.carried_in_order):
+                continue
             time += int(self.duration_s[loc, stop.location])
             if stop.window is not None:
                 time = max(time, stop.window.start)
@@ -264,13 +304,20 @@ class Problem:
             if len(self.previous) != len(self.vehicles):
                 msg = f"has {len(self.previous)} vehicles, the problem {len(self.vehicles)}"
                 raise ProblemError("previous", msg)
-            seen: set[int] = set()
+            seen: dict[int, set[int]] = {}
+            listed: dict[int, int] = {}
             for v, trips in enumerate(self.previous):
                 for s in (s for trip in trips for s in trip):
-                    if not 0 <= s < len(self.stops) or s in seen:
-                        msg = f"vehicles[{v}]: stop {s!r} is out of range or listed twice"
+                    if not 0 <= s < len(self.stops):
+                        msg = f"vehicles[{v}]: stop {s!r} is out of range"
                         raise ProblemError("previous", msg)
-                    seen.add(s)
+                    seen.setdefault(s, set()).add(v)
+                    listed[s] = listed.get(s, 0) + 1
+            for s, count in listed.items():
+                most = 1 if self.stops[s].at_market else 2
+                if count > most or len(seen[s]) > 1:
+                    msg = f"stop {s} is listed {count} times (at most {most}, on one vehicle)"
+                    raise ProblemError("previous", msg)
 
 
 def _matrix(name: str, values: npt.ArrayLike) -> npt.NDArray[np.int64]:
@@ -316,6 +363,17 @@ def _validate_stop(where: str, stop: Stop, n: int) -> None:
     _non_negative(f"{where}.drop_penalty", stop.drop_penalty)
     if stop.window is not None:
         stop.window.validate(f"{where}.window")
+    if stop.pickup is not None:
+        pickup = stop.pickup
+        _location(f"{where}.pickup.location", pickup.location, n)
+        _non_negative(f"{where}.pickup.service_s", pickup.service_s)
+        if pickup.window is not None:
+            pickup.window.validate(f"{where}.pickup.window")
+            if pickup.window.soft:
+                raise ProblemError(f"{where}.pickup.window", "opening hours are always hard")
+        if stop.picking_s:
+            msg = "is for goods bought at the market; a seller's time is pickup.service_s"
+            raise ProblemError(f"{where}.picking_s", msg)
 
 
 def _validate_vehicle(where: str, veh: Vehicle, n: int) -> None:

@@ -12,7 +12,10 @@ class VisitKind(StrEnum):
     START = "start"
     """Leaves its start location (the market, or where it is mid-shift)."""
     MARKET = "market"
-    """Loads at the market (buys the goods) for the next trip."""
+    """Loads at the market (buys the goods) for the next trip, and hands in the cash (with no
+    stops when it only hands in cash)."""
+    PICKUP = "pickup"
+    """Collects one order's goods away from the market, at its seller (``Stop.pickup``)."""
     DELIVERY = "delivery"
     """Hands over one order at the customer's door."""
     END = "end"
@@ -29,7 +32,10 @@ class DropReason(StrEnum):
     WINDOW_UNREACHABLE = "window_unreachable"
     """No runner can reach the door from the market before its window closes."""
     RIDE_TIME_UNREACHABLE = "ride_time_unreachable"
-    """The direct ride from the market is already longer than its maximum ride time."""
+    """The direct ride from the market (or the seller) is already longer than its maximum
+    ride time."""
+    PICKUP_UNREACHABLE = "pickup_unreachable"
+    """No runner can reach its seller while the seller is open."""
     NO_CAPACITY_LEFT = "no_capacity_left"
     """Servable alone, but the runners' time and load are used up by other stops."""
     NOT_PLANNED = "not_planned"
@@ -43,7 +49,8 @@ class Visit:
     kind: VisitKind
     location: int
     stops: tuple[int, ...]
-    """The orders loaded (market) or handed over (delivery); empty for start and end."""
+    """The orders loaded (market), collected (pickup, one) or handed over (delivery, one);
+    empty for start and end."""
     arrival: int
     start: int
     """When service starts (after any wait for the window to open)."""
@@ -51,7 +58,9 @@ class Visit:
     waiting: int
     """Idle time at this place: waiting for a window, or before leaving."""
     trip: int
-    """Trip number, from 1; a market visit starts a new trip."""
+    """Trip number, from 1; a market visit starts a new trip. Work before the first market
+    visit (delivering goods on board, collecting at a seller) is trip 1; a runner that
+    starts at the market with nothing on board is at trip 0 until it loads."""
     load_g: int
     """Weight on board when leaving."""
     cash_rp: int
@@ -81,6 +90,11 @@ class Route:
     def deliveries(self) -> tuple[int, ...]:
         """Stops in the order they are delivered."""
         return tuple(v.stops[0] for v in self.visits if v.kind is VisitKind.DELIVERY)
+
+    @property
+    def pickups(self) -> tuple[int, ...]:
+        """Stops collected at their seller, in the order they are collected."""
+        return tuple(v.stops[0] for v in self.visits if v.kind is VisitKind.PICKUP)
 
     @property
     def is_empty(self) -> bool:

@@ -1,19 +1,21 @@
-"""``solve(problem, params) -> Solution``: the one way into the routing engine.
+"""``solve(problem, stop, params) -> Solution``: the one way into the routing engine.
 
 The path of a solve:
 
 1. checks before the solve drop the stops no runner could serve even alone, with the reason;
-2. PyVRP (``routing.construction``) builds several-trip routes for a relaxation of the rest;
+2. PyVRP (``routing.construction``) builds several-trip routes for a relaxation of the rest
+   (orders collected at a seller as PyVRP shipments);
 3. the OR-Tools model (``routing.model``) reads them in; stops that break the full model's
    constraints are taken out again, one runner at a time, so the start is always feasible;
-4. OR-Tools' guided local search improves the plan under every constraint until the time
-   limit, or until it stalls;
+4. OR-Tools' guided local search improves the plan under every constraint until the stopping
+   criterion (``routing.stop``) says so;
 5. stops the search left out are tried once more by insertion, and otherwise reported with the
    reason found by checks after the solve.
 """
 
 from __future__ import annotations
 
+import copy
 import time
 from dataclasses import dataclass
 from typing import Literal
@@ -24,6 +26,7 @@ from routing.construction import pyvrp_plan
 from routing.model import RoutingModel
 from routing.problem import Problem
 from routing.solution import Dropped, DropReason, Solution, Statistics
+from routing.stop import Deadline, MultipleCriteria, StoppingCriterion
 
 Plan = list[list[list[int]]]
 
@@ -32,38 +35,37 @@ Plan = list[list[list[int]]]
 _MAX_REINSERTIONS = 20
 #: Time limit of the fresh model that places and explains leftovers (reads are milliseconds).
 _READ_LIMIT_S = 60.0
+#: Below this many seconds left after the construction, the improvement is skipped.
+_MIN_IMPROVEMENT_S = 0.02
 
 
 @dataclass(frozen=True)
 class SolveParams:
-    """How long and how to search."""
+    """How to search (when to stop is the stopping criterion's business)."""
 
-    time_limit_s: float = 1.0
-    """Wall-clock budget of the whole solve, in seconds."""
     seed: int = 1
     """Seed of the construction's random choices."""
     engine: Literal["hybrid", "ortools"] = "hybrid"
     """``hybrid``: PyVRP construction, OR-Tools completion; ``ortools``: OR-Tools alone."""
     construction_share: float = 0.85
-    """Part of the time limit given to the construction (hybrid only)."""
-    stall_s: float | None = None
-    """Stop searching (construction and improvement alike) when the best plan has not
-    improved for this many seconds; ``None`` searches until the time limit."""
-    max_iterations: int | None = None
-    """A budget that does not depend on the clock: PyVRP iterations, then OR-Tools descends to
-    a local optimum (at most this many solutions). With it the same seed gives the same
-    answer; the time limit still applies as a safety net."""
+    """Part of the criterion's clock given to the construction (hybrid only); without a
+    clock the construction runs until its copy of the criterion stops it."""
+    sellers: Literal["auto", "shipments", "staged", "insertion"] = "auto"
+    """How the construction treats orders collected at a seller: as PyVRP shipments
+    (collected and delivered within one trip); ``staged``, the market orders planned alone
+    first and the shipments inserted into that plan; or left for OR-Tools to insert."""
 
 
-def solve(problem: Problem, params: SolveParams | None = None) -> Solution:
-    """Plan routes for ``problem``; every stop is served once or dropped with a reason."""
+def solve(problem: Problem, stop: StoppingCriterion, params: SolveParams | None = None) -> Solution:
+    """Plan routes for ``problem`` until ``stop`` says so (see ``routing.stop``); every stop
+    is served once or dropped with a reason."""
     params = params or SolveParams()
     started = time.perf_counter()
-    deadline = started + params.time_limit_s
+    budget_s = stop.remaining_s()  # starts the criterion's clock, if any, with the solve
+    clocked = budget_s is not None
     dropped, servable = precheck(problem)
     model = RoutingModel(problem, servable)
-    search = _search_parameters(params, deadline - time.perf_counter())
-    model.routing.CloseModelWithParameters(search)
+    model.routing.CloseModelWithParameters(_search_parameters(budget_s if clocked else None))
     notes: list[str] = []
     engine = "ortools"
     construction_s = 0.0
@@ -94,14 +96,12 @@ def solve(problem: Problem, params: SolveParams | None = None) -> Solution:
             first_solution_s = time.perf_counter() - started
     elif params.engine == "hybrid" and servable:
         engine = "pyvrp+ortools"
-        budget = params.time_limit_s * params.construction_share
         plan = pyvrp_plan(
             problem,
             servable,
-            time_limit_s=max(0.01, budget - (time.perf_counter() - started)),
+            stop=_construction_stop(stop, started, budget_s, params.construction_share),
             seed=params.seed,
-            stall_s=params.stall_s,
-            max_iterations=params.max_iterations,
+            sellers=params.sellers,
         )
         construction_s = time.perf_counter() - started
         assignment = model.read_plan(plan)
@@ -113,23 +113,24 @@ def solve(problem: Problem, params: SolveParams | None = None) -> Solution:
             first_solution_s = time.perf_counter() - started
 
     improve_started = time.perf_counter()
-    remaining = deadline - improve_started
-    if assignment is None or remaining > 0.02 or params.max_iterations is not None:
-        search = _search_parameters(params, max(0.02, remaining))
-        stall = _StallGuard(model.routing, params.stall_s)
-        model.routing.AddAtSolutionCallback(stall)
+    remaining = stop.remaining_s()
+    if assignment is None or remaining is None or remaining > _MIN_IMPROVEMENT_S:
+        search = _search_parameters(
+            None if remaining is None else max(_MIN_IMPROVEMENT_S, remaining)
+        )
+        guard = _StopGuard(model.routing, copy.deepcopy(stop))
+        model.routing.AddAtSolutionCallback(guard)
         if assignment is None:
             if first_solution_s is None:
                 notes.append("no warm start; OR-Tools built the first plan")
             found = model.routing.SolveWithParameters(search)
             if found is not None and first_solution_s is None:
-                first_solution_s = stall.first_at - started if stall.first_at else None
+                first_solution_s = guard.first_at - started if guard.first_at else None
         else:
             found = model.routing.SolveFromAssignmentWithParameters(assignment, search)
         if found is not None:
             assignment = found
     improvement_s = time.perf_counter() - improve_started
-
     if assignment is None:
         reason = DropReason.NOT_PLANNED
         dropped += [
@@ -156,7 +157,7 @@ def solve(problem: Problem, params: SolveParams | None = None) -> Solution:
         # A model that has run a search refuses to read plans afterwards (its search limit
         # is spent), so the leftovers are placed and explained on a fresh copy.
         model = RoutingModel(problem, servable)
-        model.routing.CloseModelWithParameters(_search_parameters(params, _READ_LIMIT_S))
+        model.routing.CloseModelWithParameters(_search_parameters(_READ_LIMIT_S))
         assignment = model.read_plan(plan)
         assert assignment is not None, "a plan the search found reads back"
         assignment, plan, late_dropped = _place_or_explain(model, assignment, plan)
@@ -210,6 +211,7 @@ _REASON_ORDER = (
     DropReason.EXCEEDS_CAPACITY,
     DropReason.RIDE_TIME_UNREACHABLE,
     DropReason.OUTSIDE_SHIFT,
+    DropReason.PICKUP_UNREACHABLE,
     DropReason.WINDOW_UNREACHABLE,
 )
 
@@ -228,12 +230,34 @@ def _alone(problem: Problem, v: int, s: int) -> tuple[DropReason, str] | None:
     if veh.cash_cap_rp is not None and stop.cash_rp + veh.cash_on_hand_rp > veh.cash_cap_rp:
         detail = f"collects Rp {stop.cash_rp:,}; the runner may hold Rp {veh.cash_cap_rp:,}"
         return DropReason.EXCEEDS_CAPACITY, detail
-    ride = int(p.duration_s[p.depot, stop.location])
+    at = stop.pickup
+    source = "the market" if at is None else "the seller"
+    ride = int(p.duration_s[p.depot if at is None else at.location, stop.location])
     if stop.max_ride_s is not None and ride > stop.max_ride_s:
-        detail = f"the ride from the market takes {ride} s; at most {stop.max_ride_s} s allowed"
+        detail = f"the ride from {source} takes {ride} s; at most {stop.max_ride_s} s allowed"
         return DropReason.RIDE_TIME_UNREACHABLE, detail
-    ready = p.ready_at_market(v)
-    arrive = ready + stop.picking_s + ride
+    if at is None:
+        arrive = p.ready_at_market(v) + stop.picking_s + ride
+        to_door = arrive - veh.shift.start
+    else:
+        # Optimistic: straight from where the runner starts (what it carries may wait).
+        reach = veh.shift.start + int(p.duration_s[veh.start, at.location])
+        hours = at.window
+        collect = max(reach, hours.start) if hours is not None else reach
+        if hours is not None and collect > hours.end:
+            if hours.end < veh.shift.start or hours.start > veh.shift.end:
+                detail = (
+                    f"its seller's hours {_hhmm(hours.start)}-{_hhmm(hours.end)} are "
+                    "outside the shift"
+                )
+                return DropReason.OUTSIDE_SHIFT, detail
+            detail = (
+                f"the earliest arrival at the seller is {_hhmm(reach)}, after it closes "
+                f"({_hhmm(hours.end)})"
+            )
+            return DropReason.PICKUP_UNREACHABLE, detail
+        arrive = collect + at.service_s + ride
+        to_door = reach - veh.shift.start + at.service_s + ride  # leaving late, no waiting
     window = stop.window
     begin = max(arrive, window.start) if window is not None else arrive
     if window is not None and not window.soft and begin > window.end:
@@ -249,9 +273,7 @@ def _alone(problem: Problem, v: int, s: int) -> tuple[DropReason, str] | None:
     if finish > veh.shift.end:
         detail = f"cannot be served and back before the shift ends at {_hhmm(veh.shift.end)}"
         return DropReason.OUTSIDE_SHIFT, detail
-    if veh.max_duration_s is not None and finish - begin + (arrive - veh.shift.start) > (
-        veh.max_duration_s
-    ):
+    if veh.max_duration_s is not None and finish - begin + to_door > veh.max_duration_s:
         detail = f"serving it alone takes longer than the {veh.max_duration_s} s a route may last"
         return DropReason.OUTSIDE_SHIFT, detail
     return None
@@ -261,44 +283,47 @@ def _hhmm(seconds: int) -> str:
     return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
 
 
-def _search_parameters(
-    params: SolveParams, seconds: float
-) -> pywrapcp.DefaultRoutingSearchParameters:
+def _search_parameters(seconds: float | None) -> pywrapcp.DefaultRoutingSearchParameters:
+    """Guided local search for ``seconds``; without a clock (``None``) a descent to a local
+    optimum, which ends by itself (guided local search would only stop on a clock)."""
     search = pywrapcp.DefaultRoutingSearchParameters()
     search.first_solution_strategy = (
         routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
     )
-    search.local_search_metaheuristic = (
-        routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
-    )
-    search.time_limit.FromMilliseconds(max(1, int(seconds * 1000)))
-    if params.max_iterations is not None:
-        # Clock-free: descend to a local optimum (GLS would only stop on the clock).
+    if seconds is None:
         search.local_search_metaheuristic = (
             routing_enums_pb2.LocalSearchMetaheuristic.GREEDY_DESCENT
         )
-        search.solution_limit = params.max_iterations
+    else:
+        search.local_search_metaheuristic = (
+            routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
+        )
+        search.time_limit.FromMilliseconds(max(1, int(seconds * 1000)))
     return search
 
 
-class _StallGuard:
-    """Solution callback: remembers the first solution and stops a stalled search."""
+def _construction_stop(
+    stop: StoppingCriterion, started: float, budget_s: float | None, share: float
+) -> StoppingCriterion:
+    """The construction's criterion: its own copy of ``stop``, and its share of the clock."""
+    phase = copy.deepcopy(stop)
+    if budget_s is None:
+        return phase
+    return MultipleCriteria([phase, Deadline(started + budget_s * share - time.perf_counter())])
 
-    def __init__(self, routing: pywrapcp.RoutingModel, stall_s: float | None) -> None:
+
+class _StopGuard:
+    """Solution callback: remembers the first solution and asks the criterion whether to stop."""
+
+    def __init__(self, routing: pywrapcp.RoutingModel, stop: StoppingCriterion) -> None:
         self.routing = routing
-        self.stall_s = stall_s
-        self.best: int | None = None
-        self.improved_at = time.perf_counter()
+        self.stop = stop
         self.first_at: float | None = None
 
     def __call__(self) -> None:
-        now = time.perf_counter()
         if self.first_at is None:
-            self.first_at = now
-        cost = self.routing.CostVar().Max()
-        if self.best is None or cost < self.best:
-            self.best, self.improved_at = cost, now
-        elif self.stall_s is not None and now - self.improved_at > self.stall_s:
+            self.first_at = time.perf_counter()
+        if self.stop(self.routing.CostVar().Max()):
             self.routing.solver().FinishCurrentSearch()
 
 

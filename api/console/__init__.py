@@ -1,12 +1,14 @@
 """The coordinator's console: server-rendered pages under ``/console`` (see `routes`, and
 `replan` for moving orders, pins, locks, ends of shift and re-plans, `report` for the
-day's report)."""
+day's report, `fleet` for the city's markets and runners)."""
 
 from fastapi import APIRouter
 
-from api.console import replan, report, routes
+from api.console import fleet, replan, report, routes
 
 router = APIRouter()
+# First: /console/markets and /console/runners are pages of their own, not a market's.
+router.include_router(fleet.router)
 router.include_router(routes.router)
 router.include_router(replan.router)
 router.include_router(report.router)

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import time
-
 from fastapi import APIRouter, status
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
 
 from api.access import market_by_code, visible_markets
 from api.deps import OperatorDep, PrincipalDep, SessionDep
 from api.guard import GuardedRoute
 from api.schemas import ErrorResponse, MarketCreateIn, MarketList, MarketOut, MarketUpdateIn
-from dispatch.errors import DomainError
-from dispatch.models import Market
+from dispatch import fleet
+from dispatch.fleet import MarketInput, add_market
 
 router = APIRouter(prefix="/markets", tags=["markets"], route_class=GuardedRoute)
 
@@ -38,18 +34,12 @@ def get_market(code: str, session: SessionDep, principal: PrincipalDep) -> Marke
     responses={409: {"model": ErrorResponse, "description": "the code is taken"}},
 )
 def create_market(body: MarketCreateIn, session: SessionDep, _: OperatorDep) -> MarketOut:
-    """A new market (operators only); its code must be new."""
-    exists = session.exec(select(Market.id).where(Market.code == body.code)).first()
-    if exists is not None:
-        raise DomainError("market.exists", field="code", params={"code": body.code})
-    _check_hours(body.opens, body.closes)
-    market = Market.model_validate(body.model_dump())
-    session.add(market)
-    try:
-        session.commit()
-    except IntegrityError as exc:  # created by someone else just now
-        session.rollback()
-        raise DomainError("market.exists", field="code", params={"code": body.code}) from exc
+    """A new market (operators only): its code new, its place inside Kota Malang, open
+    before it closes (`dispatch.fleet`)."""
+    fields = body.model_dump()
+    kelurahan = fields.pop("kelurahan") or None
+    market = add_market(session, MarketInput(**fields, kelurahan=kelurahan))
+    session.commit()
     session.refresh(market)
     return MarketOut.model_validate(market)
 
@@ -58,22 +48,9 @@ def create_market(body: MarketCreateIn, session: SessionDep, _: OperatorDep) -> 
 def update_market(
     code: str, body: MarketUpdateIn, session: SessionDep, principal: OperatorDep
 ) -> MarketOut:
-    """Change a market's name, place or hours (operators only)."""
+    """Change a market's name, place or hours (operators only), by the same rules."""
     market = market_by_code(session, principal, code)
-    changes = body.model_dump(exclude_unset=True)
-    for name, value in changes.items():
-        if value is None:  # every market field has a value; null does not clear one
-            raise DomainError("request.required", field=name)
-    _check_hours(changes.get("opens", market.opens), changes.get("closes", market.closes))
-    market.sqlmodel_update(changes)
-    session.add(market)
+    fleet.update_market(session, market, body.model_dump(exclude_unset=True))
     session.commit()
     session.refresh(market)
     return MarketOut.model_validate(market)
-
-
-def _check_hours(opens: time, closes: time) -> None:
-    if closes <= opens:
-        raise DomainError(
-            "market.invalid_hours", field="closes", params={"opens": opens, "closes": closes}
-        )

@@ -234,6 +234,15 @@ def test_every_page_speaks_the_language_asked_for(
         "another market (error page)": "/console/nowhere",
         "a bad day (error page)": "/console/sawojajar?tanggal=kemarin",
     }
+    pages |= {
+        "markets to manage": "/console/markets",
+        "new market form": "/console/markets/new",
+        "market edit form": "/console/markets/sawojajar/edit",
+        "runners to manage": "/console/runners",
+        "one market's runners": "/console/runners?pasar=sawojajar",
+        "new runner form": "/console/runners/new?pasar=sawojajar",
+        "runner edit form": f"/console/runners/{world.runner.id}/edit",
+    }
     for where, path in pages.items():
         findings.page(f"console {where}", client.get(path).text)
     status = client.get(f"/console/sawojajar/dispatch/{day.planned_run}/status.json").json()
@@ -268,8 +277,58 @@ def test_every_page_speaks_the_language_asked_for(
     assert edit.status_code == 422
     findings.page("console edit form with errors", edit.text)
 
+    _check_fleet_pages(client, world, csrf.group(1), findings)
+
     assert len(findings.checked) >= 35
     assert not findings.found, findings.report()
+
+
+def _check_fleet_pages(client: TestClient, world: World, csrf: str, findings: Findings) -> None:
+    """The markets' and runners' forms with errors, an import's result with refused rows,
+    and what a coordinator sees of them."""
+    market = client.post(
+        "/console/markets/new",
+        data={"csrf": csrf, "code": "Bad Code", "name": "", "lat": "-7.1", "lon": "x"},
+    )
+    assert market.status_code == 422
+    findings.page("console new market form with errors", market.text)
+    runner = client.post(
+        f"/console/runners/{world.runner.id}/edit",
+        data={"csrf": csrf, "name": "", "phone": "12", "capacity_kg": "0", "shift_end": "25:00"},
+    )
+    assert runner.status_code == 422
+    findings.page("console runner edit form with errors", runner.text)
+    rows = (
+        "market,name,phone,capacity_kg,shift_start,shift_end\n"
+        "sawojajar,Wawan,0813-2222-3333,40,05:30,11:30\n"
+        "nowhere,Budi,0813-2222-4444,40,05:30,11:30\n"
+        "sawojajar,Sri,12,0,05:30,25:00\n"
+        "sawojajar,Sri\n"
+    )
+    for where in ("first", "again"):
+        imported = client.post(
+            "/console/runners/import",
+            data={"csrf": csrf},
+            files={"file": ("kurir.csv", rows.encode(), "text/csv")},
+        )
+        assert imported.status_code == 200
+        findings.page(f"console runners import result ({where})", imported.text)
+    changed = rows.replace("Wawan,", "Wawan Setiawan,")
+    imported = client.post(
+        "/console/runners/import",
+        data={"csrf": csrf},
+        files={"file": ("kurir.csv", changed.encode(), "text/csv")},
+    )
+    findings.page("console runners import result (changed)", imported.text)
+    bad_header = client.post(
+        "/console/markets/import",
+        data={"csrf": csrf},
+        files={"file": ("pasar.csv", b"code;name\nx;y\n", "text/csv")},
+    )
+    findings.page("console markets import of a bad file (error page)", bad_header.text)
+    _sign_in(client, world.coordinator, findings.lang, findings)
+    findings.page("console runners (coordinator)", client.get("/console/runners").text)
+    findings.page("console markets (coordinator, error page)", client.get("/console/markets").text)
 
 
 def _api_errors(
@@ -370,6 +429,26 @@ def test_every_command_speaks_the_language_asked_for(
     orders.write_text(CSV_TEXT, encoding="utf-8")
     bad_header = tmp_path / "bad.csv"
     bad_header.write_text("market;phone\nsawojajar;0812\n", encoding="utf-8")
+    markets = tmp_path / "pasar.csv"
+    markets.write_text(
+        "code,name,address,lat,lon,opens,closes\n"
+        "sukun,Pasar Sukun,Kel. Sukun,-7.9934,112.619918,05:00,12:00\n"
+        "batu,Pasar Batu,,-7.8671,112.5239,05:00,12:00\n"
+        "sukun,Pasar Sukun Lagi,,-7.9934,112.619918,05:00,12:00\n"
+        "kasin,Pasar Kasin,,-7.989906,112.625938,5 pagi,04:00\n"
+        "kasin,Pasar Kasin\n",
+        encoding="utf-8",
+    )
+    runners = tmp_path / "kurir.csv"
+    runners.write_text(
+        "market,name,phone,capacity_kg,shift_start,shift_end\n"
+        "dinoyo,Tri Handayani,+6281355012002,30,06:00,11:00\n"
+        "nowhere,Budi,0813-2222-4444,40,05:30,11:30\n"
+        "sukun,Sri,12,0,05:30,25:00\n"
+        "sukun,Ani,0813-2222-5555,40,,\n"
+        "sukun,Ani Lagi,0813-2222-5555,40,,\n",
+        encoding="utf-8",
+    )
     day = "2026-11-26"
     solomon = Path(__file__).parents[1] / "data" / "solomon" / "C101.txt"
 
@@ -424,6 +503,34 @@ def test_every_command_speaks_the_language_asked_for(
     antar("tokens", "revoke", "antar_not-a-token")
     antar("runners", "link", "--market", "sawojajar", "--date", day)
     antar("runners", "link", "--market", "nowhere", "--date", day)
+    antar("markets", "--help")
+    antar("runners", "import", "--help")
+    antar("markets", "list")
+    antar("markets", "add", "--code", "dinoyo", "--name", "Pasar Dinoyo", "--lat", "-7.944198")
+    antar("markets", "add", "--code", "dinoyo", "--name", "Pasar Dinoyo")
+    antar(
+        "markets", "add", "--code", "dinoyo", "--name", "Pasar Dinoyo",
+        "--lat", "-7.944198", "--lon", "112.608198", "--address", "Kel. Dinoyo",
+    )  # fmt: skip
+    antar("markets", "add", "--code", "Bad Code", "--name", "", "--lat", "-7.1", "--lon", "x")
+    antar("markets", "add", "--code", "dinoyo", "--name", "X", "--lat", "-7.94", "--lon", "112.6")
+    antar("markets", "update", "dinoyo", "--closes", "13:00", "--name", "Pasar Dinoyo Baru")
+    antar("markets", "update", "dinoyo", "--closes", "13:00")
+    antar("markets", "update", "dinoyo", "--closes", "04:00")
+    antar("markets", "update", "nowhere", "--closes", "13:00")
+    antar("markets", "import", str(markets))
+    antar("markets", "import", str(markets))
+    antar("markets", "import", str(bad_header))
+    antar("runners", "add", "--market", "dinoyo", "--name", "Tri", "--phone", "0813-5501-2002")
+    antar("runners", "add", "--market", "dinoyo", "--name", "Tri", "--phone", "0813-5501-2002")
+    antar("runners", "add", "--market", "nowhere", "--name", "", "--phone", "12")
+    antar("runners", "update", "0813-5501-2002", "--capacity-kg", "35", "--status", "off_duty")
+    antar("runners", "update", "0813-5501-2002", "--capacity-kg", "35")
+    antar("runners", "update", "0813-9999-9999", "--capacity-kg", "0")
+    antar("runners", "import", str(runners))
+    antar("runners", "import", str(runners))
+    antar("runners", "list")
+    antar("runners", "list", "--market", "dinoyo")
     antar("route", str(solomon), "--time-limit", "0.3")
     antar("route", str(tmp_path / "missing.txt"))
     antar("demo", "--out", str(tmp_path / "demo"), "--per-market", "2", "--time-limit", "0.2")
@@ -450,9 +557,12 @@ _COPYABLE = re.compile(
 _REFUSAL = re.compile(r"^\s*(?:baris|line) \d+: [\w.-]+: [a-z_]+\.[a-z_]+: ")
 
 
-#: What a person types: ``antar orders import``, choices ``{id,en}``, and in ``--help`` the
-#: name a line explains (``  orders   menerima pesanan``).
-_TYPED = re.compile(r"\bantar(?: [a-z][\w-]*)*|\{[^}]*\}|^ {2,6}[a-z][\w-]*(?= {2,}|$)")
+#: What a person types: ``antar orders import``, choices ``{id,en}``, a setting
+#: (``ANTAR_DATABASE_URL=sqlite:///...``), and in ``--help`` the name a line explains
+#: (``  orders   menerima pesanan``).
+_TYPED = re.compile(
+    r"\bantar(?: [a-z][\w-]*)*|\{[^}]*\}|^ {2,6}[a-z][\w-]*(?= {2,}|$)|\bANTAR_[A-Z_]+=\S*"
+)
 
 
 def _cli_texts(output: str) -> list[str]:

@@ -66,3 +66,31 @@ def test_coordinator_reads_own_runners_only(client: TestClient, world: World) ->
     assert {r["market"] for r in mine["data"]} == {"sawojajar"}
     other = world.runners["gadang"][0]
     assert client.get(f"/api/v1/runners/{other.id}", headers=headers).status_code == 404
+
+
+def test_the_api_applies_the_markets_rules(client: TestClient, world: World) -> None:
+    """A market outside Kota Malang, a code the console uses, a move out of the city: 422
+    with the same codes as the command line's."""
+    headers = world.auth(world.operator)
+    batu = {"code": "batu", "name": "Pasar Batu", "lat": -7.8671, "lon": 112.5239}
+    outside = client.post("/api/v1/markets", json=batu, headers=headers)
+    assert outside.status_code == 422
+    assert outside.json()["error"]["code"] == "market.outside_city"
+    reserved = {"code": "markets", "name": "Pasar X", "lat": -7.94, "lon": 112.64}
+    answer = client.post("/api/v1/markets", json=reserved, headers=headers)
+    assert answer.json()["error"]["code"] == "market.reserved_code"
+    moved = client.patch("/api/v1/markets/mergan", json={"lat": -7.2575}, headers=headers)
+    assert moved.status_code == 422
+    assert moved.json()["error"]["code"] == "market.outside_city"
+
+
+def test_a_runner_phone_is_taken_once_per_market(client: TestClient, world: World) -> None:
+    """A second runner with a phone the market has already is 409 ``runner.exists``."""
+    headers = world.auth(world.operator)
+    phone = world.runners["mergan"][0].phone
+    body = {"market": "mergan", "name": "Wawan", "phone": phone}
+    again = client.post("/api/v1/runners", json=body, headers=headers)
+    assert again.status_code == 409
+    assert again.json()["error"]["code"] == "runner.exists"
+    elsewhere = client.post("/api/v1/runners", json=body | {"market": "gadang"}, headers=headers)
+    assert elsewhere.status_code == 201

@@ -6,10 +6,13 @@ import pytest
 
 from routing import (
     DropReason,
+    MaxIterations,
+    MaxRuntime,
     Problem,
     Solution,
     SolveParams,
     Stop,
+    StoppingCriterion,
     TimeWindow,
     VisitKind,
     check_solution,
@@ -17,12 +20,17 @@ from routing import (
 )
 from tests.routing.factories import SHIFT, line_problem, runner
 
-FAST = SolveParams(time_limit_s=2.0, max_iterations=300)
+
+def fast() -> StoppingCriterion:
+    """A clock-free budget: small problems solve in milliseconds, the same way every time."""
+    return MaxIterations(300)
 
 
-def solved(problem: Problem, params: SolveParams = FAST) -> Solution:
+def solved(
+    problem: Problem, stop: StoppingCriterion | None = None, params: SolveParams | None = None
+) -> Solution:
     """Solve and insist the independent checker accepts the answer."""
-    solution = solve(problem, params)
+    solution = solve(problem, stop or fast(), params)
     assert check_solution(problem, solution) == []
     return solution
 
@@ -300,8 +308,8 @@ def test_both_engines_serve_a_small_morning(engine: str) -> None:
     """The OR-Tools-only path and the hybrid path both serve every order of a small day."""
     stops = [Stop(location=k, weight_g=8_000, service_s=120) for k in range(1, 9)]
     doors = [300 * k * (-1) ** k for k in range(1, 9)]
-    params = SolveParams(time_limit_s=1.0, engine=engine)  # type: ignore[arg-type]
-    solution = solved(line_problem(doors, stops, [runner(), runner()]), params)
+    params = SolveParams(engine=engine)  # type: ignore[arg-type]
+    solution = solved(line_problem(doors, stops, [runner(), runner()]), MaxRuntime(1.0), params)
     assert solution.served() == set(range(8))
     assert SHIFT.start <= solution.routes[0].visits[0].departure
 
@@ -311,6 +319,6 @@ def test_orders_left_over_after_a_timed_search_are_explained_as_no_capacity_left
     stops = [Stop(location=k + 1, weight_g=30_000, service_s=600) for k in range(6)]
     short = TimeWindow(6 * 3600, 7 * 3600)
     problem = line_problem([1000 * (k + 1) for k in range(6)], stops, [runner(shift=short)])
-    solution = solved(problem, SolveParams(time_limit_s=0.5))
+    solution = solved(problem, MaxRuntime(0.5))
     assert solution.dropped
     assert {d.reason for d in solution.dropped} == {DropReason.NO_CAPACITY_LEFT}

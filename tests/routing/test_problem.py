@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
-from routing import Problem, ProblemError, Stop, TimeWindow
+from routing import Pickup, Problem, ProblemError, Stop, TimeWindow
 from tests.routing.factories import line_matrices, line_problem, runner
 
 
@@ -70,3 +72,50 @@ def test_a_valid_problem_is_accepted() -> None:
     problem = line_problem([1000, 2000])
     assert problem.distance_m.dtype == np.int64
     assert not problem.distance_m.flags.writeable
+
+
+@pytest.mark.parametrize(
+    ("pickup", "picking_s", "field"),
+    [
+        (Pickup(location=9), 0, "stops[0].pickup.location"),
+        (Pickup(location=2, service_s=-1), 0, "stops[0].pickup.service_s"),
+        (
+            Pickup(location=2, window=TimeWindow(8 * 3600, 9 * 3600, soft=True)),
+            0,
+            "stops[0].pickup.window",
+        ),
+        (Pickup(location=2), 300, "stops[0].picking_s"),
+    ],
+)
+def test_a_bad_pickup_at_a_seller_names_its_field(
+    pickup: Pickup, picking_s: int, field: str
+) -> None:
+    """A seller outside the matrices, a negative time there, soft opening hours or a picking
+    time (which is for the market) are refused, naming the field."""
+    stops = [Stop(location=1, picking_s=picking_s, pickup=pickup)]
+    with pytest.raises(ProblemError) as caught:
+        line_problem([1000], stops, extra_points=[500])
+    assert caught.value.field == field
+
+
+@pytest.mark.parametrize(
+    ("previous", "refused"),
+    [
+        ((((0, 1, 1),),), False),  # the seller order at its pickup and its delivery
+        ((((0, 0, 1),),), True),  # a market order listed twice
+        ((((1,), (1, 1)),), True),  # a seller order listed three times
+    ],
+)
+def test_a_previous_plan_lists_seller_orders_at_most_twice(
+    previous: tuple[tuple[tuple[int, ...], ...], ...], refused: bool
+) -> None:
+    """In a previous plan a seller order may appear twice, any other order once."""
+    stops = [Stop(location=1), Stop(location=2, pickup=Pickup(location=3))]
+    base = line_problem([1000, 2000], stops, extra_points=[500])
+
+    if refused:
+        with pytest.raises(ProblemError) as caught:
+            replace(base, previous=previous)
+        assert caught.value.field == "previous"
+    else:
+        assert replace(base, previous=previous).previous == previous

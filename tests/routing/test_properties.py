@@ -2,23 +2,47 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from routing import Problem, SolveParams, Stop, TimeWindow, Vehicle, VisitKind, check_solution
+from routing import (
+    MaxIterations,
+    MaxRuntime,
+    MultipleCriteria,
+    NoImprovement,
+    Pickup,
+    Problem,
+    Stop,
+    StoppingCriterion,
+    TimeWindow,
+    Vehicle,
+    VisitKind,
+    check_solution,
+)
 from routing import solve as solve_problem
 from tests.routing.factories import SHIFT
 
-DETERMINISTIC = SolveParams(time_limit_s=5.0, max_iterations=200)
+
+def deterministic() -> StoppingCriterion:
+    """A clock-free budget: the same seed gives the same plan."""
+    return MaxIterations(200)
+
+
+#: Sellers in the problems ``with_sellers``: their places follow the runners' spots.
+SELLERS = 2
 
 
 @st.composite
-def problems(draw: st.DrawFn) -> Problem:
-    """Up to 8 orders and 3 runners in a 6 km square; some heavy, some windowed, some carried."""
+def problems(draw: st.DrawFn, with_sellers: bool = False) -> Problem:
+    """Up to 8 orders and 3 runners in a 6 km square; some heavy, some windowed, some carried;
+    ``with_sellers``: some collected at one of two sellers (some with opening hours)."""
     n_stops = draw(st.integers(1, 8))
     n_veh = draw(st.integers(1, 3))
     n_points = n_stops + 1 + n_veh  # market, doors, a spot per runner mid-shift
+    n_points += SELLERS if with_sellers else 0
     coords = np.array(
         draw(
             st.lists(
@@ -76,6 +100,17 @@ def problems(draw: st.DrawFn) -> Problem:
                 carried_in_order=draw(st.booleans()),
             )
         )
+    if with_sellers:
+        first_seller = n_stops + 1 + n_veh
+        hours = [None, TimeWindow(7 * 3600, 11 * 3600)]
+        for s in range(n_stops):
+            if draw(st.booleans()):
+                pickup = Pickup(
+                    location=first_seller + draw(st.integers(0, SELLERS - 1)),
+                    service_s=draw(st.sampled_from([0, 180])),
+                    window=draw(st.sampled_from(hours)),
+                )
+                stops[s] = replace(stops[s], pickup=pickup, picking_s=0)
     return Problem(0, stops, vehicles, distance, duration, reload_s=draw(st.sampled_from([0, 300])))
 
 
@@ -86,7 +121,7 @@ PROPERTY = settings(max_examples=40, deadline=None, suppress_health_check=[Healt
 @given(problems())
 def test_every_stop_is_routed_once_or_dropped_with_a_reason(problem: Problem) -> None:
     """Each stop is on exactly one route or dropped with a reason, never both, never lost."""
-    solution = solve_problem(problem, DETERMINISTIC)
+    solution = solve_problem(problem, deterministic())
     served = [s for r in solution.routes for s in r.deliveries]
     dropped = [d.stop for d in solution.dropped]
     assert sorted(served + dropped) == list(range(len(problem.stops)))
@@ -97,7 +132,7 @@ def test_every_stop_is_routed_once_or_dropped_with_a_reason(problem: Problem) ->
 @given(problems())
 def test_the_checker_accepts_what_the_solver_returns(problem: Problem) -> None:
     """The independent checker finds nothing wrong: loads, cash, windows, shifts, ride times."""
-    solution = solve_problem(problem, DETERMINISTIC)
+    solution = solve_problem(problem, deterministic())
     assert check_solution(problem, solution) == []
 
 
@@ -105,7 +140,7 @@ def test_the_checker_accepts_what_the_solver_returns(problem: Problem) -> None:
 @given(problems())
 def test_runners_start_where_they_are_and_keep_their_load(problem: Problem) -> None:
     """A runner mid-shift starts at its position and delivers what it carries before reloading."""
-    solution = solve_problem(problem, DETERMINISTIC)
+    solution = solve_problem(problem, deterministic())
     for vehicle, route in zip(problem.vehicles, solution.routes, strict=True):
         assert route.visits[0].location == vehicle.start
         first_market = next(
@@ -121,8 +156,8 @@ def test_runners_start_where_they_are_and_keep_their_load(problem: Problem) -> N
 @given(problems())
 def test_same_seed_same_answer(problem: Problem) -> None:
     """With a clock-free budget, the same seed gives the same plan."""
-    first = solve_problem(problem, DETERMINISTIC)
-    second = solve_problem(problem, DETERMINISTIC)
+    first = solve_problem(problem, deterministic())
+    second = solve_problem(problem, deterministic())
     assert [r.deliveries for r in first.routes] == [r.deliveries for r in second.routes]
     assert first.objective == second.objective
 
@@ -137,7 +172,7 @@ def test_trips_appear_exactly_when_the_load_needs_them() -> None:
         stops = [Stop(location=k + 1, weight_g=20_000) for k in range(n)]
         vehicle = Vehicle(start=0, end=0, shift=SHIFT, capacity_g=40_000)
         problem = Problem(0, stops, [vehicle], distance, distance // 10)
-        solution = solve_problem(problem, DETERMINISTIC)
+        solution = solve_problem(problem, deterministic())
         assert solution.routes[0].trips == loads
 
 
@@ -148,6 +183,6 @@ def test_a_stalled_search_stops_before_its_time_limit() -> None:
     stops = [Stop(location=1, weight_g=1_000), Stop(location=2, weight_g=1_000)]
     vehicle = Vehicle(start=0, end=0, shift=SHIFT, capacity_g=40_000)
     problem = Problem(0, stops, [vehicle], distance, distance // 10)
-    solution = solve_problem(problem, SolveParams(time_limit_s=60, stall_s=0.2))
+    solution = solve_problem(problem, MultipleCriteria([MaxRuntime(60), NoImprovement(0.2)]))
     assert solution.served() == {0, 1}
     assert solution.stats.wall_s < 30

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from routing import Problem, SolveParams, Stop, check_solution, solve
+from routing import MaxIterations, Problem, Stop, TimeWindow, check_solution, solve
 from tests.routing.factories import line_problem, runner
 from tests.routing.test_properties import problems
 
-FAST = SolveParams(time_limit_s=2.0, max_iterations=300)
+
+def fast() -> MaxIterations:
+    """A clock-free budget: small problems solve in milliseconds, the same way every time."""
+    return MaxIterations(300)
 
 
 def served_by(problem: Problem) -> dict[int, int]:
-    solution = solve(problem, FAST)
+    solution = solve(problem, fast())
     assert check_solution(problem, solution) == []
     return {s: r.vehicle for r in solution.routes for s in r.deliveries}
 
@@ -34,12 +37,51 @@ def test_a_pinned_order_goes_to_its_runner_even_when_another_is_closer() -> None
 def test_a_locked_sequence_is_kept_even_when_another_order_is_shorter() -> None:
     """Far door first, as locked, although near-then-far is shorter."""
     doors = [1000, 2000]
-    free = solve(line_problem(doors), FAST)
+    free = solve(line_problem(doors), fast())
     assert free.routes[0].deliveries == (0, 1)
     locked = line_problem(doors, vehicles=[runner(locked=(1, 0))])
-    solution = solve(locked, FAST)
+    solution = solve(locked, fast())
     assert check_solution(locked, solution) == []
     assert solution.routes[0].deliveries == (1, 0)
+
+
+def zero_travel_lock() -> Problem:
+    """Four doors on a road reached in no time (zero travel), the first two locked as (0, 1):
+    arrival times tie, so only the sequence itself can keep the lock. Kept by arrival time
+    alone, the lock broke here, as in the plan (6, ..., 1, 0) a property test found."""
+    base = line_problem([100, 200, 300, 400], vehicles=[runner(locked=(0, 1))])
+    return replace(base, duration_s=0 * base.duration_s)
+
+
+def test_a_locked_sequence_holds_when_its_stops_are_reached_at_the_same_time() -> None:
+    """With zero travel times, locked (0, 1) is still delivered 0 before 1."""
+    problem = zero_travel_lock()
+    solution = solve(problem, fast())
+    assert check_solution(problem, solution) == []
+    deliveries = solution.routes[0].deliveries
+    assert deliveries.index(0) < deliveries.index(1)
+
+
+def test_an_order_may_be_fitted_between_locked_stops() -> None:
+    """Locked (0, 2) on a straight road; the new order 1 lies between them and goes there."""
+    problem = line_problem([1000, 2000, 3000], vehicles=[runner(locked=(0, 2))])
+    assert solve(problem, fast()).routes[0].deliveries == (0, 1, 2)
+
+
+def test_a_dropped_locked_stop_does_not_hold_up_the_rest() -> None:
+    """Locked (0, 1, 2): 1 is wanted at 06:05 on the far side, so it is dropped, and 0 and 2
+    (both wanted by 06:05 on the near side) are still delivered in their locked order."""
+    soon = TimeWindow(6 * 3600, 6 * 3600 + 300)
+    stops = [
+        Stop(location=1, weight_g=1_000, window=soon),
+        Stop(location=2, weight_g=1_000, window=soon),
+        Stop(location=3, weight_g=1_000, window=soon),
+    ]
+    problem = line_problem([1000, -2000, 1500], stops, [runner(locked=(0, 1, 2))])
+    solution = solve(problem, fast())
+    assert check_solution(problem, solution) == []
+    assert solution.routes[0].deliveries == (0, 2)
+    assert [d.stop for d in solution.dropped] == [1]
 
 
 def test_a_locked_sequence_pins_its_stops_to_the_runner() -> None:
@@ -126,10 +168,11 @@ def replanning_problems(draw: st.DrawFn) -> Problem:
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(replanning_problems())
+@example(zero_travel_lock())
 def test_replanning_keeps_pins_locks_and_loads(problem: Problem) -> None:
     """Every stop once or dropped with a reason; pinned and locked stops only on their
     runner, locked ones in order; what a runner carries stays on it; the checker agrees."""
-    solution = solve(problem, FAST)
+    solution = solve(problem, fast())
     assert check_solution(problem, solution) == []
     served = [s for r in solution.routes for s in r.deliveries]
     assert sorted(served + [d.stop for d in solution.dropped]) == list(range(len(problem.stops)))
