@@ -603,7 +603,10 @@ def _demo(args: argparse.Namespace) -> int:
     if database.exists():
         err.print(f"antar: {t('cli.demo_exists', path=database)}", markup=False)
         return 2
-    settings = args.settings.model_copy(update={"database_url": f"sqlite:///{database}"})
+    # The demo's own key, kept in its folder beside its database (or ANTAR_SECRET_KEY).
+    settings = with_secret_key(
+        args.settings.model_copy(update={"database_url": f"sqlite:///{database}"})
+    )
     # Tomorrow's market morning: today's shifts may be over already.
     day = _today(settings) + timedelta(days=1)
     ns = argparse.Namespace(settings=settings, date=day, lang=args.lang)
