@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, status
 from sqlmodel import Session, col, select
@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 from api.access import market_by_code, visible_row
 from api.deps import OperatorDep, PrincipalDep, SessionDep, SettingsDep
 from api.guard import GuardedRoute
-from api.schemas import RunnerCreateIn, RunnerList, RunnerOut, RunnerUpdateIn
+from api.schemas import ErrorResponse, RunnerCreateIn, RunnerList, RunnerOut, RunnerUpdateIn
 from dispatch import fleet
 from dispatch.auth import Principal
 from dispatch.fleet import RunnerInput, add_runner
@@ -53,7 +53,15 @@ def get_runner(runner_id: uuid.UUID, session: SessionDep, principal: PrincipalDe
     return runner_out(runner, runner.market.code)
 
 
-@router.post("", response_model=RunnerOut, status_code=status.HTTP_201_CREATED)
+#: A phone another runner of the market has already.
+PHONE_TAKEN: dict[int | str, dict[str, Any]] = {
+    409: {"model": ErrorResponse, "description": "the market has a runner with that phone"}
+}
+
+
+@router.post(
+    "", response_model=RunnerOut, status_code=status.HTTP_201_CREATED, responses=PHONE_TAKEN
+)
 def create_runner(
     body: RunnerCreateIn, session: SessionDep, principal: OperatorDep, settings: SettingsDep
 ) -> RunnerOut:
@@ -66,7 +74,7 @@ def create_runner(
     return runner_out(runner, market.code)
 
 
-@router.patch("/{runner_id}", response_model=RunnerOut)
+@router.patch("/{runner_id}", response_model=RunnerOut, responses=PHONE_TAKEN)
 def update_runner(
     runner_id: uuid.UUID, body: RunnerUpdateIn, session: SessionDep, principal: OperatorDep
 ) -> RunnerOut:
