@@ -27,10 +27,10 @@ from api.guard import GuardedRoute
 from api.headers import content_security_policy
 from api.lang import request_lang
 from api.routes.runner import linked_runner
-from dispatch.actions import FailureReason, runner_stops
+from dispatch.actions import FailureReason
 from dispatch.errors import DomainError
 from dispatch.i18n import Lang, Translator, text
-from dispatch.models import Order, OrderStatus, RouteStop
+from dispatch.plans import PlanStop, runner_route
 from maps import MapLabels, MapPoint, RouteView, StopView, map_fragment, runner_map
 from maps.assets import leaflet_dir
 
@@ -94,7 +94,7 @@ class StopCard:
     notes: str
 
 
-def _greeting(order: Order, runner_name: str, arrival: str) -> str:
+def _greeting(order: PlanStop, runner_name: str, arrival: str) -> str:
     """The runner's WhatsApp text to the customer: in Bahasa Indonesia, whatever the page
     speaks, and without an empty name ("Halo , saya")."""
     name = order.customer_name.strip()
@@ -104,12 +104,12 @@ def _greeting(order: Order, runner_name: str, arrival: str) -> str:
 
 
 def _cards(
-    rows: list[tuple[RouteStop, Order]], runner_name: str, tz: ZoneInfo, t: Translator
+    stops: tuple[PlanStop, ...], runner_name: str, tz: ZoneInfo, t: Translator
 ) -> list[StopCard]:
-    open_statuses = (OrderStatus.ASSIGNED, OrderStatus.PICKED_UP)
-    next_id = next((o.id for _, o in rows if o.status in open_statuses), None)
+    next_id = next((s.order_id for s in stops if s.open), None)
     cards = []
-    for stop, order in rows:
+    for stop in stops:
+        order = stop
         cash = order.cod_rp
         arrival = t.clock(stop.planned_arrival, tz)
         items = ", ".join(
@@ -119,7 +119,7 @@ def _cards(
         greeting = _greeting(order, runner_name, arrival)
         cards.append(
             StopCard(
-                order_id=str(order.id),
+                order_id=str(order.order_id),
                 sequence=stop.sequence,
                 trip=stop.trip,
                 customer_name=order.customer_name or t("runner.customer"),
@@ -133,7 +133,7 @@ def _cards(
                 arrival_text=t("console.arrival_wib", time=arrival),
                 status=order.status.value,
                 status_label=t(f"status.stop.{order.status.value}"),
-                is_next=order.id == next_id,
+                is_next=order.order_id == next_id,
                 navigate_url=(
                     "https://www.google.com/maps/dir/?api=1&travelmode=driving"
                     f"&destination={order.lat},{order.lon}"
@@ -146,7 +146,7 @@ def _cards(
     return cards
 
 
-def _map_view(cards: list[StopCard], rows: list[tuple[RouteStop, Order]], title: str,
+def _map_view(cards: list[StopCard], rows: tuple[PlanStop, ...], title: str,
               market_name: str, market: MapPoint) -> RouteView:  # fmt: skip
     views = tuple(
         StopView(
@@ -162,7 +162,7 @@ def _map_view(cards: list[StopCard], rows: list[tuple[RouteStop, Order]], title:
             status=card.status,  # type: ignore[arg-type]
             is_next=card.is_next,
         )
-        for card, (_, order) in zip(cards, rows, strict=True)
+        for card, order in zip(cards, rows, strict=True)
     )
     return RouteView(runner_name=title, market_name=market_name, market=market, stops=views)
 
@@ -187,7 +187,8 @@ def runner_page(
         return _error_page(error, 410 if error.code == "link.expired" else 404, lang)
     tz = ZoneInfo(settings.timezone)
     runner, market = linked.runner, linked.market
-    rows = runner_stops(session, runner.id, linked.link.service_date)
+    route = runner_route(session, runner, linked.link.service_date)
+    rows = () if route is None else route.stops
     cards = _cards(rows, runner.name.split()[0], tz, t)
     view = _map_view(cards, rows, runner.name, market.name, MapPoint(market.lat, market.lon))
     the_map = runner_map(
@@ -198,7 +199,7 @@ def runner_page(
         labels=map_labels(lang),
     )
     map_head, map_body, map_script = map_fragment(the_map)
-    cash_total = sum(c.cash_rp for c in cards if c.status not in ("delivered", "failed"))
+    cash_total = 0 if route is None else route.cash.to_collect_rp
     page = _templates.get_template("runner.html").render(
         runner_name=runner.name,
         market_name=market.name,

@@ -366,6 +366,7 @@ class DispatchRunAccepted(BaseModel):
 class StopOut(BaseModel):
     order_id: uuid.UUID
     external_id: str
+    kind: str = Field(description="what the runner does there", examples=["delivery"])
     sequence: int
     trip: int
     lat: float
@@ -373,15 +374,40 @@ class StopOut(BaseModel):
     arrival: datetime = Field(description="planned arrival, WIB")
     weight_g: int
     cod_rp: int = Field(description="cash to collect, whole rupiah")
+    status: OrderStatus
+    collected_rp: int | None = Field(description="cash reported collected, whole rupiah")
+
+
+class CashOut(BaseModel):
+    """Cash on delivery of a route or a trip, whole rupiah."""
+
+    collected_rp: int = Field(description="reported collected on delivered stops")
+    to_collect_rp: int = Field(description="still to collect on open stops")
+    expected_rp: int = Field(description="COD of delivered and open stops")
+
+
+class TripOut(BaseModel):
+    """One trip from the market and back: its stops' order ids and its cash."""
+
+    trip: int
+    order_ids: list[uuid.UUID]
+    weight_g: int
+    cash: CashOut
 
 
 class RouteOut(BaseModel):
     market: str
+    runner_id: uuid.UUID
     runner: str
     capacity_g: int
+    cash_cap_rp: int = Field(description="cash the runner may carry on one trip")
     distance_m: int
-    duration_s: int
+    duration_s: int = Field(description="first departure to last return, seconds")
+    starts_at: datetime | None = Field(description="first departure, WIB")
+    ends_at: datetime | None = Field(description="last return to the market, WIB")
     stops: list[StopOut]
+    trips: list[TripOut]
+    cash: CashOut
 
 
 class DroppedOut(BaseModel):
@@ -486,6 +512,14 @@ class RunnerRouteOut(BaseModel):
     service_date: date
     expires_at: datetime
     stops: list[RunnerStopOut]
+    distance_m: int = Field(description="the route's distance, metres")
+    duration_s: int = Field(description="first departure to last return, seconds")
+    starts_at: datetime | None = Field(description="first departure")
+    ends_at: datetime | None = Field(description="last return to the market")
+    trips: list[TripOut]
+    cash: CashOut
+    cash_cap_rp: int = Field(description="cash the runner may carry on one trip")
+    trips_over_cap: list[int] = Field(description="trips whose cash exceeds the cap")
 
 
 class DeliveredIn(StrictIn):

@@ -26,13 +26,13 @@ import uvicorn
 from sqlmodel import Session, col, select
 
 from api.main import create_app
-from dispatch.actions import runner_stops
 from dispatch.auth import runner_link_token
 from dispatch.db import make_engine, session_scope, upgrade
 from dispatch.dispatcher import dispatch
 from dispatch.generate import MarketSpot, generate_orders
 from dispatch.intake import import_orders
 from dispatch.models import Market, Runner
+from dispatch.plans import runner_route
 from dispatch.seed import seed
 from dispatch.settings import Settings
 
@@ -68,7 +68,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         with Session(engine) as session:
             runners = session.exec(select(Runner).order_by(col(Runner.name))).all()
             runner, stops = max(
-                ((r, len(runner_stops(session, r.id, day))) for r in runners), key=lambda x: x[1]
+                ((r, len(getattr(runner_route(session, r, day), "stops", ()))) for r in runners),
+                key=lambda x: x[1],
             )
             link = runner_link_token(runner, day, settings)
         with socket.socket() as s:

@@ -12,23 +12,20 @@ from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Final
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from dispatch.errors import DomainError
 from dispatch.geo import inside_city, outside_coordinate
 from dispatch.models import (
     Fulfilment,
-    Market,
     Order,
     OrderStatus,
     OrderStatusChange,
     OrderUpdate,
-    Route,
-    RouteStop,
     Runner,
 )
 from dispatch.phones import normalise_phone
-from dispatch.routes_view import latest_run_id
+from dispatch.plans import runner_route_by_id
 
 
 class FailureReason(StrEnum):
@@ -263,31 +260,9 @@ def report_position(
     return runner
 
 
-def runner_stops(
-    session: Session, runner_id: uuid.UUID, service_date: date
-) -> list[tuple[RouteStop, Order]]:
-    """The runner's stops in the market's current plan for ``service_date``, in order."""
-    runner = session.get(Runner, runner_id)
-    if runner is None:
-        raise DomainError("runner.not_found", params={"id": str(runner_id)})
-    market = session.get(Market, runner.market_id)
-    assert market is not None
-    run_id = latest_run_id(session, market, service_date)
-    if run_id is None:
-        return []
-    rows = session.exec(
-        select(RouteStop, Order)
-        .join(Route, col(Route.id) == col(RouteStop.route_id))
-        .join(Order, col(Order.id) == col(RouteStop.order_id))
-        .where(Route.run_id == run_id)
-        .where(Route.runner_id == runner_id)
-        .order_by(col(RouteStop.sequence))
-    ).all()
-    return [(stop, order) for stop, order in rows]
-
-
 def runner_owns(
     session: Session, runner_id: uuid.UUID, service_date: date, order_id: uuid.UUID
 ) -> bool:
-    """Whether ``order_id`` is on the runner's current route that day."""
-    return any(order.id == order_id for _, order in runner_stops(session, runner_id, service_date))
+    """Whether ``order_id`` is on the runner's route in the current plan that day."""
+    route = runner_route_by_id(session, runner_id, service_date)
+    return route is not None and route.stop(order_id) is not None

@@ -58,7 +58,7 @@ from dispatch.csv_io import CSV_HEADER, SafeDictWriter, read_order_rows, refusal
 from dispatch.db import current_revision, make_engine, session_scope, upgrade
 from dispatch.dispatcher import dispatch, fail_interrupted_runs
 from dispatch.errors import DomainError, shown
-from dispatch.export import FORMATS, render
+from dispatch.export import FORMATS, day_export, render
 from dispatch.fleet import (
     MARKET_HEADER,
     RUNNER_HEADER,
@@ -84,9 +84,9 @@ from dispatch.geo import geocoder_from_setting
 from dispatch.i18n import Lang, Translator, choose_lang
 from dispatch.intake import RowRefusal, import_orders
 from dispatch.models import DispatchRun, Market, Order, Runner, RunnerStatus
+from dispatch.plans import list_runs, summarise
 from dispatch.reasons import drop_texts, run_error_text
 from dispatch.report import day_report, report_csv, report_json, report_table
-from dispatch.routes_view import day_export, list_runs, summarise
 from dispatch.seed import seed
 from dispatch.settings import Settings, get_settings
 from dispatch.signing import with_secret_key
@@ -548,9 +548,7 @@ def _routes_show(args: argparse.Namespace) -> int:
     t = _t(args)
     with _database(settings) as engine, Session(engine) as session:
         export = day_export(session, day, [args.market.lower()])
-        dropped = [
-            (uuid.UUID(d.order_id), d.reason_code) for m in export.markets for d in m.dropped
-        ]
+        dropped = [(d.order_id, d.reason_code) for m in export.markets for d in m.unplanned]
         reasons = drop_texts(session, dropped, settings, t)
     if not export.markets:
         message = t("cli.no_routes", market=args.market, day=day.isoformat())
@@ -560,7 +558,7 @@ def _routes_show(args: argparse.Namespace) -> int:
     tz = ZoneInfo(settings.timezone)
     for route in market.routes:
         distance, duration = t.km(route.distance_m), t.duration(route.duration_s)
-        table = Table(title=t("cli.route_title", runner=route.runner, distance=distance,
+        table = Table(title=t("cli.route_title", runner=route.runner_name, distance=distance,
                               duration=duration))  # fmt: skip
         for name in ("seq", "trip", "arrival", "order", "kg", "cod"):
             table.add_column(t(f"cli.col_{name}"))
@@ -568,14 +566,14 @@ def _routes_show(args: argparse.Namespace) -> int:
             table.add_row(
                 str(stop.sequence),
                 str(stop.trip),
-                t.clock(stop.arrival, tz),
+                t.clock(stop.planned_arrival, tz),
                 stop.external_id,
                 t.number(stop.weight_g / 1000, 2),
                 t.number(stop.cod_rp, 0),
             )
         out.print(table)
-    for d in market.dropped:
-        reason = reasons[uuid.UUID(d.order_id)]
+    for d in market.unplanned:
+        reason = reasons[d.order_id]
         out.print(t("cli.dropped_line", order=d.external_id, reason=reason), markup=False)
     return 0
 

@@ -1,7 +1,7 @@
 """A day's routes written out as JSON, CSV, GeoJSON or GPX (``antar routes export``).
 
-Rendering works on plain view dataclasses, filled from the database in one place
-(``dispatch.routes_view``), so each format is a pure function that tests can pin.
+Rendering works on the plans' plain dataclasses, read from the database in one place
+(``dispatch.plans``), so each format is a pure function that tests can pin.
 The JSON form is a contract other programs read: its keys are fixed.
 """
 
@@ -10,61 +10,47 @@ from __future__ import annotations
 import io
 import json
 import xml.etree.ElementTree as ET
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
 
 from dispatch.csv_io import SafeDictWriter
+from dispatch.models import Market
+from dispatch.plans import MarketPlan, RoutePlan, market_plans
 
 Format = Literal["json", "csv", "geojson", "gpx"]
 FORMATS: tuple[Format, ...] = ("json", "csv", "geojson", "gpx")
 
 
-@dataclass(frozen=True)
-class StopExport:
-    order_id: str
-    external_id: str
-    sequence: int
-    trip: int
-    lat: float
-    lon: float
-    arrival: datetime
-    weight_g: int
-    cod_rp: int
-
-
-@dataclass(frozen=True)
-class RouteExport:
-    runner: str
-    capacity_g: int
-    distance_m: int
-    duration_s: int
-    stops: tuple[StopExport, ...]
-
-
-@dataclass(frozen=True)
-class DroppedExport:
-    order_id: str
-    external_id: str
-    reason_code: str
-    reason: str
-    lat: float | None = None
-    lon: float | None = None
-
-
-@dataclass(frozen=True)
-class MarketExport:
-    market: str
-    lat: float
-    lon: float
-    routes: tuple[RouteExport, ...]
-    dropped: tuple[DroppedExport, ...]
+#: Where the markets are: arrivals are written in Western Indonesia Time.
+WIB = ZoneInfo("Asia/Jakarta")
 
 
 @dataclass(frozen=True)
 class DayExport:
+    """The current plans of a day, one per market that has one (`dispatch.plans`)."""
+
     date: date
-    markets: tuple[MarketExport, ...]
+    markets: tuple[MarketPlan, ...]
+
+
+def day_export(session: Session, day: date, codes: Sequence[str] | None = None) -> DayExport:
+    """Every market's current plan for ``day`` (markets never dispatched that day are left
+    out), by market code."""
+    query = select(Market).order_by(col(Market.code))
+    if codes:
+        query = query.where(col(Market.code).in_(list(codes)))
+    plans = market_plans(session, session.exec(query).all(), day)
+    return DayExport(date=day, markets=tuple(p for p in plans if p.run_id is not None))
+
+
+def _local(moment: datetime) -> str:
+    """A stored (UTC) arrival in WIB, ISO 8601."""
+    return moment.astimezone(WIB).isoformat()
 
 
 def render(day: DayExport, fmt: Format) -> str:
@@ -78,22 +64,22 @@ def to_json(day: DayExport) -> str:
         "date": day.date.isoformat(),
         "markets": [
             {
-                "market": m.market,
+                "market": m.market_code,
                 "routes": [
                     {
-                        "runner": r.runner,
+                        "runner": r.runner_name,
                         "capacity_g": r.capacity_g,
                         "distance_m": r.distance_m,
                         "duration_s": r.duration_s,
                         "stops": [
                             {
-                                "order_id": s.order_id,
+                                "order_id": str(s.order_id),
                                 "external_id": s.external_id,
                                 "sequence": s.sequence,
                                 "trip": s.trip,
-                                "lat": s.lat,
-                                "lon": s.lon,
-                                "arrival": s.arrival.isoformat(),
+                                "lat": _coordinate(s.lat, m.lat),
+                                "lon": _coordinate(s.lon, m.lon),
+                                "arrival": _local(s.planned_arrival),
                                 "weight_g": s.weight_g,
                                 "cod_rp": s.cod_rp,
                             }
@@ -104,12 +90,12 @@ def to_json(day: DayExport) -> str:
                 ],
                 "dropped": [
                     {
-                        "order_id": d.order_id,
+                        "order_id": str(d.order_id),
                         "external_id": d.external_id,
                         "reason_code": d.reason_code,
                         "reason": d.reason,
                     }
-                    for d in m.dropped
+                    for d in m.unplanned
                 ],
             }
             for m in day.markets
@@ -135,25 +121,25 @@ def to_csv(day: DayExport) -> str:
                 writer.writerow(
                     {
                         "date": day.date.isoformat(),
-                        "market": m.market,
-                        "runner": r.runner,
+                        "market": m.market_code,
+                        "runner": r.runner_name,
                         "sequence": s.sequence,
                         "trip": s.trip,
-                        "order_id": s.order_id,
+                        "order_id": str(s.order_id),
                         "external_id": s.external_id,
-                        "lat": s.lat,
-                        "lon": s.lon,
-                        "arrival": s.arrival.isoformat(),
+                        "lat": _coordinate(s.lat, m.lat),
+                        "lon": _coordinate(s.lon, m.lon),
+                        "arrival": _local(s.planned_arrival),
                         "weight_g": s.weight_g,
                         "cod_rp": s.cod_rp,
                     }
                 )
-        for d in m.dropped:
+        for d in m.unplanned:
             writer.writerow(
                 {
                     "date": day.date.isoformat(),
-                    "market": m.market,
-                    "order_id": d.order_id,
+                    "market": m.market_code,
+                    "order_id": str(d.order_id),
                     "external_id": d.external_id,
                     "lat": "" if d.lat is None else d.lat,
                     "lon": "" if d.lon is None else d.lon,
@@ -164,11 +150,13 @@ def to_csv(day: DayExport) -> str:
     return out.getvalue()
 
 
-def _trip_paths(m: MarketExport, r: RouteExport) -> list[list[tuple[float, float]]]:
+def _trip_paths(m: MarketPlan, r: RoutePlan) -> list[list[tuple[float, float]]]:
     """Per trip, the (lon, lat) path from the market through its stops."""
     trips: dict[int, list[tuple[float, float]]] = {}
     for s in r.stops:
-        trips.setdefault(s.trip, [(m.lon, m.lat)]).append((s.lon, s.lat))
+        trips.setdefault(s.trip, [(m.lon, m.lat)]).append(
+            (_coordinate(s.lon, m.lon), _coordinate(s.lat, m.lat))
+        )
     return [trips[k] for k in sorted(trips)]
 
 
@@ -176,7 +164,7 @@ def to_geojson(day: DayExport) -> str:
     """Markets, one line per route (a part per trip), stops and dropped orders as features."""
     features: list[dict[str, Any]] = []
     for m in day.markets:
-        features.append(_point(m.lon, m.lat, {"kind": "market", "market": m.market}))
+        features.append(_point(m.lon, m.lat, {"kind": "market", "market": m.market_code}))
         for r in m.routes:
             features.append(
                 {
@@ -184,8 +172,8 @@ def to_geojson(day: DayExport) -> str:
                     "geometry": {"type": "MultiLineString", "coordinates": _trip_paths(m, r)},
                     "properties": {
                         "kind": "route",
-                        "market": m.market,
-                        "runner": r.runner,
+                        "market": m.market_code,
+                        "runner": r.runner_name,
                         "distance_m": r.distance_m,
                         "duration_s": r.duration_s,
                     },
@@ -194,24 +182,24 @@ def to_geojson(day: DayExport) -> str:
             for s in r.stops:
                 props = {
                     "kind": "stop",
-                    "market": m.market,
-                    "runner": r.runner,
+                    "market": m.market_code,
+                    "runner": r.runner_name,
                     "sequence": s.sequence,
                     "trip": s.trip,
-                    "order_id": s.order_id,
+                    "order_id": str(s.order_id),
                     "external_id": s.external_id,
-                    "arrival": s.arrival.isoformat(),
+                    "arrival": _local(s.planned_arrival),
                     "weight_g": s.weight_g,
                     "cod_rp": s.cod_rp,
                 }
-                features.append(_point(s.lon, s.lat, props))
-        for d in m.dropped:
+                features.append(_point(_coordinate(s.lon, m.lon), _coordinate(s.lat, m.lat), props))
+        for d in m.unplanned:
             if d.lat is None or d.lon is None:
                 continue
             props = {
                 "kind": "dropped",
-                "market": m.market,
-                "order_id": d.order_id,
+                "market": m.market_code,
+                "order_id": str(d.order_id),
                 "external_id": d.external_id,
                 "reason_code": d.reason_code,
                 "reason": d.reason,
@@ -239,13 +227,17 @@ def to_gpx(day: DayExport) -> str:
     for m in day.markets:
         for r in m.routes:
             for s in r.stops:
-                wpt = ET.SubElement(root, f"{{{GPX_NS}}}wpt", _latlon(s.lat, s.lon))
-                ET.SubElement(wpt, f"{{{GPX_NS}}}time").text = s.arrival.isoformat()
-                name = f"{m.market} {r.runner} #{s.sequence} ({s.external_id})"
+                wpt = ET.SubElement(
+                    root,
+                    f"{{{GPX_NS}}}wpt",
+                    _latlon(_coordinate(s.lat, m.lat), _coordinate(s.lon, m.lon)),
+                )
+                ET.SubElement(wpt, f"{{{GPX_NS}}}time").text = _local(s.planned_arrival)
+                name = f"{m.market_code} {r.runner_name} #{s.sequence} ({s.external_id})"
                 ET.SubElement(wpt, f"{{{GPX_NS}}}name").text = name
         for r in m.routes:
             trk = ET.SubElement(root, f"{{{GPX_NS}}}trk")
-            ET.SubElement(trk, f"{{{GPX_NS}}}name").text = f"{m.market} {r.runner}"
+            ET.SubElement(trk, f"{{{GPX_NS}}}name").text = f"{m.market_code} {r.runner_name}"
             for path in _trip_paths(m, r):
                 seg = ET.SubElement(trk, f"{{{GPX_NS}}}trkseg")
                 for lon, lat in [*path, (m.lon, m.lat)]:
@@ -256,3 +248,8 @@ def to_gpx(day: DayExport) -> str:
 
 def _latlon(lat: float, lon: float) -> dict[str, str]:
     return {"lat": f"{lat:.6f}", "lon": f"{lon:.6f}"}
+
+
+def _coordinate(value: float | None, market: float) -> float:
+    """A stop's coordinate; the market's when the order has none (never planned so)."""
+    return float(market if value is None else value)

@@ -61,7 +61,7 @@ from dispatch.planning import (
     _window,
     store_market_result,
 )
-from dispatch.routes_view import latest_run_id
+from dispatch.plans import current_run_id
 from dispatch.settings import Settings
 from routing import MaxRuntime, Problem, Stop, TimeWindow, Vehicle, VisitKind, check_solution
 from routing import solve as solve_problem
@@ -334,7 +334,7 @@ def _load(session: Session, market: Market, day: date, settings: Settings, now: 
         .order_by(col(Order.created_at), col(Order.idempotency_key))
     ).all()
     by_id = {o.id: o for o in orders}
-    run_id = latest_run_id(session, market, day)
+    run_id = current_run_id(session, market, day)
     stops_of: dict[uuid.UUID, list[RouteStop]] = defaultdict(list)
     if run_id is not None:
         rows = session.exec(

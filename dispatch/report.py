@@ -6,12 +6,12 @@ Every order of the market day falls in exactly one outcome: ``delivered``, ``fai
 ``cancelled``, ``dropped`` (still pending, and dropped by the market's latest finished
 dispatch run, with that run's reason) or open (``pending``, ``assigned``, ``picked_up``).
 
-Which runner an order belongs to: the runner of its stop in the latest finished (``done``)
-run of its market and day that put it on a route. That is the latest run itself for every
-order it routed; an order delivered before a mid-day re-plan (which plans only orders not yet
-picked up) stays with the runner who carried it. Pending orders (dropped, or waiting for a
-dispatch) and orders never routed (pickup orders collected at the market) go under "no
-runner". Planned distance and time come from the routes of the latest run only.
+Which runner an order belongs to: the runner of its stop in the market's current plan
+(`dispatch.plans`, as every other reader sees it); an order the current plan no longer
+carries (cancelled, or done before a plan that left it out) stays with the runner of the
+latest finished run that routed it. Pending orders (dropped, or waiting for a dispatch) and
+orders never routed (pickup orders collected at the market) go under "no runner". Planned
+distance and time are the current plan's.
 
 Reading the database (`day_report`) and summing (`market_report`, pure) are apart, so the
 sums can be checked on any list of orders; the renderers are pure functions of the report.
@@ -34,19 +34,14 @@ from dispatch.csv_io import SafeDictWriter
 from dispatch.errors import DomainError, listed
 from dispatch.i18n import Lang, Translator
 from dispatch.models import (
-    DispatchRun,
-    DroppedOrder,
     Market,
     Order,
     OrderStatus,
     OrderStatusChange,
     Payment,
-    Route,
-    RouteStop,
     Runner,
-    RunStatus,
 )
-from dispatch.routes_view import latest_run_id
+from dispatch.plans import earlier_carriers, market_plan
 from dispatch.settings import Settings, get_settings
 
 Outcome = Literal["delivered", "failed", "cancelled", "dropped", "pending", "assigned", "picked_up"]
@@ -384,32 +379,20 @@ def _read_market(
         .where(Order.service_date == day)
         .order_by(col(Order.idempotency_key))
     ).all()
-    run_id = latest_run_id(session, market, day)
-    carriers = _carriers(session, market, day, run_id)
+    plan = market_plan(session, market, day)
+    run_id = plan.run_id
+    carriers = plan.runner_of
+    gone = [o.id for o in orders if o.status is not OrderStatus.PENDING and o.id not in carriers]
+    carriers = {**earlier_carriers(session, market, day, gone), **carriers}
     names = {r.id: r.name for r in runners}
     missing = set(carriers.values()) - set(names)
     if missing:  # moved to another market since: still named in this day's report
         for runner in session.exec(select(Runner).where(col(Runner.id).in_(missing))).all():
             names[runner.id] = runner.name
-    routes: list[PlannedRoute] = []
-    dropped: list[DroppedEntry] = []
-    if run_id is not None:
-        routes = [
-            PlannedRoute(r.runner_id, r.distance_m, r.duration_s)
-            for r in session.exec(
-                select(Route).where(Route.run_id == run_id).where(Route.market_id == market.id)
-            ).all()
-        ]
-        dropped = [
-            DroppedEntry(order.id, order.idempotency_key, d.reason_code, d.reason)
-            for d, order in session.exec(
-                select(DroppedOrder, Order)
-                .join(Order, col(Order.id) == col(DroppedOrder.order_id))
-                .where(DroppedOrder.run_id == run_id)
-                .where(Order.market_id == market.id)
-                .order_by(col(Order.idempotency_key))
-            ).all()
-        ]
+    routes = [PlannedRoute(r.runner_id, r.distance_m, r.duration_s) for r in plan.routes]
+    dropped = [
+        DroppedEntry(d.order_id, d.external_id, d.reason_code, d.reason) for d in plan.unplanned
+    ]
     drop_codes = {d.order_id: d.reason_code for d in dropped}
     delivered_at = _delivered_at(session, market, day)
     first_shift = min((r.shift_start for r in runners), default=market.opens)
@@ -432,31 +415,6 @@ def _read_market(
         for o in orders
     ]
     return market_report(market, run_id, names, facts, routes, dropped)
-
-
-def _carriers(
-    session: Session, market: Market, day: date, latest: uuid.UUID | None
-) -> dict[uuid.UUID, uuid.UUID]:
-    """Order id -> the runner of its stop in the latest finished run that routed it."""
-    if latest is None:
-        return {}
-    rows = session.exec(
-        select(RouteStop.order_id, Route.runner_id, Route.run_id)
-        .join(Route, col(Route.id) == col(RouteStop.route_id))
-        .join(DispatchRun, col(DispatchRun.id) == col(Route.run_id))
-        .where(Route.market_id == market.id)
-        .where(DispatchRun.service_date == day)
-        .where(DispatchRun.status == RunStatus.DONE)
-        .order_by(col(DispatchRun.finished_at), col(DispatchRun.created_at))
-    ).all()
-    carriers: dict[uuid.UUID, uuid.UUID] = {}
-    for order_id, runner_id, run_id in rows:  # oldest first: later runs overwrite
-        if run_id != latest:
-            carriers[order_id] = runner_id
-    for order_id, runner_id, run_id in rows:  # the latest run (as routes_view picks it) last
-        if run_id == latest:
-            carriers[order_id] = runner_id
-    return carriers
 
 
 def _delivered_at(session: Session, market: Market, day: date) -> dict[uuid.UUID, datetime]:

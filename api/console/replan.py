@@ -196,7 +196,7 @@ def order_page(
     tz = ZoneInfo(settings.timezone)
     runners = market_runners(session, row)
     plan = current_plan(session, row, order.service_date)
-    rows = runner_rows(session, runners, plan, t=t, now=datetime.now(UTC))
+    rows = runner_rows(runners, plan, t=t, now=datetime.now(UTC))
     flash = request.query_params.get("ok", "")
     return _page(
         request,

@@ -66,7 +66,6 @@ from api.console.views import (
     replan_summary,
     run_counts,
     run_routes,
-    runner_cash,
     runner_rows,
     runner_stop_rows,
     stop_views,
@@ -83,7 +82,6 @@ from dispatch.actions import (
     cancel_order,
     mark_collected,
     mark_ready_for_pickup,
-    runner_stops,
     update_order,
 )
 from dispatch.auth import (
@@ -108,6 +106,7 @@ from dispatch.models import (
     Runner,
     RunStatus,
 )
+from dispatch.plans import Cash, run_plan, runner_route
 from dispatch.reasons import run_error_text
 from dispatch.settings import Settings
 from dispatch.validation import validate_order
@@ -530,11 +529,13 @@ def market_page(
             for value in STATUS_FILTERS
         ],
         query=query,
-        runners=runner_rows(session, runners, plan, t=t, now=now, stale_s=stale_s),
+        runners=runner_rows(runners, plan, t=t, now=now, stale_s=stale_s),
         stale_age=t.duration(stale_s),
         run=run,
         run_label=t.run_status(run.status) if run else "",
-        run_counts=run_counts(session, row, run.id) if run else (0, 0),
+        run_counts=(0, 0)
+        if run is None
+        else run_counts(plan if run.id == plan.run_id else run_plan(session, row, run.id)),
         run_busy=bool(run and run.status in (RunStatus.QUEUED, RunStatus.RUNNING)),
         flash=t(f"ok.{flash}") if flash in FLASHES else "",
         map_head=map_head,
@@ -594,7 +595,8 @@ def run_page(
     t = Translator(request_lang(request))
     tz = ZoneInfo(settings.timezone)
     runners = market_runners(session, row)
-    routes, dropped = run_routes(session, row, run.id, runners, t=t, tz=tz, settings=settings)
+    plan = run_plan(session, row, run.id)
+    routes, dropped = run_routes(session, plan, runners, t=t, tz=tz, settings=settings)
     finished = run.status in (RunStatus.DONE, RunStatus.FAILED)
     return _page(
         request,
@@ -630,7 +632,7 @@ def run_status(
 ) -> JSONResponse:
     """A run's status for polling: ``queued``, ``running``, ``done`` or ``failed``."""
     run = _run_of(session, row, run_id)
-    routed, dropped = run_counts(session, row, run.id)
+    routed, dropped = run_counts(run_plan(session, row, run.id))
     t = Translator(request_lang(request))
     return JSONResponse(
         {
@@ -895,18 +897,10 @@ def runner_page(
     lang = request_lang(request)
     t = Translator(lang)
     tz = ZoneInfo(settings.timezone)
-    rows = runner_stops(session, runner.id, day)
-    orders = [order for _, order in rows]
+    route = runner_route(session, runner, day)
+    plan_stops = () if route is None else route.stops
     colour = colours(market_runners(session, row))[runner.id]
-    stops = stop_views(
-        orders,
-        row,
-        tz,
-        t,
-        [s.planned_arrival for s, _ in rows],
-        [s.sequence for s, _ in rows],
-        [s.trip for s, _ in rows],
-    )
+    stops = stop_views(plan_stops, row, tz, t)
     view = RouteView(
         runner_name=runner.name,
         market_name=row.name,
@@ -924,7 +918,8 @@ def runner_page(
     map_head, map_body, map_script = map_fragment(the_map)
     link = f"{settings.public_base_url.rstrip('/')}/r/{runner_link_token(runner, day, settings)}"
     expires = link_expiry(runner, day, settings)
-    cash = runner_cash(orders)
+    cash = Cash(0, 0, 0) if route is None else route.cash
+    over_cap = () if route is None else route.trips_over_cap
     flash = request.query_params.get("ok", "")
     first_name = runner.name.split()[0] if runner.name.strip() else runner.name
     # The runner reads Bahasa Indonesia, whatever the coordinator's page speaks.
@@ -940,13 +935,21 @@ def runner_page(
         runner=runner,
         colour=colour,
         status_label=t.runner_status(runner.status),
-        stops=runner_stop_rows(rows, t=t, tz=tz),
+        stops=runner_stop_rows(plan_stops, t=t, tz=tz),
         cash=cash,
         collected_text=t.rupiah(cash.collected_rp),
         to_collect_text=t.rupiah(cash.to_collect_rp),
         holding_text=t.rupiah(cash.holding_rp),
         cap_text=t.rupiah(runner.cash_cap_rp),
-        over_cap=cash.holding_rp > runner.cash_cap_rp,
+        over_cap=t.n("console.over_cap_trips", len(over_cap), trips=", ".join(map(str, over_cap)))
+        if over_cap
+        else "",
+        trips=[]
+        if route is None
+        else [
+            (trip.number, t.rupiah(trip.cash.holding_rp), trip.number in over_cap)
+            for trip in route.trips
+        ],
         link=link,
         link_expired=datetime.now(UTC) >= expires,
         link_until=t("console.at_wib", moment=t.short_moment(expires, tz)),

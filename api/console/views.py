@@ -1,10 +1,10 @@
 """What the console's pages show, read from the database into plain rows for the templates
 and into `maps` views for the overview and route maps.
 
-A market's plan for a day is the one of its latest finished run (`latest_run_id`), as for
-the API and the runner's page. Texts are formatted here in the page's language with the
-catalogue's words and formats (`dispatch.i18n`): amounts as ``Rp 125.000``, weights as
-``1,5 kg``, times in the markets' zone (WIB) as ``07.30``.
+A market's plan for a day comes from the one read model of plans (`dispatch.plans`), as for
+the API, the runner's page, the report and the exports. Texts are formatted here in the
+page's language with the catalogue's words and formats (`dispatch.i18n`): amounts as
+``Rp 125.000``, weights as ``1,5 kg``, times in the markets' zone (WIB) as ``07.30``.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Final
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_
+from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
@@ -25,21 +26,23 @@ from dispatch.i18n import Translator
 from dispatch.models import (
     DispatchRun,
     DispatchRunMarket,
-    DroppedOrder,
     Fulfilment,
     Market,
     Order,
     OrderEvent,
     OrderStatus,
     OrderStatusChange,
-    Route,
-    RouteStop,
     Runner,
     RunnerStatus,
-    RunStatus,
 )
-from dispatch.reasons import drop_text
-from dispatch.routes_view import latest_run_id
+from dispatch.plans import (
+    MarketPlan,
+    PlanStop,
+    market_plan,
+    previous_run_id,
+    run_plan,
+)
+from dispatch.reasons import drop_text, drop_texts
 from dispatch.settings import Settings
 from maps import (
     ROUTE_COLOURS,
@@ -62,13 +65,13 @@ UNDONE: Final = (OrderStatus.ASSIGNED, OrderStatus.PICKED_UP)
 MAX_ROWS: Final = 300
 
 
-def cash_text(order: Order, t: Translator) -> str:
+def cash_text(order: Order | PlanStop, t: Translator) -> str:
     """What the order collects: ``Tagih Rp 130.000`` or ``Lunas``."""
     cod = order.cod_rp
     return t("console.collect", amount=t.rupiah(cod)) if cod else t("console.paid")
 
 
-def items_text(order: Order, t: Translator) -> str:
+def items_text(order: Order | PlanStop, t: Translator) -> str:
     """The items as a list: ``bawang merah 1,5 kg, tahu 10 biji``."""
     return ", ".join(
         " ".join(part for part in (i.name, t.number(i.quantity, 3), i.unit) if part)
@@ -91,39 +94,9 @@ def window_text(order: Order, tz: ZoneInfo, t: Translator) -> str:
 # -- the plan of the day -----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Plan:
-    """The market's current plan for a day: who carries which order, and what was dropped."""
-
-    run_id: uuid.UUID | None
-    runner_of: dict[uuid.UUID, uuid.UUID]
-    """Order id -> runner id, for orders on a route."""
-    dropped: dict[uuid.UUID, tuple[str, str]]
-    """Order id -> (reason code, detail), for orders the run left out."""
-
-
-def current_plan(session: Session, market: Market, day: date) -> Plan:
+def current_plan(session: Session, market: Market, day: date) -> MarketPlan:
     """``market``'s plan for ``day`` (empty before its first finished run)."""
-    run_id = latest_run_id(session, market, day)
-    if run_id is None:
-        return Plan(None, {}, {})
-    carried = session.exec(
-        select(RouteStop.order_id, Route.runner_id)
-        .join(Route, col(Route.id) == col(RouteStop.route_id))
-        .where(Route.run_id == run_id)
-        .where(Route.market_id == market.id)
-    ).all()
-    dropped = session.exec(
-        select(DroppedOrder)
-        .join(Order, col(Order.id) == col(DroppedOrder.order_id))
-        .where(DroppedOrder.run_id == run_id)
-        .where(Order.market_id == market.id)
-    ).all()
-    return Plan(
-        run_id,
-        dict(carried),
-        {d.order_id: (d.reason_code, d.reason) for d in dropped},
-    )
+    return market_plan(session, market, day)
 
 
 def market_runners(session: Session, market: Market) -> list[Runner]:
@@ -208,7 +181,7 @@ def order_rows(
     *,
     status: str,
     query: str,
-    plan: Plan,
+    plan: MarketPlan,
     runners: Sequence[Runner],
     t: Translator,
     tz: ZoneInfo,
@@ -228,30 +201,40 @@ def order_rows(
         statement = statement.where(_search(query))
     count = session.exec(select(func.count()).select_from(statement.subquery())).one()
     orders = session.exec(
-        statement.order_by(col(Order.created_at).desc(), col(Order.id)).limit(MAX_ROWS)
+        statement.order_by(col(Order.created_at).desc(), col(Order.id))
+        .limit(MAX_ROWS)
+        .options(selectinload(Order.items))  # type: ignore[arg-type]
     ).all()
+    names = {r.id: r.name for r in runners}
+    colour_of = colours(runners)
     rows = [
-        order_row(order, plan, market, runners, t=t, tz=tz, settings=settings) for order in orders
-    ]
+        order_row(
+            order, plan, market, runners, t=t, tz=tz, settings=settings,
+            names=names, colour_of=colour_of,
+        )
+        for order in orders
+    ]  # fmt: skip
     return rows, count
 
 
 def order_row(
     order: Order,
-    plan: Plan,
+    plan: MarketPlan,
     market: Market,
     runners: Sequence[Runner],
     *,
     t: Translator,
     tz: ZoneInfo,
     settings: Settings,
+    names: dict[uuid.UUID, str] | None = None,
+    colour_of: dict[uuid.UUID, str] | None = None,
 ) -> OrderRow:
     """One order as the table (or its own page) shows it, on ``plan``."""
-    names = {r.id: r.name for r in runners}
-    colour_of = colours(runners)
+    names = {r.id: r.name for r in runners} if names is None else names
+    colour_of = colours(runners) if colour_of is None else colour_of
     carried = order.status not in (OrderStatus.PENDING, OrderStatus.CANCELLED)
     runner_id = plan.runner_of.get(order.id) if carried else None
-    reason = plan.dropped.get(order.id) if order.status is OrderStatus.PENDING else None
+    reason = plan.reasons.get(order.id) if order.status is OrderStatus.PENDING else None
     pickup = order.fulfilment == Fulfilment.PICKUP
     pinned = order.pinned_runner_id
     return OrderRow(
@@ -308,28 +291,9 @@ class RunnerRow:
     """Its last reported position is too old to re-plan from."""
 
 
-def _route_orders(session: Session, plan: Plan) -> dict[uuid.UUID, list[Order]]:
-    """Each runner's orders on the current plan (cancelled ones left out), in stop order."""
-    if plan.run_id is None:
-        return {}
-    rows = session.exec(
-        select(Route.runner_id, Order)
-        .join(RouteStop, col(RouteStop.route_id) == col(Route.id))
-        .join(Order, col(Order.id) == col(RouteStop.order_id))
-        .where(Route.run_id == plan.run_id)
-        .where(Order.status != OrderStatus.CANCELLED)
-        .order_by(col(RouteStop.sequence))
-    ).all()
-    by_runner: dict[uuid.UUID, list[Order]] = {}
-    for runner_id, order in rows:
-        by_runner.setdefault(runner_id, []).append(order)
-    return by_runner
-
-
 def runner_rows(
-    session: Session,
     runners: Sequence[Runner],
-    plan: Plan,
+    plan: MarketPlan,
     *,
     t: Translator,
     now: datetime,
@@ -337,12 +301,12 @@ def runner_rows(
 ) -> list[RunnerRow]:
     """The market's runners with their load: orders and kg on the route, done and left, and
     whether the last position they reported is older than ``stale_s`` seconds."""
-    carried = _route_orders(session, plan)
     colour_of = colours(runners)
     rows = []
     for runner in runners:
-        orders = carried.get(runner.id, [])
-        done = sum(o.status in (OrderStatus.DELIVERED, OrderStatus.FAILED) for o in orders)
+        route = plan.route_of(runner.id)
+        orders = () if route is None else route.stops
+        done = sum(o.done for o in orders)
         seen = runner.last_seen_at
         rows.append(
             RunnerRow(
@@ -377,38 +341,34 @@ def is_stale(seen: datetime | None, now: datetime, stale_s: int | None) -> bool:
 # -- maps --------------------------------------------------------------------------------------
 
 
-def stop_views(orders: Sequence[Order], market: Market, tz: ZoneInfo, t: Translator,
-               arrivals: Sequence[datetime | None], sequences: Sequence[int],
-               trips: Sequence[int]) -> tuple[StopView, ...]:  # fmt: skip
-    """A route's stops for a map (cancelled orders left out), the next open one marked."""
-    next_id = next((o.id for o in orders if o.status in UNDONE), None)
-    views = []
-    for order, arrival, sequence, trip in zip(orders, arrivals, sequences, trips, strict=True):
-        if order.status is OrderStatus.CANCELLED:
-            continue
-        views.append(
-            StopView(
-                sequence=sequence,
-                trip=trip,
-                lat=float(order.lat if order.lat is not None else market.lat),
-                lon=float(order.lon if order.lon is not None else market.lon),
-                title=order.customer_name or "-",
-                address=order.address,
-                items_text=items_text(order, t) or order.notes,
-                amount_text=cash_text(order, t),
-                arrival_text=t("console.arrival_wib", time=t.clock(arrival, tz)),
-                status=order.status.value,  # type: ignore[arg-type]
-                is_next=order.id == next_id,
-            )
+def stop_views(
+    stops: Sequence[PlanStop], market: Market, tz: ZoneInfo, t: Translator
+) -> tuple[StopView, ...]:
+    """A route's stops for a map, the next open one marked."""
+    next_id = next((s.order_id for s in stops if s.open), None)
+    return tuple(
+        StopView(
+            sequence=stop.sequence,
+            trip=stop.trip,
+            lat=float(stop.lat if stop.lat is not None else market.lat),
+            lon=float(stop.lon if stop.lon is not None else market.lon),
+            title=stop.customer_name or "-",
+            address=stop.address,
+            items_text=items_text(stop, t) or stop.notes,
+            amount_text=cash_text(stop, t),
+            arrival_text=t("console.arrival_wib", time=t.clock(stop.planned_arrival, tz)),
+            status=stop.status.value,  # type: ignore[arg-type]
+            is_next=stop.order_id == next_id,
         )
-    return tuple(views)
+        for stop in stops
+    )
 
 
 def overview_view(
     session: Session,
     market: Market,
     day: date,
-    plan: Plan,
+    plan: MarketPlan,
     runners: Sequence[Runner],
     *,
     t: Translator,
@@ -421,35 +381,19 @@ def overview_view(
     past ``stale_s`` seconds), pending and dropped."""
     colour_of = colours(runners)
     routes = []
-    if plan.run_id is not None:
-        for runner in runners:
-            rows = session.exec(
-                select(RouteStop, Order)
-                .join(Route, col(Route.id) == col(RouteStop.route_id))
-                .join(Order, col(Order.id) == col(RouteStop.order_id))
-                .where(Route.run_id == plan.run_id)
-                .where(Route.runner_id == runner.id)
-                .order_by(col(RouteStop.sequence))
-            ).all()
-            stops = stop_views(
-                [o for _, o in rows],
-                market,
-                tz,
-                t,
-                [s.planned_arrival for s, _ in rows],
-                [s.sequence for s, _ in rows],
-                [s.trip for s, _ in rows],
-            )
-            if stops:
-                routes.append(
-                    RouteView(
-                        runner_name=runner.name,
-                        market_name=market.name,
-                        market=MapPoint(market.lat, market.lon),
-                        stops=stops,
-                        colour=colour_of[runner.id],
-                    )
+    for runner in runners:
+        route = plan.route_of(runner.id)
+        stops = () if route is None else stop_views(route.stops, market, tz, t)
+        if stops:
+            routes.append(
+                RouteView(
+                    runner_name=runner.name,
+                    market_name=market.name,
+                    market=MapPoint(market.lat, market.lon),
+                    stops=stops,
+                    colour=colour_of[runner.id],
                 )
+            )
     waiting = session.exec(
         select(Order)
         .where(Order.market_id == market.id)
@@ -466,8 +410,8 @@ def overview_view(
         if order.lat is None or order.lon is None:  # filtered out above; for the types
             continue
         title = order.customer_name or "-"
-        if order.id in plan.dropped:
-            code = plan.dropped[order.id][0]
+        if order.id in plan.reasons:
+            code = plan.reasons[order.id][0]
             reason = drop_text(code, order, market, runners, settings, t)
             dropped.append(DroppedView(title, order.lat, order.lon, reason))
         else:
@@ -532,85 +476,53 @@ class RunDropped:
 
 def run_routes(
     session: Session,
-    market: Market,
-    run_id: uuid.UUID,
+    plan: MarketPlan,
     runners: Sequence[Runner],
     *,
     t: Translator,
     tz: ZoneInfo,
     settings: Settings,
 ) -> tuple[list[RunRoute], list[RunDropped]]:
-    """What run ``run_id`` planned for ``market``: each route's stops, and the dropped orders."""
+    """What a run planned for its market (``plan``, `dispatch.plans.run_plan`): each route's
+    stops, and the orders it left out, with why."""
     colour_of = colours(runners)
-    routes = []
-    for route, runner in session.exec(
-        select(Route, Runner)
-        .join(Runner, col(Runner.id) == col(Route.runner_id))
-        .where(Route.run_id == run_id)
-        .where(Route.market_id == market.id)
-        .order_by(col(Runner.name))
-    ).all():
-        rows = session.exec(
-            select(RouteStop, Order)
-            .join(Order, col(Order.id) == col(RouteStop.order_id))
-            .where(RouteStop.route_id == route.id)
-            .order_by(col(RouteStop.sequence))
-        ).all()
-        if not rows:
-            continue
-        routes.append(
-            RunRoute(
-                runner_id=str(runner.id),
-                runner_name=runner.name,
-                colour=colour_of.get(runner.id, ROUTE_COLOURS[0]),
-                distance_text=t.km(route.distance_m),
-                duration_text=t.duration(route.duration_s),
-                stops=[
-                    RunStop(
-                        sequence=stop.sequence,
-                        trip=stop.trip,
-                        arrival_text=t.clock(stop.planned_arrival, tz),
-                        customer_name=order.customer_name or "-",
-                        cash_text=cash_text(order, t),
-                    )
-                    for stop, order in rows
-                ],
-            )
+    routes = [
+        RunRoute(
+            runner_id=str(route.runner_id),
+            runner_name=route.runner_name,
+            colour=colour_of.get(route.runner_id, ROUTE_COLOURS[0]),
+            distance_text=t.km(route.distance_m),
+            duration_text=t.duration(route.duration_s),
+            stops=[
+                RunStop(
+                    sequence=stop.sequence,
+                    trip=stop.trip,
+                    arrival_text=t.clock(stop.planned_arrival, tz),
+                    customer_name=stop.customer_name or "-",
+                    cash_text=cash_text(stop, t),
+                )
+                for stop in route.stops
+            ],
         )
+        for route in plan.routes
+        if route.stops
+    ]
+    reasons = drop_texts(session, [(d.order_id, d.reason_code) for d in plan.unplanned],
+                         settings, t)  # fmt: skip
     dropped = [
         RunDropped(
-            order_id=str(order.id),
-            customer_name=order.customer_name or "-",
-            reason_text=drop_text(d.reason_code, order, market, runners, settings, t),
+            order_id=str(d.order_id),
+            customer_name=d.customer_name or "-",
+            reason_text=reasons[d.order_id],
         )
-        for d, order in session.exec(
-            select(DroppedOrder, Order)
-            .join(Order, col(Order.id) == col(DroppedOrder.order_id))
-            .where(DroppedOrder.run_id == run_id)
-            .where(Order.market_id == market.id)
-            .order_by(col(Order.customer_name))
-        ).all()
+        for d in sorted(plan.unplanned, key=lambda d: d.customer_name)
     ]
     return routes, dropped
 
 
-def run_counts(session: Session, market: Market, run_id: uuid.UUID) -> tuple[int, int]:
-    """How many orders run ``run_id`` has routed and dropped for ``market`` so far."""
-    routed = session.exec(
-        select(func.count())
-        .select_from(RouteStop)
-        .join(Route, col(Route.id) == col(RouteStop.route_id))
-        .where(Route.run_id == run_id)
-        .where(Route.market_id == market.id)
-    ).one()
-    dropped = session.exec(
-        select(func.count())
-        .select_from(DroppedOrder)
-        .join(Order, col(Order.id) == col(DroppedOrder.order_id))
-        .where(DroppedOrder.run_id == run_id)
-        .where(Order.market_id == market.id)
-    ).one()
-    return routed, dropped
+def run_counts(plan: MarketPlan) -> tuple[int, int]:
+    """How many orders a run (``plan``) has routed and left out for its market so far."""
+    return sum(len(r.stops) for r in plan.routes), len(plan.unplanned)
 
 
 # -- one runner --------------------------------------------------------------------------------
@@ -633,44 +545,22 @@ class RunnerStop:
     status_label: str
 
 
-@dataclass(frozen=True)
-class Cash:
-    """A runner's cash: COD collected so far and still to collect, whole rupiah."""
-
-    collected_rp: int
-    to_collect_rp: int
-
-    @property
-    def holding_rp(self) -> int:
-        """What the runner should hold at the end if every open stop pays."""
-        return self.collected_rp + self.to_collect_rp
-
-
-def runner_cash(orders: Sequence[Order]) -> Cash:
-    """Cash collected on delivered stops and still to collect on open ones."""
-    collected = sum(o.collected_rp or 0 for o in orders if o.status is OrderStatus.DELIVERED)
-    to_collect = sum(o.cod_rp for o in orders if o.status in UNDONE)
-    return Cash(collected, to_collect)
-
-
-def runner_stop_rows(
-    rows: Sequence[tuple[RouteStop, Order]], *, t: Translator, tz: ZoneInfo
-) -> list[RunnerStop]:
+def runner_stop_rows(stops: Sequence[PlanStop], *, t: Translator, tz: ZoneInfo) -> list[RunnerStop]:
     return [
         RunnerStop(
-            order_id=str(order.id),
+            order_id=str(stop.order_id),
             sequence=stop.sequence,
             trip=stop.trip,
             arrival_text=t("console.arrival_wib", time=t.clock(stop.planned_arrival, tz)),
-            customer_name=order.customer_name or "-",
-            phone=order.phone,
-            address=order.address,
-            items=items_text(order, t) or order.notes,
-            cash_text=cash_text(order, t),
-            status=order.status.value,
-            status_label=t.order_status(order.status, order.fulfilment == Fulfilment.PICKUP),
+            customer_name=stop.customer_name or "-",
+            phone=stop.phone,
+            address=stop.address,
+            items=items_text(stop, t) or stop.notes,
+            cash_text=cash_text(stop, t),
+            status=stop.status.value,
+            status_label=t.order_status(stop.status, stop.fulfilment == Fulfilment.PICKUP),
         )
-        for stop, order in rows
+        for stop in stops
     ]
 
 
@@ -696,33 +586,6 @@ class ReplanSummary:
     moved: list[MovedRow]
 
 
-def _carriers(session: Session, market: Market, run_id: uuid.UUID) -> dict[uuid.UUID, uuid.UUID]:
-    return dict(
-        session.exec(
-            select(RouteStop.order_id, Route.runner_id)
-            .join(Route, col(Route.id) == col(RouteStop.route_id))
-            .where(Route.run_id == run_id)
-            .where(Route.market_id == market.id)
-        ).all()
-    )
-
-
-def previous_run_id(session: Session, market: Market, run: DispatchRun) -> uuid.UUID | None:
-    """The plan ``run`` revised: the market's latest finished run of the day before it."""
-    if run.finished_at is None:
-        return None
-    return session.exec(
-        select(DispatchRun.id)
-        .join(DispatchRunMarket, col(DispatchRunMarket.run_id) == col(DispatchRun.id))
-        .where(DispatchRunMarket.market_id == market.id)
-        .where(DispatchRun.service_date == run.service_date)
-        .where(DispatchRun.status == RunStatus.DONE)
-        .where(DispatchRun.id != run.id)
-        .where(col(DispatchRun.finished_at) <= run.finished_at)
-        .order_by(col(DispatchRun.finished_at).desc(), col(DispatchRun.created_at).desc())
-    ).first()
-
-
 #: Why a re-plan ran, as `dispatch.replan` records it -> its message.
 REPLAN_REASONS: Final = {
     "order moved": "replan_reason.order_moved",
@@ -739,8 +602,8 @@ def replan_summary(
     if (run.params or {}).get("kind") != "replan":
         return None
     before_id = previous_run_id(session, market, run)
-    before = {} if before_id is None else _carriers(session, market, before_id)
-    after = _carriers(session, market, run.id)
+    before = {} if before_id is None else run_plan(session, market, before_id).runner_of
+    after = run_plan(session, market, run.id).runner_of
     changed = [o for o in set(before) | set(after) if before.get(o) != after.get(o)]
     names = {r.id: r.name for r in runners}
     moved = []

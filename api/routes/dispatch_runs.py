@@ -13,7 +13,7 @@ from api.deps import EngineDep, PrincipalDep, SessionDep, SettingsDep, actor
 from api.fields import IsoDate
 from api.guard import GuardedRoute
 from api.jobs import RunJobs
-from api.plans import market_plan
+from api.plans import market_plan_out
 from api.schemas import (
     DispatchRunAccepted,
     DispatchRunIn,
@@ -25,6 +25,7 @@ from api.schemas import (
 from dispatch.dispatcher import create_run
 from dispatch.errors import DomainError
 from dispatch.models import DispatchRun, DispatchRunMarket, Market, RunStatus
+from dispatch.plans import run_plan
 
 router = APIRouter(prefix="/dispatch-runs", tags=["dispatch runs"], route_class=GuardedRoute)
 
@@ -130,7 +131,7 @@ def get_run(run_id: uuid.UUID, session: SessionDep, principal: PrincipalDep) -> 
             "markets": [f for f in figures.get("markets", []) if f.get("market") == own],
             "wall_s": figures.get("wall_s"),
         }
-    plans = [market_plan(session, market, run.id) for market in markets]
+    plans = [market_plan_out(run_plan(session, market, run.id)) for market in markets]
     return DispatchRunOut(
         id=run.id,
         service_date=run.service_date,

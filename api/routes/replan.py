@@ -24,11 +24,12 @@ from api.access import market_by_code, today, visible_row
 from api.deps import EngineDep, PrincipalDep, SettingsDep, actor
 from api.fields import Flag, IsoDate, number, text
 from api.guard import GuardedRoute
-from api.plans import market_plan
+from api.plans import market_plan_out
 from api.schemas import ErrorResponse, MarketPlanOut
 from dispatch.auth import Principal
 from dispatch.db import read_only
 from dispatch.models import Market, Order, Runner
+from dispatch.plans import run_plan
 from dispatch.replan import (
     ReplanOutcome,
     lock_sequence,
@@ -190,7 +191,11 @@ def outcome_out(engine: Engine, market_id: uuid.UUID, outcome: ReplanOutcome) ->
         )
         market = session.get(Market, market_id)
         assert market is not None
-        plan = None if outcome.run_id is None else market_plan(session, market, outcome.run_id)
+        plan = (
+            None
+            if outcome.run_id is None
+            else market_plan_out(run_plan(session, market, outcome.run_id))
+        )
 
         def key(order_id: uuid.UUID) -> tuple[str, str]:
             order = orders.get(order_id)

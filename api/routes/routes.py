@@ -10,9 +10,9 @@ from api.access import market_by_code, today, visible_markets
 from api.deps import PrincipalDep, SessionDep, SettingsDep
 from api.fields import IsoDate
 from api.guard import GuardedRoute
-from api.plans import market_plan
+from api.plans import market_plan_out
 from api.schemas import DayPlanOut
-from dispatch.routes_view import latest_run_id
+from dispatch.plans import market_plans
 
 router = APIRouter(prefix="/routes", tags=["routes"], route_class=GuardedRoute)
 
@@ -33,9 +33,5 @@ def day_routes(
         if market is not None
         else visible_markets(session, principal)
     )
-    plans = []
-    for m in markets:
-        run_id = latest_run_id(session, m, day)
-        if run_id is not None:
-            plans.append(market_plan(session, m, run_id))
-    return DayPlanOut(date=day, markets=plans)
+    plans = market_plans(session, markets, day)
+    return DayPlanOut(date=day, markets=[market_plan_out(p) for p in plans if p.run_id])

@@ -20,6 +20,7 @@ from sqlmodel import Session
 
 from api.deps import EngineDep, SessionDep, SettingsDep, in_writer_thread
 from api.guard import GuardedRoute, gated
+from api.plans import cash_out, trip_out
 from api.routes.whatsapp import wake_whatsapp
 from api.schemas import (
     DeliveredIn,
@@ -32,17 +33,12 @@ from api.schemas import (
     RunnerRouteOut,
     RunnerStopOut,
 )
-from dispatch.actions import (
-    mark_delivered,
-    mark_failed,
-    mark_picked_up,
-    report_position,
-    runner_stops,
-)
+from dispatch.actions import mark_delivered, mark_failed, mark_picked_up, report_position
 from dispatch.auth import RunnerLink, verify_runner_link
 from dispatch.db import read_only, write_session
 from dispatch.errors import DomainError
-from dispatch.models import Market, Order, RouteStop, Runner
+from dispatch.models import Market, Order, Runner
+from dispatch.plans import Cash, PlanStop, runner_route
 from dispatch.settings import Settings
 from dispatch.whatsapp.outbound import queue_order_update
 
@@ -112,46 +108,47 @@ def get_linked_runner(
 LinkedRunnerDep = Annotated[LinkedRunner, Depends(get_linked_runner)]
 
 
-def stop_out(stop: RouteStop, order: Order) -> RunnerStopOut:
-    """A stop with what the runner needs at the door."""
-    cod = order.cod_rp
+def stop_out(stop: PlanStop, order: Order | None = None) -> RunnerStopOut:
+    """A stop with what the runner needs at the door; with ``order``, its status and cash
+    as they are now (after the runner's change)."""
     return RunnerStopOut(
-        order_id=order.id,
-        external_id=order.idempotency_key,
+        order_id=stop.order_id,
+        external_id=stop.external_id,
         sequence=stop.sequence,
         trip=stop.trip,
         planned_arrival=stop.planned_arrival,
-        status=order.status,
-        customer_name=order.customer_name,
-        phone=order.phone,
-        address=order.address,
-        lat=order.lat,
-        lon=order.lon,
-        location_approximate=order.location_approximate,
-        items=[ItemOut(name=i.name, quantity=i.quantity, unit=i.unit) for i in order.items],
-        weight_g=order.weight_g,
-        payment=order.payment.value,
-        cash_to_collect_rp=cod,
-        collected_rp=order.collected_rp,
-        failure_reason=order.failure_reason,
-        window_start=order.window_start,
-        window_end=order.window_end,
-        notes=order.notes,
+        status=stop.status if order is None else order.status,
+        customer_name=stop.customer_name,
+        phone=stop.phone,
+        address=stop.address,
+        lat=stop.lat,
+        lon=stop.lon,
+        location_approximate=stop.location_approximate,
+        items=[ItemOut(name=i.name, quantity=i.quantity, unit=i.unit) for i in stop.items],
+        weight_g=stop.weight_g,
+        payment=stop.payment.value,
+        cash_to_collect_rp=stop.cod_rp,
+        collected_rp=stop.collected_rp if order is None else order.collected_rp,
+        failure_reason=stop.failure_reason if order is None else order.failure_reason,
+        window_start=stop.window_start,
+        window_end=stop.window_end,
+        notes=stop.notes,
     )
 
 
-def _own_stop(session: Session, linked: LinkedRunner, order_id: uuid.UUID) -> RouteStop:
-    for stop, order in runner_stops(session, linked.runner.id, linked.link.service_date):
-        if order.id == order_id:
-            return stop
-    raise DomainError("order.not_found", params={"id": str(order_id)})
+def _own_stop(session: Session, linked: LinkedRunner, order_id: uuid.UUID) -> PlanStop:
+    route = runner_route(session, linked.runner, linked.link.service_date)
+    stop = None if route is None else route.stop(order_id)
+    if stop is None:
+        raise DomainError("order.not_found", params={"id": str(order_id)})
+    return stop
 
 
 @router.get("/route", response_model=RunnerRouteOut)
 def route(linked: LinkedRunnerDep, session: SessionDep) -> RunnerRouteOut:
     """The runner's stops of the day in visiting order (empty before dispatch)."""
     runner = linked.runner
-    stops = runner_stops(session, runner.id, linked.link.service_date)
+    plan = runner_route(session, runner, linked.link.service_date)
     return RunnerRouteOut(
         runner=LinkRunnerOut(
             id=runner.id,
@@ -162,7 +159,15 @@ def route(linked: LinkedRunnerDep, session: SessionDep) -> RunnerRouteOut:
         ),
         service_date=linked.link.service_date,
         expires_at=linked.link.expires_at,
-        stops=[stop_out(stop, order) for stop, order in stops],
+        stops=[] if plan is None else [stop_out(stop) for stop in plan.stops],
+        distance_m=0 if plan is None else plan.distance_m,
+        duration_s=0 if plan is None else plan.duration_s,
+        starts_at=None if plan is None else plan.starts_at,
+        ends_at=None if plan is None else plan.ends_at,
+        trips=[] if plan is None else [trip_out(trip) for trip in plan.trips],
+        cash=cash_out(Cash(0, 0, 0) if plan is None else plan.cash),
+        cash_cap_rp=runner.cash_cap_rp,
+        trips_over_cap=[] if plan is None else list(plan.trips_over_cap),
     )
 
 

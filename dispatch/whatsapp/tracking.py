@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from dispatch.errors import DomainError
 from dispatch.i18n import Lang, Translator
-from dispatch.models import Market, Order, OrderStatus, Route, RouteStop, Runner
-from dispatch.routes_view import latest_run_id
+from dispatch.models import Market, Order, OrderStatus
+from dispatch.plans import order_place
 from dispatch.settings import Settings
 from dispatch.signing import ExpiredToken, InvalidToken, Purpose, sign, unsign
 
@@ -85,23 +85,10 @@ class Progress:
 
 def order_progress(session: Session, order: Order) -> Progress:
     """The runner and planned arrival of ``order`` in its market's latest plan for its day."""
-    market = session.get(Market, order.market_id)
-    if market is None:
+    place = order_place(session, order)
+    if place is None:
         return Progress(None, None)
-    run_id = latest_run_id(session, market, order.service_date)
-    if run_id is None:
-        return Progress(None, None)
-    row = session.exec(
-        select(RouteStop, Runner)
-        .join(Route, col(Route.id) == col(RouteStop.route_id))
-        .join(Runner, col(Runner.id) == col(Route.runner_id))
-        .where(Route.run_id == run_id)
-        .where(RouteStop.order_id == order.id)
-    ).first()
-    if row is None:
-        return Progress(None, None)
-    stop, runner = row
-    return Progress(first_name(runner.name), stop.planned_arrival)
+    return Progress(first_name(place.runner_name), place.stop.planned_arrival)
 
 
 def first_name(full_name: str) -> str:

@@ -17,13 +17,13 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from api.main import create_app
-from dispatch.actions import runner_stops
 from dispatch.auth import runner_link_token
 from dispatch.db import make_engine, session_scope, upgrade
 from dispatch.dispatcher import dispatch
 from dispatch.generate import MarketSpot, generate_orders
 from dispatch.intake import import_orders
 from dispatch.models import Market, Order, OrderStatus, Runner
+from dispatch.plans import runner_route
 from dispatch.seed import seed
 from dispatch.settings import Settings
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, Watch
@@ -70,9 +70,10 @@ def live(tmp_path: Path) -> Iterator[LiveServer]:
 def _runner_with_stops(live: LiveServer) -> tuple[Runner, list[Order]]:
     with Session(live.engine) as session:
         for runner in session.exec(select(Runner).order_by(col(Runner.name))).all():
-            stops = runner_stops(session, runner.id, live.day)
-            if stops:
-                return runner, [order for _, order in stops]
+            route = runner_route(session, runner, live.day)
+            if route is not None and route.stops:
+                orders = [session.get(Order, s.order_id) for s in route.stops]
+                return runner, [o for o in orders if o is not None]
     raise AssertionError("nobody has stops")
 
 

@@ -17,7 +17,6 @@ from dispatch.actions import (
     mark_picked_up,
     report_position,
     runner_owns,
-    runner_stops,
     update_order,
 )
 from dispatch.db import session_scope
@@ -26,6 +25,7 @@ from dispatch.errors import DomainError
 from dispatch.generate import MarketSpot, generate_orders
 from dispatch.intake import import_orders
 from dispatch.models import Market, Order, OrderStatus, OrderStatusChange, OrderUpdate, Runner
+from dispatch.plans import runner_route
 from dispatch.seed import seed
 from dispatch.settings import Settings
 
@@ -54,9 +54,11 @@ def planned(engine: Engine) -> Engine:
 def _first_stop(engine: Engine) -> tuple[Runner, Order]:
     with Session(engine) as session:
         for runner in session.exec(select(Runner).order_by(col(Runner.name))).all():
-            stops = runner_stops(session, runner.id, DAY)
-            if stops:
-                return runner, stops[0][1]
+            route = runner_route(session, runner, DAY)
+            if route is not None and route.stops:
+                order = session.get(Order, route.stops[0].order_id)
+                assert order is not None
+                return runner, order
     raise AssertionError("no runner has a stop")
 
 

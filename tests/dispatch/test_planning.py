@@ -15,6 +15,7 @@ from sqlmodel import Session, col, func, select
 from dispatch.db import make_engine, session_scope, upgrade
 from dispatch.dispatcher import create_run, dispatch, execute_run, fail_interrupted_runs
 from dispatch.errors import DomainError
+from dispatch.export import day_export
 from dispatch.generate import MarketSpot, generate_orders
 from dispatch.intake import import_orders, submit_order
 from dispatch.models import (
@@ -29,7 +30,6 @@ from dispatch.models import (
     RunStatus,
 )
 from dispatch.planning import load_market_plan_input, solve_market, store_market_result
-from dispatch.routes_view import day_export
 from dispatch.seed import seed
 from dispatch.settings import Settings
 from dispatch.validation import validate_order

@@ -25,7 +25,6 @@ from dispatch.actions import (
     mark_delivered,
     mark_failed,
     mark_picked_up,
-    runner_stops,
 )
 from dispatch.cli import main
 from dispatch.db import session_scope
@@ -43,6 +42,7 @@ from dispatch.models import (
     Route,
     Runner,
 )
+from dispatch.plans import current_run_id, runner_route
 from dispatch.report import (
     CSV_COLUMNS,
     DayReport,
@@ -57,7 +57,6 @@ from dispatch.report import (
     report_json,
     report_table,
 )
-from dispatch.routes_view import latest_run_id
 from dispatch.seed import seed
 from dispatch.settings import Settings
 from tests.dispatch.factories import add_market, make_order
@@ -128,7 +127,10 @@ def _play(engine: Engine) -> tuple[set[uuid.UUID], set[uuid.UUID]]:
     with session_scope(engine) as session:
         runners = session.exec(select(Runner).order_by(col(Runner.name))).all()
         for runner in runners:
-            for _, order in runner_stops(session, runner.id, DAY):
+            route = runner_route(session, runner, DAY)
+            for stop in () if route is None else route.stops:
+                order = session.get(Order, stop.order_id)
+                assert order is not None
                 by = f"runner:{runner.name}"
                 step, turn = stops % 8, stops // 8
                 stops += 1
@@ -206,7 +208,7 @@ def test_the_report_adds_up_to_the_stored_orders(played: PlayedDay) -> None:
             orders = session.exec(
                 select(Order).where(Order.market_id == market.id, Order.service_date == DAY)
             ).all()
-            run_id = latest_run_id(session, market, DAY)
+            run_id = current_run_id(session, market, DAY)
             assert m.run_id == run_id
             dropped = {
                 d.order_id: d.reason_code
