@@ -86,7 +86,7 @@ def api_process(
     process = subprocess.Popen(command, env=env, cwd=tree)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90  # a busy machine imports slowly
         while time.monotonic() < deadline:
             try:
                 if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
@@ -367,6 +367,188 @@ def run(name: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+# -- reads beside the intake: the runner's route, a market's order list, the console --------
+
+#: What a morning's phones and consoles read while orders arrive (``{link}``: the first
+#: runner's link, ``{market}``, ``{day}``); the console's page needs a signed-in cookie.
+READS: dict[str, str] = {
+    "runner_route": "/api/v1/runner/{link}/route",
+    "runner_page": "/r/{link}",
+    "order_list": "/api/v1/orders?market={market}&date={day}&limit=50",
+    "console_market": "/console/{market}?tanggal={day}",
+}
+READ_MARKET = "sawojajar"
+
+
+def _cli(tree: Path | None, url: str, *argv: str) -> str:
+    """``antar ARGV`` of ``tree`` (this tree when ``None``) on ``url``'s database; stdout."""
+    env = {**os.environ, "ANTAR_DATABASE_URL": url, "ANTAR_SECRET_KEY": SECRET_KEY}
+    if tree is not None:
+        env["PYTHONPATH"] = str(tree)
+    command = [sys.executable, "-c", "from dispatch.cli import main; raise SystemExit(main())"]
+    done = subprocess.run(
+        [*command, *argv], env=env, cwd=tree, capture_output=True, text=True, check=True
+    )
+    return done.stdout
+
+
+def morning(tree: Path | None, url: str, day: date, per_market: int) -> dict[str, str]:
+    """A morning on a fresh database, through ``tree``'s own command line (so its own
+    migrations): the six markets seeded, ``per_market`` orders each, every market dispatched;
+    an operator token and the first runner's link of `READ_MARKET`."""
+    when = day.isoformat()
+    _cli(tree, url, "seed")
+    _cli(tree, url, "orders", "generate", "--per-market", str(per_market), "--seed", "7",
+         "--date", when)  # fmt: skip
+    _cli(tree, url, "dispatch", "--all", "--date", when, "--time-limit", "1", "--workers", "1")
+    token = _cli(tree, url, "tokens", "create", "--role", "operator").strip().splitlines()[-1]
+    links = _cli(tree, url, "runners", "link", "--market", READ_MARKET, "--date", when)
+    link = links.strip().splitlines()[0].split("\t")[-1].rsplit("/r/", 1)[-1]
+    return {"token": token, "link": link, "day": when, "market": READ_MARKET}
+
+
+def console_cookie(base: str, token: str) -> str:
+    """A signed-in console session's ``Cookie`` header (through the sign-in form)."""
+    with httpx.Client(base_url=base, follow_redirects=False, timeout=30) as client:
+        form = client.get("/console/login")
+        nonce = re.search(r'name="csrf" value="([^"]*)"', form.text)
+        assert nonce is not None, form.text[:500]
+        answer = client.post(
+            "/console/login", data={"csrf": nonce.group(1), "token": token, "next": "/console"}
+        )
+        assert answer.status_code == 303, answer.text[:500]
+        return "; ".join(f"{name}={value}" for name, value in client.cookies.items())
+
+
+def _read_script(path: str, headers: dict[str, str]) -> str:
+    lines = [f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}" for k, v in headers.items()]
+    return "\n".join([f"wrk.path = {json.dumps(path)}", *lines]) + "\n"
+
+
+def reads_beside_intake(
+    base: str,
+    setup: dict[str, str],
+    cookie: str,
+    body: dict[str, Any],
+    loads: Sequence[str],
+    *,
+    seconds: float,
+    connections: int,
+    intake_connections: int,
+) -> dict[str, Any]:
+    """``wrk`` posting orders (``intake_connections``) while one ``wrk`` per load of
+    ``loads`` (`READS`) reads with ``connections``: the figures of each."""
+    results: dict[str, Any] = {}
+    script = f"TOKEN = {json.dumps(setup['token'])}\nBODY = {json.dumps(json.dumps(body))}\n"
+
+    def intake() -> None:
+        results["intake"] = _wrk(base, script + WRK_SCRIPT, seconds, intake_connections)
+
+    def read(load: str) -> None:
+        path = READS[load].format(**setup)
+        headers = {"Authorization": f"Bearer {setup['token']}", "Cookie": cookie}
+        results[load] = _wrk(base + path, _read_script(path, headers), seconds, connections)
+
+    threads = [threading.Thread(target=intake)] * (intake_connections > 0)
+    threads += [threading.Thread(target=read, args=(load,)) for load in loads]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def reads_run(tree: Path | None, name: str, args: argparse.Namespace) -> dict[str, Any]:
+    """Every read of `READS` alone beside the intake, then all of them at once, on ``tree``."""
+    day = datetime.now(UTC).date() + timedelta(days=1)  # the runner's link is valid for it
+    with sqlite_url() as url:
+        setup = morning(tree, url, day, args.per_market)
+        market = setup["market"]
+        spot = [MarketSpot(market, -7.974963, 112.66075)]
+        body = dict(bodies(spot, 1, "reads")[0]) | {"service_date": setup["day"]}
+        with api_server(url, args.workers, tree) as base:
+            cookie = console_cookie(base, setup["token"])
+            for load in READS:  # every page answers, and is warm
+                path = READS[load].format(**setup)
+                headers = {"Authorization": f"Bearer {setup['token']}", "Cookie": cookie}
+                answer = httpx.get(base + path, headers=headers, timeout=30)
+                assert answer.status_code == 200, (load, answer.status_code, answer.text[:300])
+            figures: dict[str, Any] = {}
+            for load in READS:
+                figures[load] = reads_beside_intake(
+                    base, setup, cookie, body, [load], seconds=args.wrk_seconds,
+                    connections=args.read_connections,
+                    intake_connections=args.intake_connections,
+                )  # fmt: skip
+                print(f"{name} {load}: {figures[load]}", file=sys.stderr)
+            figures["all"] = reads_beside_intake(
+                base, setup, cookie, body, list(READS), seconds=args.wrk_seconds,
+                connections=args.read_connections, intake_connections=args.intake_connections,
+            )  # fmt: skip
+            print(f"{name} all at once: {figures['all']}", file=sys.stderr)
+    return {"tree": name, "per_market": args.per_market, "figures": figures}
+
+
+def reads_table(rows: list[dict[str, Any]], args: argparse.Namespace) -> str:
+    """The reads' p50/p99 per tree, alone beside the intake and all at once."""
+    head = f"{'tree':<12}{'read':<16}{'alone: req/s':>13}{'p50 ms':>8}{'p99 ms':>8}"
+    head += f"{'all: req/s':>12}{'p50 ms':>8}{'p99 ms':>8}{'orders/s':>10}"
+    lines = [
+        f"SQLite, {args.workers} workers; {args.per_market} orders a market dispatched; reads "
+        f"from {args.read_connections} connections each, orders posted from "
+        f"{args.intake_connections}; wrk {args.wrk_seconds:g} s. Target p50 <= 30 ms, "
+        "p99 <= 150 ms.",
+        head,
+        "-" * len(head),
+    ]
+    for row in rows:
+        figures = row["figures"]
+        for load in READS:
+            alone, together = figures[load][load], figures["all"][load]
+            lines.append(
+                f"{row['tree']:<12}{load:<16}{alone['rps']:>13.0f}{alone['p50_ms']:>8.1f}"
+                f"{alone['p99_ms']:>8.1f}{together['rps']:>12.0f}{together['p50_ms']:>8.1f}"
+                f"{together['p99_ms']:>8.1f}{figures['all']['intake']['rps']:>10.0f}"
+            )
+    return "\n".join(lines)
+
+
+@contextmanager
+def base_tree(rev: str) -> Iterator[Path]:
+    """Commit ``rev`` checked out in a temporary git worktree."""
+    root = Path(__file__).resolve().parent.parent
+    with tempfile.TemporaryDirectory() as folder:
+        tree = Path(folder) / "base"
+        git = ["git", "-C", str(root), "worktree"]
+        subprocess.run([*git, "add", "--detach", "-q", str(tree), rev], check=True)
+        try:
+            yield tree
+        finally:
+            subprocess.run([*git, "remove", "--force", str(tree)], check=False)
+
+
+def reads_main(args: argparse.Namespace) -> int:
+    if shutil.which("wrk") is None:
+        print("bench.api --reads needs wrk (apt-get install wrk)", file=sys.stderr)
+        return 2
+    root = Path(__file__).resolve().parent.parent
+    head = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
+                          capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    rows = []
+    if args.base:
+        with base_tree(args.base) as tree:
+            rows.append(reads_run(tree, args.base[:10], args))
+    rows.append(reads_run(None, f"{head} (this)", args))
+    table = reads_table(rows, args)
+    print(table)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    out = RESULTS / f"api-reads-{stamp}.json"
+    out.write_text(json.dumps({"args": vars(args), "rows": rows, "table": table}, indent=2) + "\n")
+    print(f"\nresults: {out}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.api", description=__doc__)
     parser.add_argument("--orders", type=int, default=2000)
@@ -378,7 +560,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--wrk-seconds", type=float, default=10.0)
     parser.add_argument("--wrk-connections", type=int, default=32)
     parser.add_argument("--postgres", default=os.environ.get("ANTAR_TEST_DATABASE_URL"))
+    parser.add_argument(
+        "--reads",
+        action="store_true",
+        help="instead: the runner's route and page, a market's order list and the console's "
+        "market page read beside the intake (SQLite), p50/p99",
+    )
+    parser.add_argument("--base", help="with --reads: also measure this commit, first")
+    parser.add_argument("--per-market", type=int, default=40, help="with --reads")
+    parser.add_argument("--read-connections", type=int, default=8, help="with --reads")
+    parser.add_argument("--intake-connections", type=int, default=8, help="with --reads")
     args = parser.parse_args(argv)
+    if args.reads:
+        return reads_main(args)
     rows = []
     with sqlite_url() as url:
         rows.append(run("sqlite", url, args))
