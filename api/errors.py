@@ -54,6 +54,8 @@ STATUS: Final[Mapping[str, int]] = {
     "dispatch.market_busy": 409,
     "replan.other_market": 422,
     "replan.runner_unavailable": 409,
+    "replan.no_plan": 409,
+    "replan.no_orders": 409,
     "market.exists": 409,
     "runner.exists": 409,
     "console.upload_too_large": 413,

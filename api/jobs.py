@@ -3,7 +3,8 @@
 The run itself is a row in the database (``queued -> running -> done | failed``); this only
 owns the threads that execute runs, one market after another (``workers=1``: no process pool
 inside the web server). A run whose thread dies unexpectedly is marked failed; a run cut off
-by a restart is marked failed on the next start (`dispatch.dispatcher.fail_interrupted_runs`).
+by a restart stops renewing its lease, and whoever next needs its markets (or the next start,
+`dispatch.planning.fail_lapsed_runs`) marks it failed once the lease has lapsed.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from datetime import UTC, datetime
 from sqlalchemy.engine import Engine
 
 from dispatch.db import session_scope
-from dispatch.dispatcher import execute_run
 from dispatch.models import DispatchRun, RunStatus
+from dispatch.planning import execute_run
 from dispatch.settings import Settings
 
 log = logging.getLogger(__name__)

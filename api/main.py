@@ -38,7 +38,7 @@ from api.routes import (
 )
 from api.schemas import ErrorResponse
 from dispatch.db import make_engine, upgrade
-from dispatch.dispatcher import fail_interrupted_runs
+from dispatch.planning import fail_lapsed_runs
 from dispatch.settings import Settings, get_settings
 from dispatch.signing import with_secret_key
 from dispatch.whatsapp.worker import WhatsAppWorker
@@ -61,11 +61,12 @@ signed route link (`/api/v1/runner/{link}/...`). Every 4xx answer is
 
 
 def prepare(engine: Engine) -> None:
-    """Upgrade the database and mark the runs a restart interrupted as failed."""
+    """Upgrade the database and mark failed the runs whose lease lapsed (their process
+    stopped); a run whose lease is alive belongs to a live process and is left alone."""
     upgrade(engine)
-    failed = fail_interrupted_runs(engine)
+    failed = fail_lapsed_runs(engine)
     if failed:
-        log.warning("%d dispatch runs were interrupted by a restart: marked failed", failed)
+        log.warning("%d dispatch runs had stopped (their lease lapsed): marked failed", failed)
 
 
 def docs_router(app: FastAPI) -> APIRouter:

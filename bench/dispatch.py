@@ -30,10 +30,10 @@ from sqlalchemy import text
 from sqlmodel import Session, col, select
 
 from dispatch.db import make_engine, normalise_url, session_scope, upgrade
-from dispatch.dispatcher import Executor, dispatch
 from dispatch.generate import MarketSpot, generate_orders
 from dispatch.intake import import_orders
 from dispatch.models import Market
+from dispatch.planning import Executor, dispatch
 from dispatch.seed import seed
 from dispatch.settings import Settings
 

@@ -28,10 +28,10 @@ from sqlmodel import Session, col, select
 from api.main import create_app
 from dispatch.auth import runner_link_token
 from dispatch.db import make_engine, session_scope, upgrade
-from dispatch.dispatcher import dispatch
 from dispatch.generate import MarketSpot, generate_orders
 from dispatch.intake import import_orders
 from dispatch.models import Market, Runner
+from dispatch.planning import dispatch
 from dispatch.plans import runner_route
 from dispatch.seed import seed
 from dispatch.settings import Settings

@@ -31,11 +31,10 @@ from sqlmodel import Session, col, select
 
 from dispatch.actions import mark_delivered, mark_picked_up
 from dispatch.db import make_engine, session_scope, upgrade
-from dispatch.dispatcher import dispatch
 from dispatch.generate import MarketSpot, generate_orders
 from dispatch.intake import import_orders
 from dispatch.models import DispatchRun, Market, Route, RouteStop
-from dispatch.replan import replan_market
+from dispatch.planning import dispatch, replan_market
 from dispatch.seed import seed
 from dispatch.settings import Settings
 

@@ -56,7 +56,6 @@ from sqlmodel import Session, col, select
 from dispatch.auth import Role, create_token, revoke_token, runner_link_token
 from dispatch.csv_io import CSV_HEADER, SafeDictWriter, read_order_rows, refusal_line
 from dispatch.db import current_revision, make_engine, session_scope, upgrade
-from dispatch.dispatcher import dispatch, fail_interrupted_runs
 from dispatch.errors import DomainError, shown
 from dispatch.export import FORMATS, day_export, render
 from dispatch.fleet import (
@@ -84,6 +83,7 @@ from dispatch.geo import geocoder_from_setting
 from dispatch.i18n import Lang, Translator, choose_lang
 from dispatch.intake import RowRefusal, import_orders
 from dispatch.models import DispatchRun, Market, Order, Runner, RunnerStatus
+from dispatch.planning import dispatch, fail_lapsed_runs
 from dispatch.plans import list_runs, summarise
 from dispatch.reasons import drop_texts, run_error_text
 from dispatch.report import day_report, report_csv, report_json, report_table
@@ -1231,7 +1231,7 @@ def _lang_asked(argv: Sequence[str] | None) -> Lang:
     return "id"
 
 
-__all__ = ["build_parser", "fail_interrupted_runs", "main"]
+__all__ = ["build_parser", "fail_lapsed_runs", "main"]
 
 
 if __name__ == "__main__":

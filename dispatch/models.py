@@ -137,6 +137,12 @@ class MarketBase(SQLModel):
     kelurahan: str = Field(default="", max_length=80)
     opens: time = Field(default=time(5, 0), description="local time (WIB)")
     closes: time = Field(default=time(12, 0), description="local time (WIB)")
+    balance_work: bool = Field(
+        default=True, description="plans even out the runners' working time (longest day)"
+    )
+    balance_cost: int = Field(
+        default=1, ge=0, description="weight of the longest working day: metres per second"
+    )
 
 
 class Market(MarketBase, table=True):
@@ -159,6 +165,8 @@ class MarketUpdate(SQLModel):
     kelurahan: str | None = Field(default=None, max_length=80)
     opens: time | None = None
     closes: time | None = None
+    balance_work: bool | None = None
+    balance_cost: int | None = Field(default=None, ge=0)
 
 
 class MarketPublic(MarketBase):
@@ -401,6 +409,11 @@ class DispatchRunMarket(SQLModel, table=True):
     market_id: uuid.UUID = Field(
         foreign_key="markets.id", primary_key=True, index=True, ondelete="RESTRICT"
     )
+    stored_at: datetime | None = Field(
+        default=None,
+        sa_type=UTCDateTime,
+        description="when the run stored this market's plan (then the current plan)",
+    )
 
 
 class DispatchRunBase(SQLModel):
@@ -414,12 +427,18 @@ class DispatchRunBase(SQLModel):
         default_factory=dict, sa_type=JSON, description="objective, wall time, counts"
     )
     error: str | None = None
+    lease_until: datetime | None = Field(
+        default=None,
+        sa_type=UTCDateTime,
+        description="the run holds its markets until then; its process renews it while it works",
+    )
 
 
 class DispatchRun(DispatchRunBase, table=True):
     __tablename__ = "dispatch_runs"
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    lease_owner: str | None = Field(default=None, max_length=200, description="host:pid:thread")
     markets: list[Market] = Relationship(link_model=DispatchRunMarket)
     routes: list["Route"] = Relationship(
         back_populates="run", sa_relationship_kwargs={"cascade": "all, delete-orphan"}

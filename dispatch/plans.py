@@ -287,7 +287,10 @@ class StopPlace:
 def current_run_ids(
     session: Session, market_ids: Sequence[uuid.UUID], day: date
 ) -> dict[uuid.UUID, uuid.UUID]:
-    """Market id -> its latest ``done`` run for ``day`` (markets never planned left out)."""
+    """Market id -> the run whose plan of the market for ``day`` was stored last (markets
+    never planned left out). A market's plan is current from the transaction that stores it
+    (``dispatch_run_markets.stored_at``), whatever became of the rest of its run: a run
+    killed after storing one market leaves that market planned, never half-planned."""
     if not market_ids:
         return {}
     rows = session.exec(
@@ -295,14 +298,14 @@ def current_run_ids(
         .join(DispatchRun, col(DispatchRun.id) == col(DispatchRunMarket.run_id))
         .where(col(DispatchRunMarket.market_id).in_(list(market_ids)))
         .where(DispatchRun.service_date == day)
-        .where(DispatchRun.status == RunStatus.DONE)
-        .order_by(col(DispatchRun.finished_at), col(DispatchRun.created_at))
+        .where(col(DispatchRunMarket.stored_at).is_not(None))
+        .order_by(col(DispatchRunMarket.stored_at), col(DispatchRun.created_at))
     ).all()
     return dict(rows)  # oldest first: the latest wins
 
 
 def current_run_id(session: Session, market: Market, day: date) -> uuid.UUID | None:
-    """``market``'s latest ``done`` run for ``day``."""
+    """The run of ``market``'s current plan for ``day`` (see `current_run_ids`)."""
     return current_run_ids(session, [market.id], day).get(market.id)
 
 

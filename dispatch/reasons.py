@@ -147,7 +147,7 @@ def drop_texts(
     return texts
 
 
-#: What `dispatch.dispatcher` records when a run's process stopped under it.
+#: What `dispatch.planning` records when a run's lease lapsed (its process stopped).
 INTERRUPTED: Final = "interrupted:"
 
 

@@ -75,6 +75,11 @@ class Settings(BaseSettings):
     replan_reorder_cost_m: int = Field(default=1_000, ge=0)
     """... and reaching one of a runner's stops from another place than before like this many."""
 
+    run_lease_s: float = Field(default=30.0, gt=0)
+    """A dispatch run holds its markets this many seconds past its process's last renewal
+    (renewed every third of it while it works); a run whose lease lapsed is failed by
+    whoever next needs its markets."""
+
     asap_minutes: int = Field(default=90, gt=0)
     """An order without a window should arrive within this many minutes of the shift start
     (or of its arrival, if later); lateness past that is charged, not forbidden."""

@@ -4,7 +4,7 @@ its history.
 
 Each form posts with the session's CSRF token and the console's access rules (a coordinator
 its own market; another market's order or runner answers 404). The re-planning itself is
-`dispatch.replan`'s; after a move, an end of shift or a re-plan the coordinator lands on the
+`dispatch.planning`'s; after a move, an end of shift or a re-plan the coordinator lands on the
 new run's page, which says what moved and what was dropped, and shows the routes. Pins and
 locks re-plan nothing and return to the page they came from.
 """
@@ -52,7 +52,7 @@ from dispatch.db import read_only
 from dispatch.errors import DomainError
 from dispatch.i18n import Translator
 from dispatch.models import Market, Order, Runner
-from dispatch.replan import (
+from dispatch.planning import (
     ReplanOutcome,
     lock_sequence,
     move_order,
@@ -229,8 +229,8 @@ def lock(
     """Lock the order of the runner's stops (``locked=1``) or unlock it; no re-plan."""
     _runner(engine, console, row, runner_id)
     locked = form.get("locked", "") == "1"
-    lock_sequence(engine, runner_id, locked, by=actor(console.principal))
     day = parse_day(form.get("tanggal"), today(settings))
+    lock_sequence(engine, runner_id, locked, by=actor(console.principal), day=day)
     flash = "sequence_locked" if locked else "sequence_unlocked"
     return _back(form, row, _market_url(row, day) + "#runners", ok=flash)
 
@@ -274,6 +274,7 @@ def _shift_change(
     outcome = change(
         engine,
         runner_id,
+        day=parse_day(form.get("tanggal"), today(settings)),
         by=actor(console.principal),
         settings=settings,
         time_limit_s=parse_replan_time_limit(form.get("time_limit_s")),

@@ -93,19 +93,20 @@ from dispatch.auth import (
     runner_link_token,
 )
 from dispatch.db import read_only, session_scope
-from dispatch.dispatcher import create_run
 from dispatch.errors import DomainError, Lang
 from dispatch.geo import geocoder_from_setting
 from dispatch.i18n import Translator, text
 from dispatch.intake import submit_order
 from dispatch.models import (
     DispatchRun,
+    Fulfilment,
     Market,
     Order,
     OrderStatus,
     Runner,
     RunStatus,
 )
+from dispatch.planning import create_run, replan_if_planned
 from dispatch.plans import Cash, run_plan, runner_route
 from dispatch.reasons import run_error_text
 from dispatch.settings import Settings
@@ -567,7 +568,7 @@ def start_dispatch(
         "executor": "local",
         "requested_by": actor(console.principal),
     }
-    run_id = create_run(engine, [code], day, params)
+    run_id = create_run(engine, [code], day, params, lease_s=settings.run_lease_s)
     jobs: RunJobs = request.app.state.jobs
     jobs.start(run_id)
     return _redirect(f"{PREFIX}/{code}/dispatch/{run_id}")
@@ -813,7 +814,25 @@ def edit_order(
         )
     day = order.service_date
     session.commit()
+    _replan_after(session, request, order, actor(console.principal))
     return _redirect(_market_url(row, day, ok="order_updated") + f"#order-{order_id}")
+
+
+def _replan_after(session: Session, request: Request, order: Order, by: str) -> None:
+    """After a cancel or an edit, the order's day is planned again when it has a plan (the
+    request's own transaction ended first: on SQLite it would hold the write lock)."""
+    market_id, day = order.market_id, order.service_date
+    delivery = order.fulfilment == Fulfilment.DELIVERY
+    session.rollback()
+    if delivery:
+        replan_if_planned(
+            request.app.state.engine,
+            market_id,
+            day,
+            by=by,
+            settings=request.app.state.settings,
+            reason="order changed",
+        )
 
 
 def _order_action(
@@ -834,12 +853,17 @@ def _order_action(
 
 @router.post("/{market}/orders/{order_id}/cancel")
 def cancel(
-    market: str, order_id: uuid.UUID, console: CheckedDep, form: FormDep, session: SessionDep
+    market: str,
+    order_id: uuid.UUID,
+    request: Request,
+    console: CheckedDep,
+    form: FormDep,
+    session: SessionDep,
 ) -> Response:
-    """Cancel the order before pickup (409 afterwards)."""
+    """Cancel the order before pickup (409 afterwards); its day is planned again."""
     reason = form.get("reason", "").strip()[:500]
     by = actor(console.principal)
-    return _order_action(
+    answer = _order_action(
         market,
         order_id,
         console,
@@ -847,6 +871,10 @@ def cancel(
         lambda order: cancel_order(session, order.id, by=by, reason=reason),
         "order_cancelled",
     )
+    order = session.get(Order, order_id)
+    if order is not None:
+        _replan_after(session, request, order, by)
+    return answer
 
 
 @router.post("/{market}/orders/{order_id}/ready")

@@ -586,7 +586,7 @@ class ReplanSummary:
     moved: list[MovedRow]
 
 
-#: Why a re-plan ran, as `dispatch.replan` records it -> its message.
+#: Why a re-plan ran, as `dispatch.planning` records it -> its message.
 REPLAN_REASONS: Final = {
     "order moved": "replan_reason.order_moved",
     "runner off shift": "replan_reason.runner_off_shift",

@@ -22,9 +22,9 @@ from api.schemas import (
     DispatchRunSummary,
     ErrorResponse,
 )
-from dispatch.dispatcher import create_run
 from dispatch.errors import DomainError
 from dispatch.models import DispatchRun, DispatchRunMarket, Market, RunStatus
+from dispatch.planning import create_run
 from dispatch.plans import run_plan
 
 router = APIRouter(prefix="/dispatch-runs", tags=["dispatch runs"], route_class=GuardedRoute)
@@ -64,7 +64,9 @@ def submit_run(
     }
     # End this request's transaction first: on SQLite it holds the write lock.
     session.rollback()
-    run_id = create_run(engine, codes, body.date or today(settings), params)
+    run_id = create_run(
+        engine, codes, body.date or today(settings), params, lease_s=settings.run_lease_s
+    )
     jobs: RunJobs = request.app.state.jobs
     jobs.start(run_id)
     return DispatchRunAccepted(id=run_id, status=RunStatus.QUEUED)

@@ -36,7 +36,8 @@ from dispatch.db import read_only, write_session
 from dispatch.errors import DomainError
 from dispatch.geo import geocoder_from_setting
 from dispatch.intake import store_order_at_once, submit_order
-from dispatch.models import Market, Order, OrderStatus
+from dispatch.models import Fulfilment, Market, Order, OrderStatus
+from dispatch.planning import replan_if_planned
 from dispatch.settings import Settings
 from dispatch.validation import validate_order
 
@@ -191,26 +192,54 @@ def get_order(order_id: uuid.UUID, session: SessionDep, principal: PrincipalDep)
     return order_out(order, _market_code(session, order))
 
 
+def replan_after(
+    session: Session, engine: Engine, settings: Settings, out: OrderOut, by: str
+) -> None:
+    """After a cancel or an edit, the order's day is planned again when it has a plan (the
+    request's own transaction ended first: on SQLite it would hold the write lock)."""
+    session.rollback()
+    if out.fulfilment == Fulfilment.DELIVERY:
+        replan_if_planned(
+            engine,
+            out.market_id,
+            out.service_date,
+            by=by,
+            settings=settings,
+            reason="order changed",
+        )
+
+
 @router.post("/{order_id}/cancel", response_model=OrderOut, responses=CONFLICT)
 def cancel(
     order_id: uuid.UUID,
     session: SessionDep,
     principal: PrincipalDep,
+    engine: EngineDep,
+    settings: SettingsDep,
     body: CancelIn | None = None,
 ) -> OrderOut:
-    """Cancel an order before it is picked up (409 afterwards)."""
+    """Cancel an order before it is picked up (409 afterwards); its day is planned again
+    when it has a plan."""
     _order(session, principal, order_id)
     order = cancel_order(session, order_id, by=actor(principal), reason=body.reason if body else "")
     session.commit()
     session.refresh(order)
-    return order_out(order, _market_code(session, order))
+    out = order_out(order, _market_code(session, order))
+    replan_after(session, engine, settings, out, actor(principal))
+    return out
 
 
 @router.patch("/{order_id}", response_model=OrderOut, responses=CONFLICT)
 def edit(
-    order_id: uuid.UUID, body: OrderUpdateIn, session: SessionDep, principal: PrincipalDep
+    order_id: uuid.UUID,
+    body: OrderUpdateIn,
+    session: SessionDep,
+    principal: PrincipalDep,
+    engine: EngineDep,
+    settings: SettingsDep,
 ) -> OrderOut:
-    """Edit an order before it is picked up (409 afterwards); the intake's checks apply."""
+    """Edit an order before it is picked up (409 afterwards); the intake's checks apply; its
+    day is planned again when it has a plan."""
     _order(session, principal, order_id)
     for name, value in body.model_dump(exclude_unset=True).items():
         if value is None and name not in ("lat", "lon", "window_start", "window_end"):
@@ -218,4 +247,6 @@ def edit(
     order = update_order(session, order_id, body.as_update(), by=actor(principal))
     session.commit()
     session.refresh(order)
-    return order_out(order, _market_code(session, order))
+    out = order_out(order, _market_code(session, order))
+    replan_after(session, engine, settings, out, actor(principal))
+    return out

@@ -1,7 +1,7 @@
 """Re-planning mid-shift: move an order to another runner, pin it, lock a runner's sequence,
 take a runner off shift, re-plan a market; and an order's history.
 
-The work is `dispatch.replan`'s: each call reads, solves outside any transaction and writes
+The work is `dispatch.planning`'s: each call reads, solves outside any transaction and writes
 in a short one of its own, so these routes only check who may touch what (a coordinator its
 own market: another market's order, runner or market answers 404 as if missing) in a short
 read of their own, then hand over the engine. A re-plan answers with what moved, what was
@@ -29,8 +29,7 @@ from api.schemas import ErrorResponse, MarketPlanOut
 from dispatch.auth import Principal
 from dispatch.db import read_only
 from dispatch.models import Market, Order, Runner
-from dispatch.plans import run_plan
-from dispatch.replan import (
+from dispatch.planning import (
     ReplanOutcome,
     lock_sequence,
     move_order,
@@ -40,6 +39,7 @@ from dispatch.replan import (
     runner_off_shift,
     runner_on_shift,
 )
+from dispatch.plans import run_plan
 from dispatch.settings import Settings
 
 router = APIRouter(tags=["re-planning"], route_class=GuardedRoute)
@@ -57,9 +57,10 @@ TimeLimit = Annotated[
 REFUSALS: dict[int | str, dict[str, object]] = {
     409: {
         "model": ErrorResponse,
-        "description": "the order is past pickup, the runner off shift, or the market is "
-        "being dispatched",
+        "description": "the order is past pickup, the runner off shift, the market is "
+        "being dispatched, or the day has no orders",
     },
+    422: {"model": ErrorResponse, "description": "the runner works at another market"},
 }
 
 
@@ -89,11 +90,17 @@ class LockIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     locked: Flag
+    date: IsoDate | None = Field(
+        default=None, description="market day whose plan holds the stops; default today (WIB)"
+    )
 
 
 class OffShiftIn(BaseModel):
+    """A runner going off (or back on) shift, and the market day re-planned for it."""
+
     model_config = ConfigDict(extra="forbid")
 
+    date: IsoDate | None = Field(default=None, description="market day; default today (WIB)")
     time_limit_s: TimeLimit = DEFAULT_TIME_LIMIT_S
 
 
@@ -265,11 +272,19 @@ def pin(order_id: uuid.UUID, body: PinIn, engine: EngineDep, principal: Principa
 
 
 @router.put("/runners/{runner_id}/lock", response_model=LockOut)
-def lock(runner_id: uuid.UUID, body: LockIn, engine: EngineDep, principal: PrincipalDep) -> LockOut:
+def lock(
+    runner_id: uuid.UUID,
+    body: LockIn,
+    engine: EngineDep,
+    principal: PrincipalDep,
+    settings: SettingsDep,
+) -> LockOut:
     """Lock (or unlock) the order of the runner's stops for later re-plans; nothing is
-    re-planned now."""
+    re-planned now. 409 when the runner has no stops to keep in the day's plan."""
     _visible_runner(engine, principal, runner_id)
-    lock_sequence(engine, runner_id, body.locked, by=actor(principal))
+    lock_sequence(
+        engine, runner_id, body.locked, by=actor(principal), day=body.date or today(settings)
+    )
     runner = _visible_runner(engine, principal, runner_id)
     return LockOut(runner_id=runner.id, sequence_locked=runner.sequence_locked)
 
@@ -282,8 +297,9 @@ def off_shift(
     settings: SettingsDep,
     body: Annotated[OffShiftIn | None, Body()] = None,
 ) -> ReplanOut:
-    """The runner stops for the day: its orders not yet picked up go to the other runners (or
-    are dropped with a reason) as today's plan (WIB) of its market is re-planned."""
+    """The runner stops: its orders not yet picked up go to the other runners (or are dropped
+    with a reason) as the named day's plan (default today, WIB) of its market is re-planned;
+    what it carries stays with it until delivered or failed."""
     return _shift_change(runner_off_shift, runner_id, engine, principal, settings, body)
 
 
@@ -295,7 +311,8 @@ def on_shift(
     settings: SettingsDep,
     body: Annotated[OffShiftIn | None, Body()] = None,
 ) -> ReplanOut:
-    """The runner is back on shift: today's plan (WIB) of its market is re-planned with it."""
+    """The runner is back on shift: the named day's plan (default today, WIB) of its market
+    is re-planned with it."""
     return _shift_change(runner_on_shift, runner_id, engine, principal, settings, body)
 
 
@@ -308,12 +325,14 @@ def _shift_change(
     body: OffShiftIn | None,
 ) -> ReplanOut:
     runner = _visible_runner(engine, principal, runner_id)
+    body = body or OffShiftIn()
     outcome = change(
         engine,
         runner_id,
+        day=body.date or today(settings),
         by=actor(principal),
         settings=settings,
-        time_limit_s=(body or OffShiftIn()).time_limit_s,
+        time_limit_s=body.time_limit_s,
     )
     return outcome_out(engine, runner.market_id, outcome)
 

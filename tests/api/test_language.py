@@ -36,7 +36,7 @@ from dispatch.cli import main
 from dispatch.db import make_engine
 from dispatch.i18n import Lang
 from dispatch.models import DispatchRun, DroppedOrder, Fulfilment, OrderEvent, Runner
-from dispatch.replan import pin_order
+from dispatch.planning import pin_order
 from dispatch.settings import Settings
 from dispatch.whatsapp.tracking import tracking_token
 from tests.api.conftest import World

@@ -37,7 +37,6 @@ from dispatch.actions import (
 )
 from dispatch.auth import runner_link_token
 from dispatch.db import session_scope
-from dispatch.dispatcher import dispatch
 from dispatch.export import day_export, to_json
 from dispatch.i18n import Translator
 from dispatch.models import (
@@ -55,6 +54,7 @@ from dispatch.models import (
     Runner,
     RunStatus,
 )
+from dispatch.planning import dispatch
 from dispatch.plans import market_plan
 from dispatch.report import day_report
 from dispatch.settings import Settings
@@ -331,7 +331,9 @@ def _run(
     run = DispatchRun(service_date=day, status=status, started_at=at, finished_at=at, params={})
     session.add(run)
     session.flush()
-    session.add(DispatchRunMarket(run_id=run.id, market_id=market.id))
+    # A finished run stored its plan; a failed one (here) never got as far.
+    stored = at if status is RunStatus.DONE else None
+    session.add(DispatchRunMarket(run_id=run.id, market_id=market.id, stored_at=stored))
     return run
 
 

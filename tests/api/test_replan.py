@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from dispatch.models import DispatchRun, DispatchRunMarket, Order, OrderStatus, Runner, RunStatus
 from tests.api.conftest import World
@@ -175,8 +175,10 @@ def test_replan_refusals(client: TestClient, world: World, engine: Engine) -> No
         answer = replan(client, world, world.coordinator, **body)
         assert answer.status_code == 422, (body, answer.text)
         assert error_of(answer)["field"] == field
+    orders_near_sawojajar(engine, world, 2)
     with Session(engine) as session:
-        run = DispatchRun(service_date=world.day, status=RunStatus.RUNNING)
+        lease = datetime.now(UTC) + timedelta(seconds=60)
+        run = DispatchRun(service_date=world.day, status=RunStatus.RUNNING, lease_until=lease)
         session.add(run)
         session.flush()
         session.add(DispatchRunMarket(run_id=run.id, market_id=world.markets["sawojajar"].id))
@@ -186,14 +188,18 @@ def test_replan_refusals(client: TestClient, world: World, engine: Engine) -> No
     assert error_of(busy)["code"] == "dispatch.market_busy"
 
 
-def test_a_replan_without_a_body_plans_today(
+def test_a_replan_without_a_body_plans_today_and_a_day_without_orders_is_refused(
     client: TestClient, world: World, engine: Engine
 ) -> None:
-    """The body is optional: today (WIB), one second of solving at most."""
+    """The body is optional: today (WIB), one second of solving at most; today has no orders,
+    so there is nothing to plan: 409 ``replan.no_orders`` in Bahasa, and no run."""
     set_shifts(engine, world, time(0, 0), time(23, 59))
     answer = client.post("/api/v1/markets/sawojajar/replan", headers=world.auth(world.operator))
-    assert answer.status_code == 200, answer.text
-    assert answer.json()["moved"] == []
+    assert answer.status_code == 409, answer.text
+    assert error_of(answer)["code"] == "replan.no_orders"
+    assert "Tidak ada pesanan" in error_of(answer)["message"]
+    with Session(engine) as session:
+        assert session.exec(select(DispatchRun)).first() is None
 
 
 # -- move --------------------------------------------------------------------------------------
@@ -303,17 +309,32 @@ def test_pinning_and_unpinning_an_order(client: TestClient, world: World, engine
 
 
 def test_locking_a_runners_sequence(client: TestClient, world: World, engine: Engine) -> None:
-    """The flag is stored and read back; another market's coordinator cannot see the runner."""
+    """The flag is stored and read back; another market's coordinator cannot see the runner;
+    a runner with no stops in the day's plan has no sequence to lock (409, nothing changed)."""
     path = f"/api/v1/runners/{world.runner.id}/lock"
     auth = world.auth(world.coordinator)
-    locked = client.put(path, json={"locked": True}, headers=auth)
+    day = world.day.isoformat()
+    none = client.put(path, json={"locked": True, "date": day}, headers=auth)
+    assert (none.status_code, error_of(none)["code"]) == (409, "replan.no_plan")
+    assert "urutan" in error_of(none)["message"]
+    assert not stored_runner(engine, world.runner.id).sequence_locked
+    orders = orders_near_sawojajar(engine, world, 3)
+    for order in orders:
+        client.put(
+            f"/api/v1/orders/{order.id}/pin", json={"runner_id": str(world.runner.id)}, headers=auth
+        )
+    assert replan(client, world, world.coordinator).status_code == 200
+    locked = client.put(path, json={"locked": True, "date": day}, headers=auth)
     assert locked.status_code == 200, locked.text
     assert locked.json() == {"runner_id": str(world.runner.id), "sequence_locked": True}
     assert stored_runner(engine, world.runner.id).sequence_locked
-    assert client.put(path, json={"locked": False}, headers=auth).json()["sequence_locked"] is False
+    unlocked = client.put(path, json={"locked": False}, headers=auth)
+    assert unlocked.json()["sequence_locked"] is False
     bad = client.put(path, json={"locked": "mungkin"}, headers=auth)
     assert (bad.status_code, error_of(bad)["field"]) == (422, "locked")
-    other = client.put(path, json={"locked": True}, headers=world.auth(world.other_coordinator))
+    other = client.put(
+        path, json={"locked": True, "date": day}, headers=world.auth(world.other_coordinator)
+    )
     assert (other.status_code, error_of(other)["code"]) == (404, "runner.not_found")
     assert not stored_runner(engine, world.runner.id).sequence_locked
 
@@ -327,11 +348,12 @@ def test_a_locked_runner_keeps_the_order_of_its_stops(
     busiest = max(first["plan"]["routes"], key=lambda r: len(r["stops"]))
     runner = next(r for r in world.runners["sawojajar"] if r.name == busiest["runner"])
     sequence = [s["order_id"] for s in busiest["stops"]]
-    client.put(
+    locked = client.put(
         f"/api/v1/runners/{runner.id}/lock",
-        json={"locked": True},
+        json={"locked": True, "date": world.day.isoformat()},
         headers=world.auth(world.coordinator),
     )
+    assert locked.status_code == 200, locked.text
     orders_near_sawojajar(engine, world, 1)
     second = replan(client, world, world.coordinator).json()
     route = next(r for r in second["plan"]["routes"] if r["runner"] == runner.name)

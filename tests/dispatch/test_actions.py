@@ -20,11 +20,11 @@ from dispatch.actions import (
     update_order,
 )
 from dispatch.db import session_scope
-from dispatch.dispatcher import dispatch
 from dispatch.errors import DomainError
 from dispatch.generate import MarketSpot, generate_orders
 from dispatch.intake import import_orders
 from dispatch.models import Market, Order, OrderStatus, OrderStatusChange, OrderUpdate, Runner
+from dispatch.planning import dispatch
 from dispatch.plans import runner_route
 from dispatch.seed import seed
 from dispatch.settings import Settings

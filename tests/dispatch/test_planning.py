@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,7 +13,6 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
 from dispatch.db import make_engine, session_scope, upgrade
-from dispatch.dispatcher import create_run, dispatch, execute_run, fail_interrupted_runs
 from dispatch.errors import DomainError
 from dispatch.export import day_export
 from dispatch.generate import MarketSpot, generate_orders
@@ -29,7 +28,15 @@ from dispatch.models import (
     RouteStop,
     RunStatus,
 )
-from dispatch.planning import load_market_plan_input, solve_market, store_market_result
+from dispatch.planning import (
+    create_run,
+    dispatch,
+    execute_run,
+    fail_lapsed_runs,
+    load_day,
+    solve_day,
+    store_result,
+)
 from dispatch.seed import seed
 from dispatch.settings import Settings
 from dispatch.validation import validate_order
@@ -105,8 +112,9 @@ def test_pickup_orders_are_never_routed(engine: Engine) -> None:
     assert not routed & {o.id for o in pickups}
 
 
-def test_redispatch_replans_orders_not_yet_picked_up(engine: Engine) -> None:
-    """A second dispatch plans again what is not picked up; picked-up orders stay put."""
+def test_redispatch_keeps_a_picked_up_order_with_its_runner(engine: Engine) -> None:
+    """A second dispatch plans again what is not picked up; a picked-up order stays on its
+    runner's route (it is on board), nowhere else."""
     seeded(engine, 15)
     first = dispatch(engine, ["sawojajar"], DAY, SETTINGS, time_limit_s=0.3, workers=1)
     with session_scope(engine) as session:
@@ -115,16 +123,22 @@ def test_redispatch_replans_orders_not_yet_picked_up(engine: Engine) -> None:
         order.status = OrderStatus.PICKED_UP
         session.add(order)
         picked = order.id
+        carrier = session.exec(
+            select(Route.runner_id)
+            .join(RouteStop, col(RouteStop.route_id) == col(Route.id))
+            .where(Route.run_id == first.run_id)
+            .where(RouteStop.order_id == picked)
+        ).one()
     second = dispatch(engine, ["sawojajar"], DAY, SETTINGS, time_limit_s=0.3, workers=1)
     assert second.run_id != first.run_id
     with Session(engine) as session:
         replanned = session.exec(
-            select(RouteStop.order_id)
+            select(RouteStop.order_id, Route.runner_id)
             .join(Route, col(Route.id) == col(RouteStop.route_id))
             .where(Route.run_id == second.run_id)
         ).all()
         export = day_export(session, DAY)
-    assert picked not in replanned
+    assert [runner for order, runner in replanned if order == picked] == [carrier]
     every_order_placed_once(engine, second.run_id)
     assert export.markets[0].routes  # the latest finished run is the current plan
 
@@ -138,11 +152,13 @@ def test_one_run_per_market_at_a_time(engine: Engine) -> None:
     assert refused.value.code == "dispatch.market_busy"
 
 
-def test_interrupted_run_is_marked_failed(engine: Engine) -> None:
-    """A run left running by a stopped process is marked failed, freeing its market."""
+def test_a_run_whose_lease_lapsed_is_marked_failed_and_one_alive_is_not(engine: Engine) -> None:
+    """A run whose lease is alive is left alone; once it lapsed it is marked failed, freeing
+    its market."""
     seeded(engine, 3)
-    run_id = create_run(engine, ["sawojajar"], DAY, {"time_limit_s": 0.2})
-    assert fail_interrupted_runs(engine) == 1
+    run_id = create_run(engine, ["sawojajar"], DAY, {"time_limit_s": 0.2}, lease_s=30)
+    assert fail_lapsed_runs(engine) == 0
+    assert fail_lapsed_runs(engine, datetime.now(UTC) + timedelta(seconds=31)) == 1
     with Session(engine) as session:
         run = session.get(DispatchRun, run_id)
         assert run is not None
@@ -157,13 +173,13 @@ def test_a_result_delivered_twice_is_stored_once(engine: Engine) -> None:
     run_id = create_run(engine, ["sawojajar"], DAY, {})
     with Session(engine) as session:
         market = session.exec(select(Market).where(Market.code == "sawojajar")).one()
-        plan = load_market_plan_input(session, market, DAY, SETTINGS)
-    result = solve_market(plan, 0.3)
-    for expected in (True, False):
+        day = load_day(session, market, DAY, SETTINGS, datetime.now(UTC))
+    result = solve_day(day, 0.3)
+    for _ in range(2):
         with session_scope(engine) as session:
             run = session.get(DispatchRun, run_id)
             assert run is not None
-            assert store_market_result(session, run, result) is expected
+            store_result(session, run, day, result, by="test")
     with Session(engine) as session:
         stops = session.exec(select(func.count()).select_from(RouteStop)).one()
     assert stops == sum(len(r.stops) for r in result.routes)

@@ -28,7 +28,6 @@ from dispatch.actions import (
 )
 from dispatch.cli import main
 from dispatch.db import session_scope
-from dispatch.dispatcher import dispatch
 from dispatch.errors import DomainError
 from dispatch.generate import MarketSpot, generate_orders
 from dispatch.intake import import_orders
@@ -42,6 +41,7 @@ from dispatch.models import (
     Route,
     Runner,
 )
+from dispatch.planning import dispatch
 from dispatch.plans import current_run_id, runner_route
 from dispatch.report import (
     CSV_COLUMNS,

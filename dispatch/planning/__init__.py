@@ -1,0 +1,64 @@
+"""The one planning pipeline of a market's day.
+
+``snapshot`` (the day's state: runners' starts, what they carry, stops done, pins, locks,
+shifts) -> ``translate`` (the only ``to_problem`` / ``from_solution``) -> ``solve`` ->
+``store`` (one run lifecycle with leases, one transaction per market). ``changes`` holds the
+coordinator's changes (move, pin, lock, off and on shift, re-plan), each through it.
+"""
+
+from dispatch.planning.changes import (
+    ReplanOutcome,
+    lock_sequence,
+    move_order,
+    order_events,
+    pin_order,
+    replan_if_planned,
+    replan_market,
+    runner_off_shift,
+    runner_on_shift,
+)
+from dispatch.planning.snapshot import DONE, PLANNABLE, MarketDay, load_day
+from dispatch.planning.solve import MarketPlanResult, solve_day
+from dispatch.planning.store import (
+    DispatchOutcome,
+    Executor,
+    Lease,
+    Progress,
+    create_run,
+    dispatch,
+    execute_run,
+    fail_lapsed_runs,
+    select_markets,
+    store_result,
+)
+from dispatch.planning.translate import from_solution, to_problem
+
+__all__ = [
+    "DONE",
+    "PLANNABLE",
+    "DispatchOutcome",
+    "Executor",
+    "Lease",
+    "MarketDay",
+    "MarketPlanResult",
+    "Progress",
+    "ReplanOutcome",
+    "create_run",
+    "dispatch",
+    "execute_run",
+    "fail_lapsed_runs",
+    "from_solution",
+    "load_day",
+    "lock_sequence",
+    "move_order",
+    "order_events",
+    "pin_order",
+    "replan_if_planned",
+    "replan_market",
+    "runner_off_shift",
+    "runner_on_shift",
+    "select_markets",
+    "solve_day",
+    "store_result",
+    "to_problem",
+]

@@ -1,0 +1,310 @@
+"""The state of a market's day, as planning sees it: the first stage of the pipeline.
+
+`load_day` reads, in one read, everything a plan of one market's day depends on into plain,
+picklable data (so the solve may run in another process): each runner's start (its fresh
+reported position, else where its current plan puts it now, else the market at its shift
+start), what it carries (picked up, not yet delivered), its stops already done, its current
+trips, its lock and whether it is on shift; and every order that can still be planned with
+its pin. A first dispatch is a day where nobody is out yet: every runner starts at the
+market at its shift start, carries nothing and has done nothing.
+
+Times are seconds after local midnight (WIB) of the service date. ``now`` on another day
+than the service date plans the whole day (a day ahead, or a past day planned again).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from dispatch.models import (
+    Fulfilment,
+    Market,
+    Order,
+    OrderStatus,
+    Route,
+    RouteStop,
+    Runner,
+    RunnerStatus,
+)
+from dispatch.plans import current_run_id
+from dispatch.settings import Settings
+
+#: Orders a plan may (re)place: not yet picked up.
+PLANNABLE = (OrderStatus.PENDING, OrderStatus.ASSIGNED)
+#: Orders whose stop is done: it stays at the head of its runner's route as it was.
+DONE = (OrderStatus.DELIVERED, OrderStatus.FAILED)
+
+
+@dataclass(frozen=True)
+class OrderInput:
+    """An order to place (or carried, already placed): where, how heavy, its cash, its
+    window and its pin."""
+
+    id: uuid.UUID
+    external_id: str
+    lat: float
+    lon: float
+    weight_g: int
+    cod_rp: int
+    window_start: datetime | None
+    window_end: datetime | None
+    priority: int
+    created_at: datetime
+    pinned_runner_id: uuid.UUID | None = None
+
+
+@dataclass(frozen=True)
+class PlannedStop:
+    """One delivery of a route: its order, place in the route, trip and planned arrival, and
+    the leg that reaches it (metres, seconds)."""
+
+    order_id: uuid.UUID
+    sequence: int
+    trip: int
+    arrival: datetime
+    distance_m: int
+    duration_s: int
+
+
+@dataclass(frozen=True)
+class RunnerState:
+    """One runner of the day: what it can carry, when it works, where it starts, what it
+    carries, what it has done and its current trips (orders still to deliver)."""
+
+    id: uuid.UUID
+    name: str
+    capacity_g: int
+    cash_cap_rp: int
+    max_orders_per_trip: int | None
+    shift_start_s: int
+    shift_end_s: int
+    on_shift: bool
+    start_lat: float
+    start_lon: float
+    start_s: int
+    reported: bool
+    carried: tuple[uuid.UUID, ...] = ()
+    done: tuple[PlannedStop, ...] = ()
+    trips: tuple[tuple[uuid.UUID, ...], ...] = ()
+    locked: bool = False
+
+
+@dataclass(frozen=True)
+class MarketDay:
+    """Everything one market's plan for one day needs, detached from the database.
+
+    ``orders`` holds the orders carried by a runner first, then those to place; ``runners``
+    the runners that are on shift or still carry something.
+    """
+
+    market_id: uuid.UUID
+    market_code: str
+    lat: float
+    lon: float
+    service_date: date
+    timezone: str
+    now_s: int
+    orders: tuple[OrderInput, ...]
+    runners: tuple[RunnerState, ...]
+    door_service_s: int
+    picking_s: int
+    reload_s: int
+    asap_s: int
+    circuity: float
+    speed_kmh: float
+    parking_s: int
+    move_cost_m: int = 0
+    reorder_cost_m: int = 0
+    balance_cost: int = 0
+    has_plan: bool = False
+
+    @property
+    def midnight(self) -> datetime:
+        """Local midnight of the service date."""
+        tz = ZoneInfo(self.timezone)
+        return datetime.combine(self.service_date, datetime.min.time(), tzinfo=tz)
+
+    @property
+    def carried_ids(self) -> frozenset[uuid.UUID]:
+        """Orders on board a runner."""
+        return frozenset(o for r in self.runners for o in r.carried)
+
+    def previous_runner(self) -> dict[uuid.UUID, uuid.UUID]:
+        """Order -> the runner whose current plan holds it (orders still to deliver)."""
+        out: dict[uuid.UUID, uuid.UUID] = {}
+        for runner in self.runners:
+            for order_id in (*runner.carried, *(o for trip in runner.trips for o in trip)):
+                out[order_id] = runner.id
+        return out
+
+
+def _seconds_of(moment: datetime, midnight: datetime) -> int:
+    return int((moment - midnight).total_seconds())
+
+
+def _clock_s(runner_time: object) -> int:
+    return runner_time.hour * 3600 + runner_time.minute * 60  # type: ignore[attr-defined]
+
+
+def order_input(order: Order) -> OrderInput:
+    """``order`` as planning sees it (it must have a location)."""
+    assert order.lat is not None
+    assert order.lon is not None
+    return OrderInput(
+        id=order.id,
+        external_id=order.idempotency_key,
+        lat=order.lat,
+        lon=order.lon,
+        weight_g=order.weight_g,
+        cod_rp=order.cod_rp,
+        window_start=order.window_start,
+        window_end=order.window_end,
+        priority=order.priority,
+        created_at=order.created_at,
+        pinned_runner_id=order.pinned_runner_id,
+    )
+
+
+def load_day(
+    session: Session, market: Market, day: date, settings: Settings, now: datetime
+) -> MarketDay:
+    """The state of ``market``'s ``day`` at ``now`` (see the module's docstring)."""
+    tz = ZoneInfo(settings.timezone)
+    midnight = datetime.combine(day, datetime.min.time(), tzinfo=tz)
+    now_s = _seconds_of(now, midnight) if now.astimezone(tz).date() == day else 0
+    orders = session.exec(
+        select(Order)
+        .where(Order.market_id == market.id)
+        .where(Order.service_date == day)
+        .where(Order.fulfilment == Fulfilment.DELIVERY)
+        .order_by(col(Order.created_at), col(Order.idempotency_key))
+    ).all()
+    by_id = {o.id: o for o in orders}
+    run_id = current_run_id(session, market, day)
+    stops_of: dict[uuid.UUID, list[RouteStop]] = defaultdict(list)
+    if run_id is not None:
+        rows = session.exec(
+            select(Route.runner_id, RouteStop)
+            .join(RouteStop, col(RouteStop.route_id) == col(Route.id))
+            .where(Route.run_id == run_id)
+            .where(Route.market_id == market.id)
+            .order_by(col(RouteStop.sequence))
+        ).all()
+        for runner_id, stop in rows:
+            stops_of[runner_id].append(stop)
+    runners = session.exec(
+        select(Runner).where(Runner.market_id == market.id).order_by(col(Runner.name))
+    ).all()
+    states: list[RunnerState] = []
+    carried_ids: set[uuid.UUID] = set()
+    for runner in runners:
+        mine = [s for s in stops_of.get(runner.id, []) if s.order_id in by_id]
+        carried = tuple(
+            s.order_id for s in mine if by_id[s.order_id].status == OrderStatus.PICKED_UP
+        )
+        trips: dict[int, list[uuid.UUID]] = defaultdict(list)
+        for s in mine:
+            order = by_id[s.order_id]
+            if order.status in PLANNABLE and order.lat is not None and order.lon is not None:
+                trips[s.trip].append(order.id)
+        shift_start, shift_end = _clock_s(runner.shift_start), _clock_s(runner.shift_end)
+        on_shift = runner.status == RunnerStatus.AVAILABLE and now_s < shift_end
+        if not on_shift and not carried:
+            continue  # off duty, or its shift is over: nothing left for it to do
+        carried_ids.update(carried)
+        lat, lon, at_s, reported = _start(
+            runner, mine, by_id, market, (midnight, now, now_s), settings.position_stale_s
+        )
+        states.append(
+            RunnerState(
+                id=runner.id,
+                name=runner.name,
+                capacity_g=runner.capacity_g,
+                cash_cap_rp=runner.cash_cap_rp,
+                max_orders_per_trip=runner.max_orders_per_trip,
+                shift_start_s=shift_start,
+                shift_end_s=shift_end,
+                on_shift=on_shift,
+                start_lat=lat,
+                start_lon=lon,
+                start_s=at_s,
+                reported=reported,
+                carried=carried,
+                done=tuple(
+                    PlannedStop(
+                        s.order_id,
+                        s.sequence,
+                        s.trip,
+                        s.planned_arrival or midnight,
+                        s.distance_m,
+                        s.duration_s,
+                    )
+                    for s in mine
+                    if by_id[s.order_id].status in DONE
+                ),
+                trips=tuple(tuple(trips[t]) for t in sorted(trips)),
+                locked=runner.sequence_locked,
+            )
+        )
+    located = [o for o in orders if o.lat is not None and o.lon is not None]
+    carried_orders = [by_id[o] for r in states for o in r.carried if by_id[o].lat is not None]
+    plannable = [o for o in located if o.status in PLANNABLE and o.id not in carried_ids]
+    balance = market.balance_cost if market.balance_work else 0
+    return MarketDay(
+        market_id=market.id,
+        market_code=market.code,
+        lat=market.lat,
+        lon=market.lon,
+        service_date=day,
+        timezone=settings.timezone,
+        now_s=now_s,
+        orders=tuple(order_input(o) for o in (*carried_orders, *plannable)),
+        runners=tuple(states),
+        door_service_s=settings.door_service_s,
+        picking_s=settings.picking_s,
+        reload_s=settings.reload_s,
+        asap_s=settings.asap_minutes * 60,
+        circuity=settings.circuity,
+        speed_kmh=settings.speed_kmh,
+        parking_s=settings.parking_s,
+        move_cost_m=settings.replan_move_cost_m,
+        reorder_cost_m=settings.replan_reorder_cost_m,
+        balance_cost=balance,
+        has_plan=run_id is not None,
+    )
+
+
+def _start(
+    runner: Runner,
+    stops: list[RouteStop],
+    orders: dict[uuid.UUID, Order],
+    market: Market,
+    when: tuple[datetime, datetime, int],
+    stale_s: int,
+) -> tuple[float, float, int, bool]:
+    """Where and when ``runner`` starts (lat, lon, seconds, whether a fresh report): at the
+    market at its shift start before the shift; later at its fresh reported position, else
+    where its plan puts it now (its last stop done or due)."""
+    midnight, now, now_s = when
+    shift_start = _clock_s(runner.shift_start)
+    if now_s <= shift_start:
+        return market.lat, market.lon, shift_start, False
+    fresh = runner.last_seen_at is not None and (now - runner.last_seen_at) <= timedelta(
+        seconds=stale_s
+    )
+    if fresh and runner.last_lat is not None and runner.last_lon is not None:
+        return runner.last_lat, runner.last_lon, now_s, True
+    lat, lon = market.lat, market.lon
+    for stop in stops:
+        order = orders[stop.order_id]
+        arrival = stop.planned_arrival
+        due = arrival is not None and _seconds_of(arrival, midnight) <= now_s
+        if order.lat is not None and order.lon is not None and (order.status in DONE or due):
+            lat, lon = order.lat, order.lon
+    return lat, lon, now_s, False

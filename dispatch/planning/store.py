@@ -1,0 +1,484 @@
+"""Storing plans, and the one run lifecycle every plan change goes through.
+
+A dispatch run is a row (``queued -> running -> done | failed``) that holds its markets
+through a lease: ``lease_until``, renewed by the process executing it (`Lease`, every third
+of ``ANTAR_RUN_LEASE_S``) while it works. `create_run` refuses a market held by a run with a
+live lease, and marks a run whose lease has lapsed failed (its process is gone) and proceeds.
+
+Per market the run reads the day (`snapshot.load_day`), solves it outside any transaction
+(`solve.solve_day`) and stores it in ONE transaction (`store_result`): the routes, the
+dropped orders, the orders' statuses (``assigned`` only here, with their route), the events
+of what moved, and the market's ``stored_at`` that makes the plan current. A run killed at
+any moment therefore leaves each market as it was or as the run stored it.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Literal
+
+from sqlalchemy import update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from dispatch.actions import move_status
+from dispatch.db import read_only, write_session
+from dispatch.errors import DomainError
+from dispatch.models import (
+    DispatchRun,
+    DispatchRunMarket,
+    DroppedOrder,
+    Market,
+    Order,
+    OrderEvent,
+    OrderStatus,
+    Route,
+    RouteStop,
+    Runner,
+    RunStatus,
+)
+from dispatch.planning.snapshot import PLANNABLE, MarketDay, load_day
+from dispatch.planning.solve import TOTALS, MarketPlanResult, solve_day
+from dispatch.reasons import INTERRUPTED
+from dispatch.settings import Settings
+
+Executor = Literal["local", "dask"]
+#: Called with each market's figures as its plan is stored.
+Progress = Callable[[dict[str, Any]], None]
+#: An order that changed runner: (order, runner before, runner now); ``None``: no runner.
+Moved = tuple[uuid.UUID, uuid.UUID | None, uuid.UUID | None]
+ACTIVE = (RunStatus.QUEUED, RunStatus.RUNNING)
+
+
+@dataclass(frozen=True)
+class DispatchOutcome:
+    """What a run did: its id and status, per market its figures, the orders it gave to
+    another runner (``moved``) and those it could not place (order, reason code, reason)."""
+
+    run_id: uuid.UUID
+    status: RunStatus
+    markets: list[dict[str, Any]]
+    wall_s: float
+    error: str | None = None
+    moved: tuple[Moved, ...] = ()
+    dropped: tuple[tuple[uuid.UUID, str, str], ...] = ()
+
+
+def process_owner() -> str:
+    """Who holds a lease: host, process and thread."""
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+
+
+# -- markets and runs --------------------------------------------------------------------------
+
+
+def select_markets(session: Session, codes: Sequence[str] | None) -> list[Market]:
+    """The markets named by ``codes`` (case-insensitive), or all of them for ``None``."""
+    markets = list(session.exec(select(Market).order_by(col(Market.code))).all())
+    if codes is None:
+        return markets
+    by_code = {m.code: m for m in markets}
+    wanted = [c.strip().lower() for c in codes]
+    unknown = [c for c in wanted if c not in by_code]
+    if unknown:
+        raise DomainError("dispatch.unknown_market", field="market", params={"code": unknown[0]})
+    return [by_code[c] for c in dict.fromkeys(wanted)]
+
+
+def create_run(
+    engine: Engine,
+    codes: Sequence[str] | None,
+    service_date: date,
+    params: dict[str, Any],
+    *,
+    lease_s: float = 30.0,
+    owner: str | None = None,
+    now: datetime | None = None,
+) -> uuid.UUID:
+    """A queued run holding the markets for ``lease_s`` seconds; refused while a run with a
+    live lease holds one of them (a run whose lease lapsed is marked failed first)."""
+    now = now or datetime.now(UTC)
+    with write_session(engine) as session:
+        markets = select_markets(session, codes)
+        if not markets:
+            raise DomainError("dispatch.no_markets", field="market")
+        ids = [m.id for m in markets]
+        # Lock the markets' rows (PostgreSQL) so two dispatches cannot both pass the check.
+        session.exec(select(Market).where(col(Market.id).in_(ids)).with_for_update()).all()
+        holders = session.exec(
+            select(DispatchRun, Market.code)
+            .join(DispatchRunMarket, col(DispatchRunMarket.run_id) == col(DispatchRun.id))
+            .join(Market, col(Market.id) == col(DispatchRunMarket.market_id))
+            .where(col(DispatchRunMarket.market_id).in_(ids))
+            .where(col(DispatchRun.status).in_(ACTIVE))
+        ).all()
+        for holder, code in holders:
+            if holder.lease_until is not None and holder.lease_until >= now:
+                raise DomainError("dispatch.market_busy", field="market", params={"code": code})
+            _fail(session, holder, f"{INTERRUPTED} its lease lapsed (the process stopped)", now)
+        run = DispatchRun(
+            service_date=service_date,
+            params=params,
+            lease_owner=owner or process_owner(),
+            lease_until=now + timedelta(seconds=lease_s),
+        )
+        session.add(run)
+        session.flush()
+        for market in markets:
+            session.add(DispatchRunMarket(run_id=run.id, market_id=market.id))
+        return run.id
+
+
+def _fail(session: Session, run: DispatchRun, error: str, now: datetime) -> None:
+    run.status = RunStatus.FAILED
+    run.finished_at = now
+    run.error = error
+    run.lease_until = None
+    session.add(run)
+
+
+def fail_lapsed_runs(engine: Engine, now: datetime | None = None) -> int:
+    """Mark the runs whose lease has lapsed (their process stopped) failed; a run whose lease
+    is alive is left to its process. Returns how many were marked."""
+    now = now or datetime.now(UTC)
+    with write_session(engine) as session:
+        stale = [
+            run
+            for run in session.exec(
+                select(DispatchRun).where(col(DispatchRun.status).in_(ACTIVE))
+            ).all()
+            if run.lease_until is None or run.lease_until < now
+        ]
+        for run in stale:
+            _fail(session, run, f"{INTERRUPTED} its lease lapsed (the process stopped)", now)
+        return len(stale)
+
+
+class Lease:
+    """Renews run ``run_id``'s lease every third of ``lease_s`` from a thread while the
+    ``with`` block runs; ``lost`` once a renewal found the run no longer ours."""
+
+    def __init__(self, engine: Engine, run_id: uuid.UUID, owner: str, lease_s: float) -> None:
+        self._engine, self._run_id, self._owner, self._lease_s = engine, run_id, owner, lease_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name=f"lease-{run_id}", daemon=True)
+        self.lost = False
+
+    def renew(self) -> bool:
+        """Push the lease ``lease_s`` ahead; ``False`` when the run is no longer ours."""
+        until = datetime.now(UTC) + timedelta(seconds=self._lease_s)
+        with write_session(self._engine) as session:
+            result = session.exec(  # type: ignore[call-overload]
+                update(DispatchRun)
+                .where(col(DispatchRun.id) == self._run_id)
+                .where(col(DispatchRun.lease_owner) == self._owner)
+                .where(col(DispatchRun.status).in_(ACTIVE))
+                .values(lease_until=until)
+            )
+            ok = bool(result.rowcount)
+        self.lost = self.lost or not ok
+        return ok
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self._lease_s / 3):
+            try:
+                self.renew()
+            except Exception:
+                continue
+
+    def __enter__(self) -> Lease:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+# -- storing one market's plan -----------------------------------------------------------------
+
+
+def store_result(
+    session: Session,
+    run: DispatchRun,
+    day: MarketDay,
+    result: MarketPlanResult,
+    *,
+    by: str,
+    now: datetime | None = None,
+) -> tuple[Moved, ...]:
+    """Write ``result`` as ``run``'s plan of the market (no commit) and make it current.
+
+    Orders on a route become ``assigned`` (here only, with their route); dropped ones go
+    back to (or stay) ``pending`` with the reason on the run; an order the current plan held
+    that the new one neither routes nor drops goes back to ``pending``. Orders picked up or
+    cancelled while the solve ran are left as they are. Every order given to another runner
+    gets an event. Returns the moves. A result stored already (a retried task) is not
+    stored again.
+    """
+    link = session.exec(
+        select(DispatchRunMarket)
+        .where(DispatchRunMarket.run_id == run.id)
+        .where(DispatchRunMarket.market_id == result.market_id)
+    ).one()
+    if link.stored_at is not None:
+        return ()
+    wanted: dict[uuid.UUID, OrderStatus] = {}
+    after: dict[uuid.UUID, uuid.UUID] = {}
+    for planned in result.routes:
+        route = Route(
+            run_id=run.id,
+            runner_id=planned.runner_id,
+            market_id=result.market_id,
+            service_date=run.service_date,
+            distance_m=planned.distance_m,
+            duration_s=planned.duration_s,
+            trips=planned.trips,
+        )
+        session.add(route)
+        session.flush()
+        for stop in planned.stops:
+            session.add(
+                RouteStop(
+                    route_id=route.id,
+                    order_id=stop.order_id,
+                    sequence=stop.sequence,
+                    trip=stop.trip,
+                    planned_arrival=stop.arrival,
+                    distance_m=stop.distance_m,
+                    duration_s=stop.duration_s,
+                )
+            )
+            wanted[stop.order_id] = OrderStatus.ASSIGNED
+            after[stop.order_id] = planned.runner_id
+    for dropped in result.dropped:
+        session.add(
+            DroppedOrder(
+                run_id=run.id,
+                order_id=dropped.order_id,
+                reason_code=dropped.reason_code,
+                reason=dropped.reason,
+            )
+        )
+        wanted[dropped.order_id] = OrderStatus.PENDING
+    before = day.previous_runner()
+    for order_id in before:
+        wanted.setdefault(order_id, OrderStatus.PENDING)
+    if wanted:
+        orders = session.exec(select(Order).where(col(Order.id).in_(list(wanted)))).all()
+        for order in orders:
+            target = wanted[order.id]
+            if order.status not in PLANNABLE:
+                continue  # picked up or cancelled while the solve ran: leave it alone
+            if order.status != target:
+                move_status(session, order, target, by=by, reason=f"dispatch run {run.id}")
+    names = dict(
+        session.exec(select(Runner.id, Runner.name).where(Runner.market_id == day.market_id)).all()
+    )
+    carried = day.carried_ids
+    moved: list[Moved] = []
+    for order in day.orders:
+        if order.id in carried or before.get(order.id) == after.get(order.id):
+            continue
+        was, now_on = before.get(order.id), after.get(order.id)
+        moved.append((order.id, was, now_on))
+        detail = (
+            f"{names.get(was, '-') if was else '-'} -> {names.get(now_on, '-') if now_on else '-'}"
+        )
+        session.add(OrderEvent(order_id=order.id, by=by, kind="replanned", detail=detail[:500]))
+    link.stored_at = now or datetime.now(UTC)
+    session.add(link)
+    session.flush()
+    return tuple(moved)
+
+
+# -- executing a run ---------------------------------------------------------------------------
+
+
+def execute_run(
+    engine: Engine,
+    run_id: uuid.UUID,
+    settings: Settings,
+    *,
+    workers: int = 2,
+    executor: Executor = "local",
+    scheduler: str | None = None,
+    progress: Progress | None = None,
+    now: datetime | None = None,
+) -> DispatchOutcome:
+    """Snapshot, solve and store every market of run ``run_id`` under its lease; the run
+    ends ``done``, or ``failed`` with the error (markets stored before stay stored)."""
+    started = time.perf_counter()
+    with write_session(engine) as session:
+        run = session.get(DispatchRun, run_id)
+        if run is None:
+            raise DomainError("dispatch.unknown_run", field="run", params={"id": str(run_id)})
+        if run.status is not RunStatus.QUEUED:
+            raise DomainError("dispatch.market_busy", field="market", params={"code": "-"})
+        owner = run.lease_owner or process_owner()
+        run.status = RunStatus.RUNNING
+        run.started_at = datetime.now(UTC)
+        session.add(run)
+        time_limit = float(run.params.get("time_limit_s", 1.0))
+        seed = int(run.params.get("seed", 1))
+        by = str(run.params.get("by") or run.params.get("requested_by") or "dispatch")
+        service_date = run.service_date
+        market_ids = [m.id for m in sorted(run.markets, key=lambda m: m.code)]
+    figures: list[dict[str, Any]] = []
+    moved: list[Moved] = []
+    dropped: list[tuple[uuid.UUID, str, str]] = []
+    lease = Lease(engine, run_id, owner, settings.run_lease_s)
+    try:
+        with lease:
+            lease.renew()
+            at = now or datetime.now(UTC)
+            with Session(read_only(engine)) as session:
+                days = {}
+                for market_id in market_ids:
+                    market = session.get(Market, market_id)
+                    assert market is not None
+                    days[market_id] = load_day(session, market, service_date, settings, at)
+            for result in _solve_all(
+                list(days.values()), time_limit, seed, workers, executor, scheduler
+            ):
+                with write_session(engine) as session:
+                    run = session.get(DispatchRun, run_id)
+                    assert run is not None
+                    if run.status is not RunStatus.RUNNING or run.lease_owner != owner:
+                        msg = "the run lost its lease to another process"
+                        raise RuntimeError(msg)
+                    moved += store_result(session, run, days[result.market_id], result, by=by)
+                dropped += [(d.order_id, d.reason_code, d.reason) for d in result.dropped]
+                figures.append(result.figures | {"moved": len(moved)})
+                if progress is not None:
+                    progress(result.figures)
+    except Exception as exc:
+        error = f"{type(exc).__name__}: {exc}"
+        _finish(engine, run_id, owner, RunStatus.FAILED, figures, error)
+        return DispatchOutcome(
+            run_id, RunStatus.FAILED, figures, time.perf_counter() - started, error
+        )
+    wall = time.perf_counter() - started
+    _finish(engine, run_id, owner, RunStatus.DONE, figures, None, wall)
+    return DispatchOutcome(
+        run_id, RunStatus.DONE, figures, wall, None, tuple(moved), tuple(dropped)
+    )
+
+
+def _finish(
+    engine: Engine,
+    run_id: uuid.UUID,
+    owner: str,
+    status: RunStatus,
+    markets: list[dict[str, Any]],
+    error: str | None,
+    wall_s: float | None = None,
+) -> None:
+    with write_session(engine) as session:
+        run = session.get(DispatchRun, run_id)
+        assert run is not None
+        if run.lease_owner != owner or run.status not in ACTIVE:
+            return  # failed by another process after its lease lapsed: that stands
+        run.status = status
+        run.finished_at = datetime.now(UTC)
+        run.error = error
+        run.lease_until = None
+        totals = {key: sum(int(m.get(key, 0)) for m in markets) for key in TOTALS}
+        run.figures = {"markets": markets, "totals": totals, "wall_s": wall_s}
+        session.add(run)
+
+
+def _solve_all(
+    days: list[MarketDay],
+    time_limit_s: float,
+    seed: int,
+    workers: int,
+    executor: Executor,
+    scheduler: str | None,
+) -> Iterator[MarketPlanResult]:
+    """Each market's result, as soon as it is ready."""
+    if not days:
+        return
+    if executor == "dask":
+        yield from _solve_dask(days, time_limit_s, seed, scheduler)
+        return
+    if workers <= 1 or len(days) == 1:
+        for day in days:
+            yield solve_day(day, time_limit_s, seed)
+        return
+    with ProcessPoolExecutor(max_workers=min(workers, len(days))) as pool:
+        futures: list[Future[MarketPlanResult]] = [
+            pool.submit(solve_day, day, time_limit_s, seed) for day in days
+        ]
+        for future in as_completed(futures):
+            yield future.result()
+
+
+def _solve_dask(
+    days: list[MarketDay], time_limit_s: float, seed: int, scheduler: str | None
+) -> Iterator[MarketPlanResult]:
+    """Solves on a Dask cluster (``scheduler`` address, or a local one); workers only solve."""
+    from dask.distributed import Client
+    from dask.distributed import as_completed as dask_completed
+
+    client = Client(scheduler) if scheduler else Client(processes=False, n_workers=1)
+    try:
+        futures = [
+            client.submit(solve_day, day, time_limit_s, seed, pure=False, retries=1) for day in days
+        ]
+        for future in dask_completed(futures):
+            yield future.result()
+    finally:
+        client.close()
+
+
+# -- the entry points --------------------------------------------------------------------------
+
+
+def dispatch(
+    engine: Engine,
+    codes: Sequence[str] | None,
+    service_date: date,
+    settings: Settings,
+    *,
+    time_limit_s: float = 1.0,
+    seed: int = 1,
+    workers: int = 2,
+    executor: Executor = "local",
+    scheduler: str | None = None,
+    progress: Progress | None = None,
+    by: str = "dispatch",
+    reason: str = "dispatch",
+    kind: str = "dispatch",
+    now: datetime | None = None,
+) -> DispatchOutcome:
+    """Plan the markets' day: create a run holding them, and execute it (``kind``:
+    ``dispatch``, or ``replan`` for a coordinator's change)."""
+    params = {
+        "kind": kind,
+        "time_limit_s": time_limit_s,
+        "seed": seed,
+        "workers": workers,
+        "executor": executor,
+        "by": by,
+        "reason": reason,
+    }
+    run_id = create_run(engine, codes, service_date, params, lease_s=settings.run_lease_s)
+    return execute_run(
+        engine,
+        run_id,
+        settings,
+        workers=workers,
+        executor=executor,
+        scheduler=scheduler,
+        progress=progress,
+        now=now,
+    )
