@@ -33,8 +33,10 @@ Plan = list[list[list[int]]]
 #: Stops left out by the search that are tried once more by insertion (each try reads a few
 #: dozen candidate plans); the rest are explained without it.
 _MAX_REINSERTIONS = 20
-#: Time limit of the fresh model that places and explains leftovers (reads are milliseconds).
-_READ_LIMIT_S = 60.0
+#: Time limit of the fresh model that places and explains leftovers. Reads are often
+#: milliseconds, but with a runner carrying goods and a pin (a re-plan after a move) one
+#: read ran to its whole limit (60 s then) and still succeeded: keep it short.
+_READ_LIMIT_S = 0.5
 #: Below this many seconds left after the construction, the improvement is skipped.
 _MIN_IMPROVEMENT_S = 0.02
 
@@ -385,12 +387,16 @@ def _cheapest_insertion(
     for v, trips in enumerate(plan):
         if allowed is not None and v not in allowed:
             continue
-        options = [[*trips[:k], [*trips[k], s], *trips[k + 1 :]] for k in range(len(trips))]
-        options += (
-            [[*trips, [s]], [[s], *trips]]
-            if not model.problem.vehicles[v].carried
-            else [[*trips, [s]]]
-        )
+        carried = bool(model.problem.vehicles[v].carried)
+        # A runner's first trip delivers what it carries: it passes no market before it, so a
+        # stop to be bought there cannot join that trip (a read of that plan can only fail,
+        # and proving it may take the read's whole time limit).
+        options = [
+            [*trips[:k], [*trips[k], s], *trips[k + 1 :]]
+            for k in range(len(trips))
+            if not (carried and k == 0)
+        ]
+        options += [[*trips, [s]]] if carried else [[*trips, [s]], [[s], *trips]]
         for option in options:
             candidate = [list(t) for t in plan]
             candidate[v] = option

@@ -123,6 +123,9 @@ class MarketDay:
     reorder_cost_m: int = 0
     balance_cost: int = 0
     has_plan: bool = False
+    planned_on: tuple[tuple[uuid.UUID, uuid.UUID], ...] = ()
+    """(order, runner) of every order still to deliver in the current plan, whether or not
+    that runner is planned now (a runner gone off shift included)."""
 
     @property
     def midnight(self) -> datetime:
@@ -137,11 +140,7 @@ class MarketDay:
 
     def previous_runner(self) -> dict[uuid.UUID, uuid.UUID]:
         """Order -> the runner whose current plan holds it (orders still to deliver)."""
-        out: dict[uuid.UUID, uuid.UUID] = {}
-        for runner in self.runners:
-            for order_id in (*runner.carried, *(o for trip in runner.trips for o in trip)):
-                out[order_id] = runner.id
-        return out
+        return dict(self.planned_on)
 
 
 def _seconds_of(moment: datetime, midnight: datetime) -> int:
@@ -203,6 +202,12 @@ def load_day(
     ).all()
     states: list[RunnerState] = []
     carried_ids: set[uuid.UUID] = set()
+    planned_on = tuple(
+        (s.order_id, runner_id)
+        for runner_id, stops in stops_of.items()
+        for s in stops
+        if s.order_id in by_id and by_id[s.order_id].status in (*PLANNABLE, OrderStatus.PICKED_UP)
+    )
     for runner in runners:
         mine = [s for s in stops_of.get(runner.id, []) if s.order_id in by_id]
         carried = tuple(
@@ -277,6 +282,7 @@ def load_day(
         reorder_cost_m=settings.replan_reorder_cost_m,
         balance_cost=balance,
         has_plan=run_id is not None,
+        planned_on=planned_on,
     )
 
 

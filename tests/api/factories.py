@@ -38,7 +38,7 @@ def add_plan(session: Session, market: Market, day: date) -> DispatchRun:
     )
     session.add(run)
     session.flush()
-    session.add(DispatchRunMarket(run_id=run.id, market_id=market.id))
+    session.add(DispatchRunMarket(run_id=run.id, market_id=market.id, stored_at=now))
     runners = session.exec(select(Runner).where(Runner.market_id == market.id)).all()
     for runner in runners:
         session.add(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -63,9 +64,10 @@ def test_coordinator_default_is_its_own_market(client: TestClient, world: World)
 
 
 def test_busy_market_conflicts(client: TestClient, world: World, engine: Engine) -> None:
-    """While a run holds a market, another run for it is refused with 409."""
+    """While a run holds a market (its lease alive), another run for it is refused with 409."""
     with Session(engine) as session:
-        run = DispatchRun(service_date=world.day, status=RunStatus.RUNNING)
+        lease = datetime.now(UTC) + timedelta(seconds=60)
+        run = DispatchRun(service_date=world.day, status=RunStatus.RUNNING, lease_until=lease)
         session.add(run)
         session.flush()
         session.add(DispatchRunMarket(run_id=run.id, market_id=world.markets["mergan"].id))
@@ -81,20 +83,31 @@ def test_unknown_market_is_404(client: TestClient, world: World) -> None:
     assert answer.status_code == 404
 
 
-def test_running_run_is_failed_after_restart(
+def test_a_restart_fails_a_run_whose_lease_lapsed_and_never_one_alive(
     engine: Engine, settings: Settings, world: World
 ) -> None:
-    """A run left running in the database before the app starts is failed after start."""
+    """At start the app marks failed a run whose lease lapsed (its process stopped); a run
+    whose lease is alive (a CLI process still at work) stays running."""
+    now = datetime.now(UTC)
     with Session(engine) as session:
-        run = DispatchRun(service_date=world.day, status=RunStatus.RUNNING)
-        session.add(run)
+        lapsed = DispatchRun(
+            service_date=world.day, status=RunStatus.RUNNING, lease_until=now - timedelta(seconds=1)
+        )
+        alive = DispatchRun(
+            service_date=world.day, status=RunStatus.RUNNING, lease_until=now + timedelta(hours=1)
+        )
+        session.add(lapsed)
+        session.add(alive)
         session.commit()
-        run_id = run.id
+        ids = (lapsed.id, alive.id)
     with TestClient(create_app(settings, engine)) as client:
-        answer = client.get(f"{RUNS}/{run_id}", headers=world.auth(world.operator))
-    assert answer.status_code == 200
-    assert answer.json()["status"] == "failed"
-    assert "interrupted" in answer.json()["error"]
+        answers = [
+            client.get(f"{RUNS}/{run_id}", headers=world.auth(world.operator)).json()
+            for run_id in ids
+        ]
+    assert answers[0]["status"] == "failed"
+    assert "interrupted" in answers[0]["error"]
+    assert answers[1]["status"] == "running"
 
 
 def test_runs_list_shows_a_coordinator_its_own(
