@@ -169,6 +169,18 @@ class MarketUpdateIn(StrictIn):
     kelurahan: Kelurahan = None
     opens: LocalTime = None
     closes: LocalTime = None
+    balance_work: Annotated[
+        Flag | None, Field(description="plans even out the runners' working time")
+    ] = None
+    balance_cost: Annotated[
+        int | None,
+        Field(
+            ge=0,
+            le=100,
+            strict=True,
+            description="its weight: metres per second of the longest working day",
+        ),
+    ] = None
 
 
 class MarketOut(MarketPublic):
@@ -462,6 +474,19 @@ class DispatchRunOut(BaseModel):
     error: str | None
     routes: list[RouteOut]
     dropped: list[DroppedOut]
+    moved: list[RunMovedOut] = Field(
+        default_factory=list,
+        description="orders the run took from a runner that already had them in its plan "
+        "(and so its link): tell both runners",
+    )
+
+
+class RunMovedOut(BaseModel):
+    """An order a run gave to another runner (``to_runner_id`` null: to no runner)."""
+
+    order_id: uuid.UUID
+    from_runner_id: uuid.UUID
+    to_runner_id: uuid.UUID | None
 
 
 # -- the runner's link -------------------------------------------------------------------------

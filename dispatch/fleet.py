@@ -206,6 +206,9 @@ class MarketInput:
 
 #: Fields of a market that `update_market` may change (the code is the market's identity).
 MARKET_CHANGEABLE: Final = ("name", "address", "lat", "lon", "opens", "closes", "kelurahan")
+#: Planning settings of a market (no rule beyond their types): balancing the runners' working
+#: time on or off, and its weight (objective metres per second of the longest day).
+MARKET_PLANNING: Final = ("balance_work", "balance_cost")
 
 
 def _market_faults(values: Mapping[str, Any], faults: _Faults) -> dict[str, Any]:
@@ -299,6 +302,11 @@ def update_market(session: Session, market: Market, changes: Mapping[str, Any]) 
     """Apply ``changes`` (fields of `MARKET_CHANGEABLE`, typed) to ``market`` after every rule
     on the market they make; the names of the fields whose value changed (flushed, not
     committed). A new address names the kelurahan anew unless a kelurahan is given."""
+    changes = dict(changes)
+    planning = {n: changes.pop(n) for n in MARKET_PLANNING if n in changes}
+    for name, value in planning.items():
+        if value is None:
+            raise DomainError("request.required", field=name)
     for name, value in changes.items():
         if name not in MARKET_CHANGEABLE:
             raise DomainError("request.invalid_value", field=name)
@@ -310,7 +318,8 @@ def update_market(session: Session, market: Market, changes: Mapping[str, Any]) 
     faults = _Faults("market.invalid", MARKET_HEADER)
     checked = _market_faults(merged, faults)
     faults.raise_any()
-    changed = [n for n in MARKET_CHANGEABLE if checked[n] != getattr(market, n)]
+    checked |= planning
+    changed = [n for n in (*MARKET_CHANGEABLE, *planning) if checked[n] != getattr(market, n)]
     for name in changed:
         setattr(market, name, checked[name])
     if changed:

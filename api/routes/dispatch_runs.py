@@ -21,6 +21,7 @@ from api.schemas import (
     DispatchRunOut,
     DispatchRunSummary,
     ErrorResponse,
+    RunMovedOut,
 )
 from dispatch.errors import DomainError
 from dispatch.models import DispatchRun, DispatchRunMarket, Market, RunStatus
@@ -147,4 +148,11 @@ def get_run(run_id: uuid.UUID, session: SessionDep, principal: PrincipalDep) -> 
         error=run.error,
         routes=[route for plan in plans for route in plan.routes],
         dropped=[dropped for plan in plans for dropped in plan.dropped],
+        moved=[
+            RunMovedOut.model_validate(m)
+            for f in figures.get("markets", [])
+            if f.get("market") in {m.code for m in markets}
+            for m in f.get("moved", [])
+            if isinstance(f.get("moved"), list)
+        ],
     )

@@ -300,6 +300,17 @@ def store_result(
     return tuple(moved)
 
 
+def relinked(moved: Sequence[Moved]) -> list[dict[str, str | None]]:
+    """The moves that take an order from a runner who had it in the plan before: that runner
+    has its link (links are sent once a plan is made; nothing records a link being sent or
+    opened), so these are the changes a coordinator must tell runners about. As JSON."""
+    return [
+        {"order_id": str(o), "from_runner_id": str(a), "to_runner_id": str(b) if b else None}
+        for o, a, b in moved
+        if a is not None
+    ]
+
+
 # -- executing a run ---------------------------------------------------------------------------
 
 
@@ -355,9 +366,10 @@ def execute_run(
                     if run.status is not RunStatus.RUNNING or run.lease_owner != owner:
                         msg = "the run lost its lease to another process"
                         raise RuntimeError(msg)
-                    moved += store_result(session, run, days[result.market_id], result, by=by)
+                    here = store_result(session, run, days[result.market_id], result, by=by)
+                moved += here
                 dropped += [(d.order_id, d.reason_code, d.reason) for d in result.dropped]
-                figures.append(result.figures | {"moved": len(moved)})
+                figures.append(result.figures | {"moved": relinked(here)})
                 if progress is not None:
                     progress(result.figures)
     except Exception as exc:

@@ -31,7 +31,7 @@ from dispatch.models import (
     RouteStop,
     RunStatus,
 )
-from dispatch.routes_view import latest_run_id
+from dispatch.plans import current_run_id
 from dispatch.settings import Settings
 from tests.api.conftest import World
 from tests.dispatch.factories import order_fields
@@ -59,7 +59,7 @@ def current_plan(
     run left unplanned (with a reason)."""
     with Session(engine) as session:
         market = session.exec(select(Market).where(Market.code == "sawojajar")).one()
-        run_id = latest_run_id(session, market, day)
+        run_id = current_run_id(session, market, day)
         if run_id is None:
             return {}, set()
         rows = session.exec(
@@ -239,3 +239,27 @@ def test_a_day_keeps_every_order_accounted_for(
     plan = accounted(engine, day)
     assert plan[world.runner.id][:2] == mine[:2]
     assert set(ids) >= {o for orders in plan.values() for o in orders}
+
+
+def test_balancing_the_runners_day_is_a_market_setting_the_plan_follows(
+    cli_env: Settings, client: TestClient, world: World, engine: Engine
+) -> None:
+    """On by default (weight 1); an operator turns it off or weighs it, a coordinator may
+    not, a bad weight is refused in Bahasa; dispatch plans with the market's setting."""
+    path, operator = "/api/v1/markets/sawojajar", world.auth(world.operator)
+    assert client.get(path, headers=operator).json()["balance_work"] is True
+    off = client.patch(path, json={"balance_work": False}, headers=operator)
+    assert off.status_code == 200, off.text
+    assert (off.json()["balance_work"], off.json()["balance_cost"]) == (False, 1)
+    bad = client.patch(path, json={"balance_cost": -1}, headers=operator)
+    assert (bad.status_code, bad.json()["error"]["field"]) == (422, "balance_cost")
+    denied = client.patch(path, json={"balance_work": True}, headers=world.auth(world.coordinator))
+    assert denied.status_code == 403
+    post_orders(client, world, world.day, "bal", 4)
+    dispatch = ["dispatch", "--market", "sawojajar", "--date", world.day.isoformat()]
+    assert main([*dispatch, "--time-limit", "0.3"]) == 0
+    assert client.patch(path, json={"balance_work": True, "balance_cost": 5}, headers=operator)
+    assert main([*dispatch, "--time-limit", "0.3"]) == 0
+    with Session(engine) as session:
+        done = session.exec(select(DispatchRun).order_by(col(DispatchRun.created_at))).all()
+    assert [r.figures["markets"][0]["balance_cost"] for r in done] == [0, 5]
