@@ -11,6 +11,8 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import partial
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
@@ -113,18 +115,27 @@ def replan_if_planned(
         market = session.get(Market, market_id)
         if market is None or current_run_id(session, market, day) is None:
             return None
+    quiet = ("dispatch.market_busy", "replan.no_orders")
+    return _replan_unless(
+        quiet,
+        engine,
+        market_id,
+        day,
+        by=by,
+        settings=settings,
+        reason=reason,
+        time_limit_s=time_limit_s,
+    )
+
+
+def _replan_unless(
+    quiet: tuple[str, ...], engine: Engine, market_id: uuid.UUID, day: date, **how: Any
+) -> ReplanOutcome | None:
+    """`replan_market`, or ``None`` when it refuses with one of the ``quiet`` codes."""
     try:
-        return replan_market(
-            engine,
-            market_id,
-            day,
-            by=by,
-            settings=settings,
-            reason=reason,
-            time_limit_s=time_limit_s,
-        )
+        return replan_market(engine, market_id, day, **how)
     except DomainError as error:
-        if error.code in ("dispatch.market_busy", "replan.no_orders"):
+        if error.code in quiet:
             return None
         raise
 
@@ -227,49 +238,21 @@ def move_order(
     return outcome
 
 
-def runner_off_shift(
+def set_shift(
     engine: Engine,
     runner_id: uuid.UUID,
     *,
+    on_shift: bool,
     day: date,
     by: str,
     settings: Settings,
     now: datetime | None = None,
     time_limit_s: float = 1.0,
 ) -> ReplanOutcome:
-    """Take ``runner_id`` off shift and re-plan ``day``: its stops not yet picked up go to
-    the others (what it carries stays with it until delivered or failed)."""
-    return _change_shift(
-        engine, runner_id, RunnerStatus.OFF_DUTY, day, by, settings, now, time_limit_s
-    )
-
-
-def runner_on_shift(
-    engine: Engine,
-    runner_id: uuid.UUID,
-    *,
-    day: date,
-    by: str,
-    settings: Settings,
-    now: datetime | None = None,
-    time_limit_s: float = 1.0,
-) -> ReplanOutcome:
-    """Put ``runner_id`` back on shift and re-plan ``day``, so it takes a share again."""
-    return _change_shift(
-        engine, runner_id, RunnerStatus.AVAILABLE, day, by, settings, now, time_limit_s
-    )
-
-
-def _change_shift(
-    engine: Engine,
-    runner_id: uuid.UUID,
-    status: RunnerStatus,
-    day: date,
-    by: str,
-    settings: Settings,
-    now: datetime | None,
-    time_limit_s: float,
-) -> ReplanOutcome:
+    """Put ``runner_id`` on shift or take it off, and re-plan ``day``. Off: its stops not yet
+    picked up go to the others (what it carries stays with it until delivered or failed) and
+    its pins are lifted; on: it takes a share again."""
+    status = RunnerStatus.AVAILABLE if on_shift else RunnerStatus.OFF_DUTY
     with write_session(engine) as session:
         runner = session.get(Runner, runner_id)
         if runner is None:
@@ -284,21 +267,11 @@ def _change_shift(
                 _log(session, order.id, by, "unpinned", f"{runner.name} off shift")
         market_id = runner.market_id
     reason = "runner back on shift" if status is RunnerStatus.AVAILABLE else "runner off shift"
-    try:
-        return replan_market(
-            engine,
-            market_id,
-            day,
-            by=by,
-            settings=settings,
-            reason=reason,
-            now=now,
-            time_limit_s=time_limit_s,
-        )
-    except DomainError as error:
-        if error.code != "replan.no_orders":
-            raise
-        return ReplanOutcome(None, (), ())  # a day without orders: nothing to re-plan
+    how = {"by": by, "settings": settings, "reason": reason, "now": now}
+    outcome = _replan_unless(
+        ("replan.no_orders",), engine, market_id, day, time_limit_s=time_limit_s, **how
+    )
+    return outcome or ReplanOutcome(None, (), ())  # a day without orders: nothing to re-plan
 
 
 def order_events(session: Session, order_id: uuid.UUID) -> list[OrderEvent]:
@@ -343,3 +316,8 @@ def _runner(session: Session, runner_id: uuid.UUID, market_id: uuid.UUID) -> Run
 
 def _log(session: Session, order_id: uuid.UUID, by: str, kind: str, detail: str) -> None:
     session.add(OrderEvent(order_id=order_id, by=by, kind=kind, detail=detail[:500]))
+
+
+#: Taking a runner off shift for a day, and putting it back on shift (see `set_shift`).
+runner_off_shift = partial(set_shift, on_shift=False)
+runner_on_shift = partial(set_shift, on_shift=True)

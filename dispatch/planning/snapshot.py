@@ -39,6 +39,8 @@ from dispatch.settings import Settings
 PLANNABLE = (OrderStatus.PENDING, OrderStatus.ASSIGNED)
 #: Orders whose stop is done: it stays at the head of its runner's route as it was.
 DONE = (OrderStatus.DELIVERED, OrderStatus.FAILED)
+#: Times and travel a day's plan takes from the settings as they are (same names).
+FROM_SETTINGS = ("door_service_s", "picking_s", "reload_s", "circuity", "speed_kmh", "parking_s")
 
 
 @dataclass(frozen=True)
@@ -271,13 +273,8 @@ def load_day(
         now_s=now_s,
         orders=tuple(order_input(o) for o in (*carried_orders, *plannable)),
         runners=tuple(states),
-        door_service_s=settings.door_service_s,
-        picking_s=settings.picking_s,
-        reload_s=settings.reload_s,
         asap_s=settings.asap_minutes * 60,
-        circuity=settings.circuity,
-        speed_kmh=settings.speed_kmh,
-        parking_s=settings.parking_s,
+        **{name: getattr(settings, name) for name in FROM_SETTINGS},
         move_cost_m=settings.replan_move_cost_m,
         reorder_cost_m=settings.replan_reorder_cost_m,
         balance_cost=balance,

@@ -21,7 +21,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
@@ -234,40 +234,20 @@ def store_result(
     wanted: dict[uuid.UUID, OrderStatus] = {}
     after: dict[uuid.UUID, uuid.UUID] = {}
     for planned in result.routes:
+        figures = {k: v for k, v in asdict(planned).items() if k != "stops"}
         route = Route(
-            run_id=run.id,
-            runner_id=planned.runner_id,
-            market_id=result.market_id,
-            service_date=run.service_date,
-            distance_m=planned.distance_m,
-            duration_s=planned.duration_s,
-            trips=planned.trips,
+            run_id=run.id, market_id=result.market_id, service_date=run.service_date, **figures
         )
         session.add(route)
         session.flush()
         for stop in planned.stops:
-            session.add(
-                RouteStop(
-                    route_id=route.id,
-                    order_id=stop.order_id,
-                    sequence=stop.sequence,
-                    trip=stop.trip,
-                    planned_arrival=stop.arrival,
-                    distance_m=stop.distance_m,
-                    duration_s=stop.duration_s,
-                )
-            )
+            fields = asdict(stop)
+            fields["planned_arrival"] = fields.pop("arrival")
+            session.add(RouteStop(route_id=route.id, **fields))
             wanted[stop.order_id] = OrderStatus.ASSIGNED
             after[stop.order_id] = planned.runner_id
     for dropped in result.dropped:
-        session.add(
-            DroppedOrder(
-                run_id=run.id,
-                order_id=dropped.order_id,
-                reason_code=dropped.reason_code,
-                reason=dropped.reason,
-            )
-        )
+        session.add(DroppedOrder(run_id=run.id, **asdict(dropped)))
         wanted[dropped.order_id] = OrderStatus.PENDING
     before = day.previous_runner()
     for order_id in before:

@@ -22,6 +22,9 @@ from dispatch.planning.snapshot import MarketDay, OrderInput, PlannedStop
 from routing import Problem, Solution, Stop, TimeWindow, Vehicle, VisitKind
 from routing.matrix import GreatCircleModel
 
+#: What a vehicle takes from its runner as it is (same names).
+FROM_RUNNER = ("capacity_g", "cash_cap_rp", "max_orders_per_trip", "name")
+
 
 @dataclass(frozen=True)
 class PlannedRoute:
@@ -120,13 +123,10 @@ def to_problem(day: MarketDay) -> Problem:
                 start=len(orders) + 1 + v,
                 end=0,
                 shift=TimeWindow(begin, max(runner.shift_end_s, home, begin)),
-                capacity_g=runner.capacity_g,
-                cash_cap_rp=runner.cash_cap_rp,
-                max_orders_per_trip=runner.max_orders_per_trip,
                 carried=on_board,
                 carried_in_order=runner.locked,
                 locked=locked,
-                name=runner.name,
+                **{name: getattr(runner, name) for name in FROM_RUNNER},
             )
         )
         plan = [list(on_board)] if on_board else []
