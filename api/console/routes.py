@@ -17,7 +17,7 @@ one JSON endpoint (the dispatch run's status, for polling).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Coroutine, Iterator, Mapping
+from collections.abc import Callable, Coroutine, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Final
 from urllib.parse import quote, urlencode
@@ -29,7 +29,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.exc import DataError, OperationalError
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from api.access import market_by_code, today, visible_markets, visible_row
 from api.console.forms import (
@@ -106,7 +106,7 @@ from dispatch.models import (
     Runner,
     RunStatus,
 )
-from dispatch.planning import create_run, replan_if_planned
+from dispatch.planning import create_run, preview_moves, replan_if_planned
 from dispatch.plans import Cash, run_plan, runner_route
 from dispatch.reasons import run_error_text
 from dispatch.settings import Settings
@@ -558,11 +558,18 @@ def start_dispatch(
     engine: EngineDep,
     settings: SettingsDep,
 ) -> Response:
-    """Queue a dispatch run of this market for the day and start it in the background."""
+    """Queue a dispatch run of this market for the day and start it in the background. When
+    the day has a plan and the new one would take orders from runners who have them (and so
+    their link), the coordinator first sees which, and confirms."""
     code = row.code
     day = parse_day(form.get("tanggal"), today(settings))
+    limit = parse_time_limit(form.get("time_limit_s"))
+    if form.get("confirm") != "1":
+        moved = preview_moves(engine, row.id, day, settings, time_limit_s=min(limit, 2.0))
+        if moved:
+            return _confirm_dispatch(request, console, row, day, form, moved)
     params = {
-        "time_limit_s": parse_time_limit(form.get("time_limit_s")),
+        "time_limit_s": limit,
         "seed": 1,
         "workers": 1,
         "executor": "local",
@@ -572,6 +579,47 @@ def start_dispatch(
     jobs: RunJobs = request.app.state.jobs
     jobs.start(run_id)
     return _redirect(f"{PREFIX}/{code}/dispatch/{run_id}")
+
+
+def _confirm_dispatch(
+    request: Request,
+    console: ConsoleSession,
+    market: Market,
+    day: date,
+    form: Mapping[str, str],
+    moved: Sequence[tuple[uuid.UUID, uuid.UUID | None, uuid.UUID | None]],
+) -> HTMLResponse:
+    """The orders a dispatch would move off runners who have their link, to confirm."""
+    with Session(read_only(request.app.state.engine)) as session:
+        orders = {
+            o.id: o
+            for o in session.exec(
+                select(Order).where(col(Order.id).in_([m[0] for m in moved]))
+            ).all()
+        }
+        names = dict(
+            session.exec(select(Runner.id, Runner.name).where(Runner.market_id == market.id)).all()
+        )
+    rows = [
+        {
+            "external_id": orders[o].idempotency_key,
+            "customer": orders[o].customer_name,
+            "from": names.get(a, "-") if a else "-",
+            "to": names.get(b) if b else None,
+        }
+        for o, a, b in moved
+        if o in orders
+    ]
+    return _page(
+        request,
+        "console_dispatch_confirm.html",
+        console=console,
+        market=market,
+        day=day,
+        rows=rows,
+        time_limit_s=form.get("time_limit_s", ""),
+        market_url=_market_url(market, day),
+    )
 
 
 def _run_of(session: Session, market: Market, run_id: uuid.UUID) -> DispatchRun:

@@ -28,6 +28,7 @@ from dispatch.planning.store import (
     dispatch,
     execute_run,
     fail_lapsed_runs,
+    preview_moves,
     select_markets,
     store_result,
 )
@@ -53,6 +54,7 @@ __all__ = [
     "move_order",
     "order_events",
     "pin_order",
+    "preview_moves",
     "replan_if_planned",
     "replan_market",
     "runner_off_shift",

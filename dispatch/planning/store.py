@@ -232,7 +232,6 @@ def store_result(
     if link.stored_at is not None:
         return ()
     wanted: dict[uuid.UUID, OrderStatus] = {}
-    after: dict[uuid.UUID, uuid.UUID] = {}
     for planned in result.routes:
         figures = {k: v for k, v in asdict(planned).items() if k != "stops"}
         route = Route(
@@ -245,7 +244,6 @@ def store_result(
             fields["planned_arrival"] = fields.pop("arrival")
             session.add(RouteStop(route_id=route.id, **fields))
             wanted[stop.order_id] = OrderStatus.ASSIGNED
-            after[stop.order_id] = planned.runner_id
     for dropped in result.dropped:
         session.add(DroppedOrder(run_id=run.id, **asdict(dropped)))
         wanted[dropped.order_id] = OrderStatus.PENDING
@@ -263,21 +261,52 @@ def store_result(
     names = dict(
         session.exec(select(Runner.id, Runner.name).where(Runner.market_id == day.market_id)).all()
     )
-    carried = day.carried_ids
-    moved: list[Moved] = []
-    for order in day.orders:
-        if order.id in carried or before.get(order.id) == after.get(order.id):
-            continue
-        was, now_on = before.get(order.id), after.get(order.id)
-        moved.append((order.id, was, now_on))
+    moved = moves(day, result)
+    for order_id, was, now_on in moved:
         detail = (
             f"{names.get(was, '-') if was else '-'} -> {names.get(now_on, '-') if now_on else '-'}"
         )
-        session.add(OrderEvent(order_id=order.id, by=by, kind="replanned", detail=detail[:500]))
+        session.add(OrderEvent(order_id=order_id, by=by, kind="replanned", detail=detail[:500]))
     link.stored_at = now or datetime.now(UTC)
     session.add(link)
     session.flush()
-    return tuple(moved)
+    return moved
+
+
+def moves(day: MarketDay, result: MarketPlanResult) -> tuple[Moved, ...]:
+    """The orders ``result`` gives to another runner than ``day``'s current plan (a first
+    placement included: from ``None``); what a runner carries never moves."""
+    before = day.previous_runner()
+    after = {s.order_id: r.runner_id for r in result.routes for s in r.stops}
+    carried = day.carried_ids
+    return tuple(
+        (o.id, before.get(o.id), after.get(o.id))
+        for o in day.orders
+        if o.id not in carried and before.get(o.id) != after.get(o.id)
+    )
+
+
+def preview_moves(
+    engine: Engine,
+    market_id: uuid.UUID,
+    service_date: date,
+    settings: Settings,
+    *,
+    time_limit_s: float = 1.0,
+    seed: int = 1,
+    now: datetime | None = None,
+) -> tuple[Moved, ...]:
+    """What a dispatch of the market's day would take from runners who have it in their plan
+    now (and so their link), without storing anything: solved on the day as it is."""
+    with Session(read_only(engine)) as session:
+        market = session.get(Market, market_id)
+        if market is None:
+            raise DomainError("market.not_found", params={"code": str(market_id)})
+        day = load_day(session, market, service_date, settings, now or datetime.now(UTC))
+    if not day.has_plan:
+        return ()
+    result = solve_day(day, time_limit_s, seed)
+    return tuple(m for m in moves(day, result) if m[1] is not None)
 
 
 def relinked(moved: Sequence[Moved]) -> list[dict[str, str | None]]:

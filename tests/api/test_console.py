@@ -49,9 +49,12 @@ from dispatch.models import (
     OrderStatus,
     OrderStatusChange,
     Payment,
+    Route,
+    RouteStop,
     Runner,
     RunnerStatus,
 )
+from dispatch.planning import dispatch, pin_order
 from dispatch.settings import Settings
 from tests.api.conftest import World
 from tests.api.factories import add_order, add_plan, add_stop
@@ -1287,3 +1290,39 @@ def test_a_runner_off_shift_can_be_put_back_on_shift(
         back = session.get(Runner, world.runner.id)
         assert back is not None
         assert back.status is RunnerStatus.AVAILABLE
+
+
+def test_a_dispatch_that_moves_orders_off_runners_with_their_link_asks_first(
+    coordinator: TestClient, world: World, engine: Engine, settings: Settings
+) -> None:
+    """With a plan sent out, a dispatch that would give an order to another runner lists it
+    (order, from, to) and runs nothing until the coordinator confirms."""
+    for key in ("wa-m1", "wa-m2", "wa-m3"):
+        form = order_form(world, coordinator, external_id=key, customer_name=f"Pelanggan {key}")
+        coordinator.post("/console/sawojajar/orders/new", data=form)
+    first = dispatch(engine, ["sawojajar"], world.day, settings, time_limit_s=0.3, workers=1)
+    with Session(engine) as session:
+        stop, route = session.exec(
+            select(RouteStop, Route)
+            .join(Route, col(Route.id) == col(RouteStop.route_id))
+            .where(Route.run_id == first.run_id)
+        ).first()
+        order = session.get(Order, stop.order_id)
+        assert order is not None
+    other = next(r for r in world.runners["sawojajar"] if r.id != route.runner_id)
+    pin_order(engine, order.id, other.id, by="test")
+    csrf = csrf_of(coordinator)
+    form = {"csrf": csrf, "tanggal": world.day.isoformat(), "time_limit_s": "0,3"}
+    asked = coordinator.post("/console/sawojajar/dispatch", data=form, follow_redirects=False)
+    assert asked.status_code == 200, asked.text
+    assert "Dispatch ulang mengubah kurir" in asked.text
+    assert order.idempotency_key in asked.text
+    assert other.name in asked.text
+    with Session(engine) as session:
+        assert len(session.exec(select(DispatchRun)).all()) == 1  # nothing ran yet
+    confirmed = coordinator.post(
+        "/console/sawojajar/dispatch", data=form | {"confirm": "1"}, follow_redirects=False
+    )
+    assert confirmed.status_code == 303
+    run = _wait_until_finished(coordinator, confirmed.headers["location"] + "/status.json")
+    assert run["status"] == "done", run
