@@ -1125,9 +1125,9 @@ def test_replanning_the_market_and_a_runners_end_of_shift(
     result = unescape(coordinator.get(answer.headers["location"]).text)
     assert "Alasan: diminta koordinator" in result
     assert "Pak Joko" in result
-    off = coordinator.post(
+    off = coordinator.post(  # as the form on the day's page sends it: with that day
         f"/console/sawojajar/runners/{world.runner.id}/off-shift",
-        data={"csrf": csrf, "time_limit_s": "0.3"},
+        data={"csrf": csrf, "tanggal": world.day.isoformat(), "time_limit_s": "0.3"},
         follow_redirects=False,
     )
     assert off.status_code == 303, off.text
@@ -1168,7 +1168,12 @@ def test_pins_and_locks_return_to_their_page_with_a_note(
     runner_page = f"/console/sawojajar/runners/{world.runner.id}?tanggal={world.day.isoformat()}"
     locked = coordinator.post(
         f"/console/sawojajar/runners/{world.runner.id}/lock",
-        data={"csrf": csrf, "locked": "1", "back": runner_page + "#replan"},
+        data={
+            "csrf": csrf,
+            "locked": "1",
+            "tanggal": world.day.isoformat(),
+            "back": runner_page + "#replan",
+        },
     )
     assert locked.status_code == 200
     assert "Urutan kurir dikunci." in locked.text

@@ -554,7 +554,7 @@ def test_the_last_pin_wins_and_every_pin_is_in_the_history(
 ENDPOINTS = [
     ("POST", "/api/v1/orders/{order}/move", {"runner_id": "{runner}", "time_limit_s": FAST}),
     ("PUT", "/api/v1/orders/{order}/pin", {"runner_id": "{runner}"}),
-    ("PUT", "/api/v1/runners/{runner}/lock", {"locked": True}),
+    ("PUT", "/api/v1/runners/{runner}/lock", {"locked": False, "date": "{day}"}),
     ("GET", "/api/v1/orders/{order}/events", None),
     ("POST", "/api/v1/markets/sawojajar/replan", {"date": "{day}", "time_limit_s": FAST}),
     ("POST", "/api/v1/runners/{runner}/off-shift", {"time_limit_s": FAST}),
