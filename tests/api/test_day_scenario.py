@@ -76,6 +76,18 @@ def current_plan(
                 .where(DroppedOrder.reason_code != "")
             ).all()
         )
+        for route in session.exec(select(Route).where(Route.run_id == run_id)).all():
+            stops = session.exec(
+                select(RouteStop)
+                .where(RouteStop.route_id == route.id)
+                .order_by(col(RouteStop.sequence))
+            ).all()
+            if stops and stops[0].planned_arrival is not None:
+                # The route's duration runs from its first departure to its last return: every
+                # arrival falls inside it.
+                began = stops[0].planned_arrival - timedelta(seconds=stops[0].duration_s)
+                last = max(s.planned_arrival for s in stops if s.planned_arrival is not None)
+                assert last <= began + timedelta(seconds=route.duration_s)
     plan: dict[uuid.UUID, list[uuid.UUID]] = {}
     for runner_id, order_id in rows:
         plan.setdefault(runner_id, []).append(order_id)
