@@ -27,12 +27,10 @@ from dispatch.models import (
     Market,
     Order,
     OrderStatus,
-    Route,
-    RouteStop,
     Runner,
     RunnerStatus,
 )
-from dispatch.plans import current_run_id
+from dispatch.plans import PlanStop, market_plan
 from dispatch.settings import Settings
 
 #: Orders a plan may (re)place: not yet picked up.
@@ -187,18 +185,9 @@ def load_day(
         .order_by(col(Order.created_at), col(Order.idempotency_key))
     ).all()
     by_id = {o.id: o for o in orders}
-    run_id = current_run_id(session, market, day)
-    stops_of: dict[uuid.UUID, list[RouteStop]] = defaultdict(list)
-    if run_id is not None:
-        rows = session.exec(
-            select(Route.runner_id, RouteStop)
-            .join(RouteStop, col(RouteStop.route_id) == col(Route.id))
-            .where(Route.run_id == run_id)
-            .where(Route.market_id == market.id)
-            .order_by(col(RouteStop.sequence))
-        ).all()
-        for runner_id, stop in rows:
-            stops_of[runner_id].append(stop)
+    plan = market_plan(session, market, day)
+    run_id = plan.run_id
+    stops_of: dict[uuid.UUID, tuple[PlanStop, ...]] = {r.runner_id: r.stops for r in plan.routes}
     runners = session.exec(
         select(Runner).where(Runner.market_id == market.id).order_by(col(Runner.name))
     ).all()
@@ -248,9 +237,9 @@ def load_day(
                         s.order_id,
                         s.sequence,
                         s.trip,
-                        s.planned_arrival or midnight,
-                        s.distance_m,
-                        s.duration_s,
+                        s.planned_arrival,
+                        s.leg_distance_m,
+                        s.leg_duration_s,
                     )
                     for s in mine
                     if by_id[s.order_id].status in DONE
@@ -285,7 +274,7 @@ def load_day(
 
 def _start(
     runner: Runner,
-    stops: list[RouteStop],
+    stops: list[PlanStop],
     orders: dict[uuid.UUID, Order],
     market: Market,
     when: tuple[datetime, datetime, int],
