@@ -9,6 +9,11 @@ Popups and tooltips are bound with `layer.bindPopup(<JSON string>)` rather than
 `folium.Popup`, whose script needs jQuery; every text from the views is HTML-escaped
 before it goes into a popup, a tooltip or an icon.
 
+Folium (branca) compiles each element's rendered script as a Jinja template a second time,
+so text from the views must never reach the script with a `{` in it: HTML text escapes
+braces as character references (`_esc`), JavaScript strings as `\u007b` (`_js`). A
+customer named `{{ 7*7 }}` is shown as written, never evaluated on the server.
+
 Two ways to put a map on a page:
 
 - `map_html(m)`: a complete HTML document; use it as an `<iframe srcdoc="...">` (escape it
@@ -23,6 +28,7 @@ Two ways to put a map on a page:
 from __future__ import annotations
 
 import html
+import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -31,6 +37,7 @@ from typing import Any, Literal
 import folium
 from branca.element import CssLink, Element, Figure, JavascriptLink, MacroElement
 from folium.template import Template
+from folium.utilities import JsCode
 
 from maps.assets import asset_urls
 from maps.views import (
@@ -142,7 +149,7 @@ class _Bind(MacroElement):
         """
         {% macro script(this, kwargs) %}
             {{ this._parent.get_name() }}.{{ this.method }}(
-                {{ this.content|tojson }}, {{ this.options|tojavascript }});
+                {{ this.content }}, {{ this.options|tojavascript }});
         {% endmacro %}
         """
     )
@@ -153,7 +160,7 @@ class _Bind(MacroElement):
         super().__init__()
         self._name = "Bind"
         self.method = method
-        self.content = content
+        self.content = _js(content).js_code
         self.options = options
 
 
@@ -165,8 +172,19 @@ def _tooltip(layer: folium.map.Layer | folium.Marker, content_html: str) -> None
     _Bind("bindTooltip", content_html, sticky=True).add_to(layer)
 
 
+_NO_TEMPLATE_JS = str.maketrans(
+    {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "'": "\\u0027", "{": "\\u007b", "}": "\\u007d"}
+)
+
+
 def _esc(text: str) -> str:
-    return html.escape(text, quote=True)
+    """`text` as HTML, with no `{` left for the second Jinja pass to read as a tag."""
+    return html.escape(text, quote=True).replace("{", "&#123;").replace("}", "&#125;")
+
+
+def _js(text: str) -> JsCode:
+    """`text` as a JavaScript string literal safe in a `<script>` and with no `{`."""
+    return JsCode(json.dumps(text).translate(_NO_TEMPLATE_JS))
 
 
 def _check_colour(colour: str) -> str:
@@ -219,7 +237,7 @@ def _add_market(m: folium.Map, name: str, point: tuple[float, float], labels: Ma
     marker = folium.Marker(
         location=list(point),
         icon=_icon(f'<div class="antar-market">{_esc(labels.market_letter)}</div>', _MARKET_SIZE),
-        title=name,
+        title=_js(name),
         z_index_offset=500,
     )
     marker.add_to(m)
@@ -272,7 +290,7 @@ def _add_stop(
     marker = folium.Marker(
         location=[stop.lat, stop.lon],
         icon=_icon(inner, size),
-        title=f"{stop.sequence}. {stop.title}",
+        title=_js(f"{stop.sequence}. {stop.title}"),
         z_index_offset=z_index,
     )
     marker.add_to(m)
@@ -335,7 +353,7 @@ def _add_runner(m: folium.Map, runner: RunnerPositionView, colour: str, labels: 
     marker = folium.Marker(
         location=[runner.lat, runner.lon],
         icon=_icon(inner, _RUNNER_SIZE),
-        title=runner.name,
+        title=_js(runner.name),
         z_index_offset=800,
     )
     marker.add_to(m)
@@ -371,7 +389,7 @@ def _add_dropped(m: folium.Map, order: DroppedView, labels: MapLabels) -> None:
     marker = folium.Marker(
         location=[order.lat, order.lon],
         icon=_icon('<div class="antar-dropped">!</div>', _DROPPED_SIZE),
-        title=order.title,
+        title=_js(order.title),
         z_index_offset=600,
     )
     marker.add_to(m)
