@@ -2,10 +2,11 @@
 carries a Content-Security-Policy.
 
 Pages run only scripts served by this application (``/static``): no inline handlers, no
-inline scripts, with one exception made on purpose: the map's script, which Folium writes
-per page (its element ids and data change with every render), is allowed by its SHA-256
-hash in that page's policy (`script_hash`), never by ``'unsafe-inline'``. Styles may be
-inline (Folium's map styles, Leaflet's marker colours). Images come from here, ``data:``
+inline scripts. A map's data is a ``<script type="application/json">`` block, which no
+browser runs, drawn by ``/static/maps/antar/map.js`` (`maps.render`). A page that must
+have an inline script allows it by its SHA-256 hash (`script_hash`, the ``scripts`` of
+`content_security_policy`), never by ``'unsafe-inline'``. Styles may be inline (the maps'
+styles, Leaflet's marker colours). Images come from here, ``data:``
 and the map tile server. ``frame-ancestors 'none'`` (and ``X-Frame-Options: DENY`` for older
 browsers) keep the pages and their forms out of other sites' frames. ``/docs`` loads Swagger
 UI from its CDN (`DOCS_CDN`): the only page that does, with a policy of its own.

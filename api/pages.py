@@ -32,7 +32,7 @@ from dispatch.errors import DomainError
 from dispatch.i18n import Lang, Translator, text
 from dispatch.plans import PlanStop, runner_route
 from maps import MapLabels, MapPoint, RouteView, StopView, map_fragment, runner_map
-from maps.assets import leaflet_dir
+from maps.assets import leaflet_dir, map_script_dir
 
 HERE = Path(__file__).resolve().parent
 STATIC_URL = "/static"
@@ -63,6 +63,7 @@ def map_labels(lang: Lang) -> MapLabels:
 def mount_static(app: Starlette) -> None:
     """Serve ``/static/maps`` (Leaflet) and ``/static`` (the page's own script and style)."""
     app.mount(f"{MAPS_ASSETS_URL}/leaflet", StaticFiles(directory=leaflet_dir()), name="leaflet")
+    app.mount(f"{MAPS_ASSETS_URL}/antar", StaticFiles(directory=map_script_dir()), name="maps")
     app.mount(STATIC_URL, StaticFiles(directory=HERE / "static"), name="static")
 
 
@@ -216,6 +217,6 @@ def runner_page(
         failure_reasons=[(r.value, t.failure_reason(r.value)) for r in FailureReason],
         static_url=STATIC_URL,
     )
-    policy = content_security_policy(settings, scripts=[map_script])
+    policy = content_security_policy(settings)
     headers = {"Cache-Control": "no-store", "Content-Security-Policy": policy}
     return HTMLResponse(page, headers=headers)

@@ -1,16 +1,20 @@
-"""Folium maps of a runner's route and of a market overview, from plain view data.
+"""Leaflet maps of a runner's route and of a market overview, from plain view data.
 
 Knows nothing of the database or the web: the caller fills in the views in `maps.views`,
-renders with `runner_map` / `market_overview_map`, turns the map into HTML with `map_html`
-or `map_fragment`, and serves `asset_files()` under the same `assets_url`.
+draws with `runner_map` / `market_overview_map` (a `MapDrawing`: one JSON block of data),
+turns the map into HTML with `map_html` or `map_fragment`, and serves `asset_files()`
+(Leaflet and the one script that draws the data, `antar/map.js`) under the same
+`assets_url`.
 """
 
-from maps.assets import ASSET_LICENCES, LEAFLET_VERSION, asset_files, asset_urls
+from maps.assets import ASSET_LICENCES, LEAFLET_VERSION, MAP_JS, asset_files, asset_urls
 from maps.render import (
     ENGLISH_LABELS,
     INDONESIAN_LABELS,
     ROUTE_COLOURS,
+    MapDrawing,
     MapLabels,
+    map_data_json,
     map_fragment,
     map_html,
     market_overview_map,
@@ -33,9 +37,11 @@ __all__ = [
     "ENGLISH_LABELS",
     "INDONESIAN_LABELS",
     "LEAFLET_VERSION",
+    "MAP_JS",
     "ROUTE_COLOURS",
     "STOP_STATUSES",
     "DroppedView",
+    "MapDrawing",
     "MapLabels",
     "MapPoint",
     "MarketOverviewView",
@@ -46,6 +52,7 @@ __all__ = [
     "StopView",
     "asset_files",
     "asset_urls",
+    "map_data_json",
     "map_fragment",
     "map_html",
     "market_overview_map",

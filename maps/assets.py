@@ -22,6 +22,9 @@ LEAFLET_JS = "leaflet/leaflet.js"
 LEAFLET_CSS = "leaflet/leaflet.css"
 """URL-relative path of Leaflet's stylesheet (14,657 bytes)."""
 
+MAP_JS = "antar/map.js"
+"""URL-relative path of the script that draws the maps' data blocks (`maps/static/map.js`)."""
+
 ASSET_LICENCES = f"""\
 Leaflet {LEAFLET_VERSION} (https://leafletjs.com), served under <assets_url>/leaflet/.
 Taken unmodified from the PyPI package xstatic-leaflet 1.9.3.0 (XStatic packaging of the
@@ -53,10 +56,10 @@ HOWEVER CAUSED AND ON ANY THEORY OF LIABILITY, WHETHER IN CONTRACT, STRICT LIABI
 TORT (INCLUDING NEGLIGENCE OR OTHERWISE) ARISING IN ANY WAY OUT OF THE USE OF THIS
 SOFTWARE, EVEN IF ADVISED OF THE POSSIBILITY OF SUCH DAMAGE.
 
-Everything else the maps need (numbered markers, market and runner markers, styles) is
-written in this package (maps/render.py): no other third-party script, stylesheet, font
-or image is loaded. Map tiles come from the configured tile server under its own terms;
-its attribution is shown on every map.
+Everything else the maps need (numbered markers, market and runner markers, styles, the
+script that draws them) is written in this package (maps/render.py, maps/static/map.js):
+no other third-party script, stylesheet, font or image is loaded. Map tiles come from the
+configured tile server under its own terms; its attribution is shown on every map.
 """
 """Where the served assets come from and their licence texts, for an about or licences page."""
 
@@ -77,6 +80,11 @@ def leaflet_dir() -> Path:
     return Path(xstatic_leaflet.BASE_DIR)
 
 
+def map_script_dir() -> Path:
+    """Return the folder of this package's own script (`map.js`), served as `antar/`."""
+    return Path(__file__).resolve().parent / "static"
+
+
 def asset_files() -> dict[str, Path]:
     """Map each URL-relative asset path to the file on disk that answers it.
 
@@ -86,11 +94,14 @@ def asset_files() -> dict[str, Path]:
     browser developer tools.
     """
     base = leaflet_dir()
-    return {f"leaflet/{name}": base / name for name in _LEAFLET_FILES}
+    files = {f"leaflet/{name}": base / name for name in _LEAFLET_FILES}
+    files[MAP_JS] = map_script_dir() / "map.js"
+    return files
 
 
 def asset_urls(assets_url: str) -> tuple[list[str], list[str]]:
-    """Return the script and stylesheet URLs a page with a map must load, in order.
+    """Return Leaflet's script and stylesheet URLs, which a page with a map loads in its
+    head (each map's data block is followed by `MAP_JS`, see `maps.render.map_fragment`).
 
     `assets_url` is the base URL the application serves `asset_files()` under
     (e.g. `/static/maps`; a trailing slash is ignored). Returns `(scripts, stylesheets)`.

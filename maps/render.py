@@ -1,18 +1,21 @@
-"""Folium maps of a runner's route and of a market overview, drawn from `maps.views`.
+"""Leaflet maps of a runner's route and of a market overview, drawn from `maps.views`.
 
-Every marker is a `DivIcon` styled by this module's own CSS, so a map needs Leaflet's
-script and stylesheet and nothing else: each map's `default_js` / `default_css` point only
-at `{assets_url}/leaflet/leaflet.js` and `{assets_url}/leaflet/leaflet.css` (see
-`maps.assets`). Only the tiles come from another host, the one in `tiles_url`.
+A map is data, not code: `runner_map` / `market_overview_map` build a `MapDrawing`, whose
+`data` (tiles, the view to fit, lines, markers and dots, each with its popup or tooltip as
+HTML) goes into the page as ONE JSON block (`<script type="application/json">`, which a
+browser never runs). One static script, `antar/map.js` under `assets_url` (this package's
+`static/map.js`, see `maps.assets`), draws every such block on the page with Leaflet. So a
+page with a map has no inline script at all, and a map costs one `json.dumps` to render.
 
-Popups and tooltips are bound with `layer.bindPopup(<JSON string>)` rather than
-`folium.Popup`, whose script needs jQuery; every text from the views is HTML-escaped
-before it goes into a popup, a tooltip or an icon.
+Every text from the views is HTML-escaped before it goes into a popup, a tooltip or an
+icon (the script hands them to Leaflet as HTML), then JSON-encoded with `<`, `>` and `&`
+escaped, so nothing a customer writes can close the block or run as a template: nothing
+is compiled, here or in the browser. Marker titles are plain text (Leaflet sets them as
+the icon's `title` attribute).
 
-Folium (branca) compiles each element's rendered script as a Jinja template a second time,
-so text from the views must never reach the script with a `{` in it: HTML text escapes
-braces as character references (`_esc`), JavaScript strings as `\u007b` (`_js`). A
-customer named `{{ 7*7 }}` is shown as written, never evaluated on the server.
+Every marker is a `L.divIcon` styled by this module's own CSS, so a map needs Leaflet's
+script and stylesheet, `antar/map.js`, and nothing else. Only the tiles come from another
+host, the one in `tiles_url`.
 
 Two ways to put a map on a page:
 
@@ -21,8 +24,23 @@ Two ways to put a map on a page:
   Asset URLs are used as given, so an absolute path such as `/static/maps` works in both.
 - `map_fragment(m)`: `(header_html, body_html, script_html)` to embed without an iframe:
   put `header_html` in the page's `<head>`, `body_html` inside an element that has a height
-  (e.g. `<div style="height:45vh">`), and `script_html` anywhere after `body_html`. The
-  fragment styles nothing outside the map (no rules on `html`/`body`, no viewport meta).
+  (e.g. `<div style="height:45vh">`), and `script_html` (the JSON block, then
+  `antar/map.js`, which draws it) after `body_html`. `window.AntarMap.drawAll()` draws
+  blocks added to the page later (and leaves drawn ones alone). The fragment styles
+  nothing outside the map (no rules on `html`/`body`, no viewport meta).
+
+The data block (`MapDrawing.data`), for a script of a page that wants to read it:
+
+    {"tiles": {"url", "attribution", "maxZoom"}, "centre": [lat, lon], "zoom",
+     "fit": {"bounds": [[s, w], [n, e]], "padding": [px, px], "maxZoom"},
+     "popup": {Leaflet's popup options},
+     "lines": [{"points": [[lat, lon], ...], "colour", "dash", "className", "tooltip"}],
+     "dots": [{"at": [lat, lon], "radius", "colour", "fill", "className", "popup"}],
+     "markers": [{"at": [lat, lon], "html", "size": [w, h], "anchor": [x, y],
+                  "className", "title", "z", "popup"}]}
+
+`popup` and `tooltip` are HTML (already escaped), `title` plain text. The drawn map is
+`window[<the map div's id>]` (a `L.Map`), as Folium's maps were.
 """
 
 from __future__ import annotations
@@ -30,16 +48,12 @@ from __future__ import annotations
 import html
 import json
 import re
+import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any, Literal
+from dataclasses import dataclass, field
+from typing import Any
 
-import folium
-from branca.element import CssLink, Element, Figure, JavascriptLink, MacroElement
-from folium.template import Template
-from folium.utilities import JsCode
-
-from maps.assets import asset_urls
+from maps.assets import MAP_JS, asset_urls
 from maps.views import (
     STOP_STATUSES,
     DroppedView,
@@ -76,6 +90,7 @@ _DROPPED_SIZE = 24
 
 _MAP_CSS = """\
 <style>
+.antar-map{position:relative;width:100%;height:100%;font-size:1rem}
 .antar-icon{background:none;border:none}
 .antar-stop,.antar-market,.antar-runner,.antar-dropped{display:flex;align-items:center;
 justify-content:center;box-sizing:border-box;width:100%;height:100%;
@@ -125,66 +140,74 @@ ENGLISH_LABELS = MapLabels(
 """The labels in English."""
 
 
-class _MetricScale(MacroElement):
-    """Leaflet's scale bar in metres and kilometres only (folium's own also shows miles)."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-            L.control.scale({"metric": true, "imperial": false}).addTo(
-                {{ this._parent.get_name() }});
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._name = "MetricScale"
-
-
-class _Bind(MacroElement):
-    """Binds a popup or tooltip to its parent layer; the content is a JSON string literal."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-            {{ this._parent.get_name() }}.{{ this.method }}(
-                {{ this.content }}, {{ this.options|tojavascript }});
-        {% endmacro %}
-        """
-    )
-
-    def __init__(
-        self, method: Literal["bindPopup", "bindTooltip"], content: str, **options: Any
-    ) -> None:
-        super().__init__()
-        self._name = "Bind"
-        self.method = method
-        self.content = _js(content).js_code
-        self.options = options
-
-
-def _popup(layer: folium.map.Layer | folium.Marker, content_html: str) -> None:
-    _Bind("bindPopup", content_html, maxWidth=280, autoPanPadding=[16, 16]).add_to(layer)
-
-
-def _tooltip(layer: folium.map.Layer | folium.Marker, content_html: str) -> None:
-    _Bind("bindTooltip", content_html, sticky=True).add_to(layer)
-
-
-_NO_TEMPLATE_JS = str.maketrans(
-    {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "'": "\\u0027", "{": "\\u007b", "}": "\\u007d"}
-)
-
-
 def _esc(text: str) -> str:
-    """`text` as HTML, with no `{` left for the second Jinja pass to read as a tag."""
-    return html.escape(text, quote=True).replace("{", "&#123;").replace("}", "&#125;")
+    return html.escape(text, quote=True)
 
 
-def _js(text: str) -> JsCode:
-    """`text` as a JavaScript string literal safe in a `<script>` and with no `{`."""
-    return JsCode(json.dumps(text).translate(_NO_TEMPLATE_JS))
+#: What JSON may not carry verbatim inside a `<script>` element (`</script>`, `<!--`).
+_JSON_IN_HTML = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
+_POPUP_OPTIONS: dict[str, Any] = {"maxWidth": 280, "autoPanPadding": [16, 16]}
+
+
+@dataclass(slots=True)
+class MapDrawing:
+    """A map ready to render: its element id, where its assets are and the data it draws."""
+
+    name: str
+    """The id of the map's `<div>` (`map_<hex>`); its data block is `<name>-data`."""
+    assets_url: str
+    data: dict[str, Any] = field(default_factory=dict)
+    """The JSON the script draws (see the module's documentation)."""
+
+    def get_name(self) -> str:
+        """The map's element id (as Folium's maps had it)."""
+        return self.name
+
+    def line(
+        self,
+        points: Sequence[tuple[float, float]],
+        colour: str,
+        *,
+        dash: str | None,
+        class_name: str,
+        tooltip_html: str,
+    ) -> None:
+        self.data["lines"].append(
+            {
+                "points": [[lat, lon] for lat, lon in points],
+                "colour": colour,
+                "dash": dash,
+                "className": class_name,
+                "tooltip": tooltip_html,
+            }
+        )
+
+    def marker(
+        self,
+        point: tuple[float, float],
+        icon: dict[str, Any],
+        *,
+        title: str,
+        z_index: int,
+        popup_html: str,
+    ) -> None:
+        self.data["markers"].append(
+            {"at": list(point), **icon, "title": title, "z": z_index, "popup": popup_html}
+        )
+
+    def dot(
+        self, point: tuple[float, float], *, fill: str, class_name: str, popup_html: str
+    ) -> None:
+        self.data["dots"].append(
+            {
+                "at": list(point),
+                "radius": 6,
+                "colour": "#ffffff",
+                "fill": fill,
+                "className": class_name,
+                "popup": popup_html,
+            }
+        )
 
 
 def _check_colour(colour: str) -> str:
@@ -196,53 +219,48 @@ def _check_colour(colour: str) -> str:
 
 def _new_map(
     centre: tuple[float, float], *, assets_url: str, tiles_url: str, attribution: str
-) -> folium.Map:
-    m = folium.Map(location=list(centre), tiles=None, zoom_start=14)
-    _MetricScale().add_to(m)
-    scripts, stylesheets = asset_urls(assets_url)
-    # Instance attributes: the class lists point at CDNs and are shared by every map.
-    m.default_js = [("leaflet", scripts[0])]
-    m.default_css = [("leaflet_css", stylesheets[0])]
-    folium.TileLayer(
-        tiles=tiles_url,
-        attr=attribution,
-        name="tiles",
-        max_zoom=_MAX_ZOOM,
-        max_native_zoom=_MAX_ZOOM,
-    ).add_to(m)
-    figure = m.get_root()
-    assert isinstance(figure, Figure)
-    figure.header.add_child(Element(_MAP_CSS), name="antar_map_css")
-    return m
+) -> MapDrawing:
+    return MapDrawing(
+        name=f"map_{uuid.uuid4().hex}",
+        assets_url=assets_url,
+        data={
+            "tiles": {"url": tiles_url, "attribution": attribution, "maxZoom": _MAX_ZOOM},
+            "centre": list(centre),
+            "zoom": 14,
+            "popup": _POPUP_OPTIONS,
+            "lines": [],
+            "dots": [],
+            "markers": [],
+        },
+    )
 
 
-def _fit(m: folium.Map, points: Iterable[tuple[float, float]]) -> None:
+def _fit(m: MapDrawing, points: Iterable[tuple[float, float]]) -> None:
     pts = list(points)
     lats = [p[0] for p in pts]
     lons = [p[1] for p in pts]
     bounds = [[min(lats), min(lons)], [max(lats), max(lons)]]
-    m.fit_bounds(bounds, padding=(32, 32), max_zoom=_FIT_MAX_ZOOM)
+    m.data["fit"] = {"bounds": bounds, "padding": [32, 32], "maxZoom": _FIT_MAX_ZOOM}
 
 
-def _icon(inner_html: str, size: int) -> folium.DivIcon:
-    return folium.DivIcon(
-        html=inner_html,
-        icon_size=(size, size),
-        icon_anchor=(size // 2, size // 2),
-        class_name="antar-icon",
-    )
+def _icon(inner_html: str, size: int) -> dict[str, Any]:
+    return {
+        "html": inner_html,
+        "size": [size, size],
+        "anchor": [size // 2, size // 2],
+        "className": "antar-icon",
+    }
 
 
-def _add_market(m: folium.Map, name: str, point: tuple[float, float], labels: MapLabels) -> None:
-    marker = folium.Marker(
-        location=list(point),
-        icon=_icon(f'<div class="antar-market">{_esc(labels.market_letter)}</div>', _MARKET_SIZE),
-        title=_js(name),
-        z_index_offset=500,
-    )
-    marker.add_to(m)
-    _popup(
-        marker, f'<div class="antar-popup"><div class="antar-popup__title">{_esc(name)}</div></div>'
+def _add_market(m: MapDrawing, name: str, point: tuple[float, float], labels: MapLabels) -> None:
+    m.marker(
+        point,
+        _icon(f'<div class="antar-market">{_esc(labels.market_letter)}</div>', _MARKET_SIZE),
+        title=name,
+        z_index=500,
+        popup_html=(
+            f'<div class="antar-popup"><div class="antar-popup__title">{_esc(name)}</div></div>'
+        ),
     )
 
 
@@ -262,7 +280,7 @@ def _stop_popup(stop: StopView, *, runner_name: str | None, labels: MapLabels) -
 
 
 def _add_stop(
-    m: folium.Map,
+    m: MapDrawing,
     stop: StopView,
     colour: str,
     *,
@@ -287,14 +305,13 @@ def _add_stop(
         f'data-sequence="{stop.sequence}" data-trip="{stop.trip}" '
         f'data-status="{stop.status}">{stop.sequence}</div>'
     )
-    marker = folium.Marker(
-        location=[stop.lat, stop.lon],
-        icon=_icon(inner, size),
-        title=_js(f"{stop.sequence}. {stop.title}"),
-        z_index_offset=z_index,
+    m.marker(
+        (stop.lat, stop.lon),
+        _icon(inner, size),
+        title=f"{stop.sequence}. {stop.title}",
+        z_index=z_index,
+        popup_html=_stop_popup(stop, runner_name=runner_name, labels=labels),
     )
-    marker.add_to(m)
-    _popup(marker, _stop_popup(stop, runner_name=runner_name, labels=labels))
 
 
 def _ordered_stops(stops: Sequence[StopView]) -> list[StopView]:
@@ -310,7 +327,7 @@ def _trips(stops: Sequence[StopView]) -> dict[int, list[StopView]]:
 
 
 def _add_route(
-    m: folium.Map,
+    m: MapDrawing,
     route: RouteView,
     colour: str,
     *,
@@ -322,19 +339,16 @@ def _add_route(
     runner_name = route.runner_name if show_runner else None
     for index, (trip, trip_stops) in enumerate(_trips(stops).items()):
         line = [market, *((s.lat, s.lon) for s in trip_stops), market]
-        polyline = folium.PolyLine(
-            locations=[list(p) for p in line],
-            color=colour,
-            weight=5,
-            opacity=0.85,
-            dash_array=None if index == 0 else "10 8",
-            class_name=f"antar-trip antar-trip-{trip}",
-        )
-        polyline.add_to(m)
         tip = _esc(labels.trip.format(trip=trip))
         if show_runner:
             tip = f"{_esc(route.runner_name)} · {tip}"
-        _tooltip(polyline, tip)
+        m.line(
+            line,
+            colour,
+            dash=None if index == 0 else "10 8",
+            class_name=f"antar-trip antar-trip-{trip}",
+            tooltip_html=tip,
+        )
     for stop in stops:
         _add_stop(m, stop, colour, runner_name=runner_name, labels=labels)
     return [(s.lat, s.lon) for s in stops]
@@ -345,59 +359,48 @@ def _initials(name: str) -> str:
     return "".join(w[0] for w in words[:2]).upper() or "?"
 
 
-def _add_runner(m: folium.Map, runner: RunnerPositionView, colour: str, labels: MapLabels) -> None:
+def _add_runner(m: MapDrawing, runner: RunnerPositionView, colour: str, labels: MapLabels) -> None:
     inner = (
         f'<div class="antar-runner" style="border-color:{colour}">'
         f"{_esc(_initials(runner.name))}</div>"
     )
-    marker = folium.Marker(
-        location=[runner.lat, runner.lon],
-        icon=_icon(inner, _RUNNER_SIZE),
-        title=_js(runner.name),
-        z_index_offset=800,
-    )
-    marker.add_to(m)
-    _popup(
-        marker,
-        '<div class="antar-popup">'
-        f'<div class="antar-popup__title">{_esc(runner.name)}</div>'
-        f"<div>{_esc(labels.runner_position)}: {_esc(runner.age_text)}</div></div>",
+    m.marker(
+        (runner.lat, runner.lon),
+        _icon(inner, _RUNNER_SIZE),
+        title=runner.name,
+        z_index=800,
+        popup_html=(
+            '<div class="antar-popup">'
+            f'<div class="antar-popup__title">{_esc(runner.name)}</div>'
+            f"<div>{_esc(labels.runner_position)}: {_esc(runner.age_text)}</div></div>"
+        ),
     )
 
 
-def _add_pending(m: folium.Map, order: PendingView, labels: MapLabels) -> None:
-    marker = folium.CircleMarker(
-        location=[order.lat, order.lon],
-        radius=6,
-        color="#ffffff",
-        weight=2,
-        fill=True,
-        fill_color="#6a3d9a",
-        fill_opacity=0.95,
+def _add_pending(m: MapDrawing, order: PendingView, labels: MapLabels) -> None:
+    m.dot(
+        (order.lat, order.lon),
+        fill="#6a3d9a",
         class_name="antar-pending",
-    )
-    marker.add_to(m)
-    _popup(
-        marker,
-        '<div class="antar-popup">'
-        f'<div class="antar-popup__title">{_esc(order.title)}</div>'
-        f'<div class="antar-popup__muted">{_esc(labels.pending)}</div></div>',
+        popup_html=(
+            '<div class="antar-popup">'
+            f'<div class="antar-popup__title">{_esc(order.title)}</div>'
+            f'<div class="antar-popup__muted">{_esc(labels.pending)}</div></div>'
+        ),
     )
 
 
-def _add_dropped(m: folium.Map, order: DroppedView, labels: MapLabels) -> None:
-    marker = folium.Marker(
-        location=[order.lat, order.lon],
-        icon=_icon('<div class="antar-dropped">!</div>', _DROPPED_SIZE),
-        title=_js(order.title),
-        z_index_offset=600,
-    )
-    marker.add_to(m)
-    _popup(
-        marker,
-        '<div class="antar-popup">'
-        f'<div class="antar-popup__title">{_esc(order.title)}</div>'
-        f"<div>{_esc(labels.dropped)}: {_esc(order.reason_text)}</div></div>",
+def _add_dropped(m: MapDrawing, order: DroppedView, labels: MapLabels) -> None:
+    m.marker(
+        (order.lat, order.lon),
+        _icon('<div class="antar-dropped">!</div>', _DROPPED_SIZE),
+        title=order.title,
+        z_index=600,
+        popup_html=(
+            '<div class="antar-popup">'
+            f'<div class="antar-popup__title">{_esc(order.title)}</div>'
+            f"<div>{_esc(labels.dropped)}: {_esc(order.reason_text)}</div></div>"
+        ),
     )
 
 
@@ -408,7 +411,7 @@ def runner_map(
     tiles_url: str,
     attribution: str,
     labels: MapLabels = INDONESIAN_LABELS,
-) -> folium.Map:
+) -> MapDrawing:
     """Draw one runner's route: the market, numbered stops, one line per trip.
 
     Stops are numbered by `sequence`; each trip is a line market -> its stops -> market in
@@ -445,7 +448,7 @@ def market_overview_map(
     tiles_url: str,
     attribution: str,
     labels: MapLabels = INDONESIAN_LABELS,
-) -> folium.Map:
+) -> MapDrawing:
     """Draw a market's day: every route, the runners' last positions, pending and dropped orders.
 
     Each route is drawn as in `runner_map`, in its own colour (a route whose colour an earlier
@@ -477,41 +480,37 @@ def market_overview_map(
     return m
 
 
-def map_fragment(m: folium.Map) -> tuple[str, str, str]:
+def map_data_json(m: MapDrawing) -> str:
+    """The map's data as JSON safe inside a `<script>` element (no `<`, `>` or `&`)."""
+    return json.dumps(m.data, ensure_ascii=False, separators=(",", ":")).translate(_JSON_IN_HTML)
+
+
+def map_fragment(m: MapDrawing) -> tuple[str, str, str]:
     """Render a map for embedding in a page without an iframe.
 
-    Returns `(header_html, body_html, script_html)`: the stylesheet and script tags plus the
-    map's styles (for `<head>`), the map's `<div>` (place it in an element with a height:
-    the map fills it), and a `<script>` element that builds the map (after the `<div>`).
-    Nothing styles the page outside the map. Like folium's own rendering, render a map once
-    (calling this or `map_html` again repeats some `addTo` calls in the script).
+    Returns `(header_html, body_html, script_html)`: Leaflet's stylesheet and script and the
+    maps' styles, for `<head>`; the map's `<div>` (place it in an element with a height: the
+    map fills it); and, for after the `<div>`, the map's data block (a
+    `<script type="application/json">`, which nothing executes) followed by
+    `<script src=".../antar/map.js">`, which draws it there and then. No inline script;
+    nothing styles the page outside the map.
     """
-    figure = m.get_root()
-    if not isinstance(figure, Figure):
-        msg = "the map must belong to a branca Figure (folium.Map makes one)"
-        raise TypeError(msg)
-    figure.render()
-    name = m.get_name()
-    # folium's own header for the map also sets html/body to 100 % height, a second
-    # viewport meta and a global font size; keep the links and our styles, scope the rest.
-    elements = [
-        element
-        for key, element in figure.header._children.items()
-        if key not in ("meta_http", name)
+    scripts, stylesheets = asset_urls(m.assets_url)
+    header = [
+        *(f'<link rel="stylesheet" href="{_esc(url)}">' for url in stylesheets),
+        *(f'<script src="{_esc(url)}"></script>' for url in scripts),
+        _MAP_CSS,
     ]
-    links = [e for e in elements if isinstance(e, CssLink | JavascriptLink)]
-    others = [e for e in elements if not isinstance(e, CssLink | JavascriptLink)]
-    css_first = sorted(links, key=lambda e: not isinstance(e, CssLink))
-    header = [e.render() for e in css_first + others]
-    header.append(
-        f"<style>#{name}{{position:relative;width:100%;height:100%;font-size:1rem}}</style>"
+    body = f'<div class="antar-map" id="{m.name}"></div>'
+    script = (
+        f'<script type="application/json" id="{m.name}-data" class="antar-map-data">'
+        f"{map_data_json(m)}</script>\n"
+        f'<script src="{_esc(m.assets_url.rstrip("/"))}/{MAP_JS}"></script>'
     )
-    body = figure.html.render()
-    script = f"<script>\n{figure.script.render()}\n</script>"
     return "\n".join(header), body, script
 
 
-def map_html(m: folium.Map) -> str:
+def map_html(m: MapDrawing) -> str:
     """Render a map as a complete HTML document that fills its window (or iframe).
 
     Built from `map_fragment`: UTF-8, a mobile viewport, html/body at full height.

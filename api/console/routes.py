@@ -297,11 +297,10 @@ def _page(
         **context,
     )
     settings: Settings = request.app.state.settings
-    # The map's script is the only inline one: allowed by its hash (`api.headers`).
-    scripts = [context["map_script"]] if context.get("map_script") else []
+    # No inline script: a map's data is a JSON block that `/static/maps/antar/map.js` draws.
     headers = {
         "Cache-Control": "no-store",
-        "Content-Security-Policy": content_security_policy(settings, scripts=scripts),
+        "Content-Security-Policy": content_security_policy(settings),
     }
     response = HTMLResponse(body, status_code=status, headers=headers)
     if request.query_params.get("lang") in ("id", "en"):

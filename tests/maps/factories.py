@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from html.parser import HTMLParser
+from typing import Any
 
 from maps import MapPoint, RouteView, StopView
 from maps.views import StopStatus
@@ -52,14 +53,23 @@ def route(*stops: StopView, runner: str = "Agus", colour: str = "#1f77b4") -> Ro
     )
 
 
-def _json_strings(document: str, key: str) -> list[str]:
-    pattern = re.compile(rf'"{key}": ("(?:[^"\\]|\\.)*")')
-    return [json.loads(m.group(1)) for m in pattern.finditer(document)]
+_DATA_BLOCK = re.compile(
+    r'<script type="application/json" id="([^"]+)-data" class="antar-map-data">(.*?)</script>',
+    re.DOTALL,
+)
+
+
+def map_data(document: str) -> dict[str, Any]:
+    """The data block of the (one) map in ``document``, decoded."""
+    blocks = _DATA_BLOCK.findall(document)
+    assert len(blocks) == 1, f"{len(blocks)} map data blocks"
+    data: dict[str, Any] = json.loads(blocks[0][1])
+    return data
 
 
 def icon_htmls(document: str) -> list[str]:
-    """The HTML of every DivIcon, in the order the markers are added."""
-    return _json_strings(document, "html")
+    """The HTML of every marker's icon, in the order the markers are added."""
+    return [marker["html"] for marker in map_data(document)["markers"]]
 
 
 def stop_icons(document: str) -> list[str]:
@@ -67,16 +77,20 @@ def stop_icons(document: str) -> list[str]:
     return [h for h in icon_htmls(document) if "antar-stop" in h]
 
 
-def bound_contents(document: str, method: str) -> list[str]:
-    """The decoded content of every `bindPopup` / `bindTooltip` call, in order."""
-    pattern = re.compile(rf'\.{method}\(\s*("(?:[^"\\]|\\.)*")')
-    return [json.loads(m.group(1)) for m in pattern.finditer(document)]
+def popups(document: str) -> list[str]:
+    """The HTML of every popup: the markers' in the order they are added, then the dots'."""
+    data = map_data(document)
+    return [m["popup"] for m in data["markers"]] + [d["popup"] for d in data["dots"]]
+
+
+def tooltips(document: str) -> list[str]:
+    """The HTML of every line's tooltip, in order."""
+    return [line["tooltip"] for line in map_data(document)["lines"]]
 
 
 def polylines(document: str) -> list[list[list[float]]]:
-    """The coordinates of every polyline, in order."""
-    pattern = re.compile(r"L\.polyline\(\s*(\[\[.*?\]\])", re.DOTALL)
-    return [json.loads(m.group(1)) for m in pattern.finditer(document)]
+    """The coordinates of every line, in order."""
+    return [line["points"] for line in map_data(document)["lines"]]
 
 
 class _Resources(HTMLParser):

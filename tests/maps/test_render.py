@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import html
+import json
 import re
 
-import folium
 import pytest
 
 from maps import (
@@ -22,13 +23,15 @@ from tests.maps.factories import (
     ASSETS_URL,
     RENDER,
     SAWOJAJAR,
-    bound_contents,
     icon_htmls,
+    map_data,
     polylines,
+    popups,
     resource_urls,
     route,
     stop,
     stop_icons,
+    tooltips,
 )
 
 MARKET = [SAWOJAJAR.lat, SAWOJAJAR.lon]
@@ -54,9 +57,9 @@ def test_marker_stands_on_its_stop() -> None:
     """Marker number n is placed at the coordinates of the stop with sequence n."""
     view = route(stop(2), stop(1))
     document = map_html(runner_map(view, **RENDER))
-    markers = re.findall(r"L\.marker\(\s*\[([-\d.]+), ([-\d.]+)\]", document)
+    markers = [tuple(m["at"]) for m in map_data(document)["markers"]]
     expected = [(s.lat, s.lon) for s in sorted(view.stops, key=lambda s: s.sequence)]
-    assert [(float(a), float(b)) for a, b in markers[:2]] == expected
+    assert markers[:2] == expected
 
 
 def test_one_polyline_per_trip_from_and_back_to_the_market() -> None:
@@ -68,7 +71,7 @@ def test_one_polyline_per_trip_from_and_back_to_the_market() -> None:
     assert all(line[0] == MARKET and line[-1] == MARKET for line in lines)
     assert [len(line) for line in lines] == [4, 3, 4]
     assert lines[0][1:3] == [[s.lat, s.lon] for s in view.stops[:2]]
-    assert bound_contents(document, "bindTooltip") == [
+    assert tooltips(document) == [
         "Perjalanan 1",
         "Perjalanan 2",
         "Perjalanan 3",
@@ -81,8 +84,8 @@ def test_next_stop_is_highlighted() -> None:
     document = map_html(runner_map(view, **RENDER))
     icons = stop_icons(document)
     assert ["antar-stop--next" in icon for icon in icons] == [False, True, False]
-    sizes = re.findall(r'"iconSize": \[(\d+), \d+\]', document)
-    assert sizes[:3] == ["28", "38", "28"]
+    sizes = [m["size"] for m in map_data(document)["markers"]]
+    assert sizes[:3] == [[28, 28], [38, 38], [28, 28]]
 
 
 def test_delivered_and_failed_stops_are_greyed() -> None:
@@ -101,13 +104,12 @@ def test_market_is_marked() -> None:
     """The market has its own square "P" marker with its name in the popup."""
     document = map_html(runner_map(route(stop(1)), **RENDER))
     assert '<div class="antar-market">P</div>' in icon_htmls(document)
-    assert any("Pasar Sawojajar" in popup for popup in bound_contents(document, "bindPopup"))
+    assert any("Pasar Sawojajar" in popup for popup in popups(document))
 
 
 def test_popup_shows_the_stop() -> None:
     """A stop's popup has the customer, address, items, amount to collect and arrival."""
-    popups = bound_contents(map_html(runner_map(route(stop(1)), **RENDER)), "bindPopup")
-    stop_popup = popups[0]
+    stop_popup = popups(map_html(runner_map(route(stop(1)), **RENDER)))[0]
     for text in ("1. Pelanggan 1", "Jl. Danau Toba 1", "Beras 5 kg", "Tagih Rp 125.000", "WIB"):
         assert text in stop_popup
 
@@ -133,11 +135,7 @@ def test_popup_text_is_html_escaped() -> None:
         document = map_html(m)
         assert "<script>alert" not in document
         assert "<img" not in document
-        contents = (
-            bound_contents(document, "bindPopup")
-            + bound_contents(document, "bindTooltip")
-            + icon_htmls(document)
-        )
+        contents = popups(document) + tooltips(document) + icon_htmls(document)
         assert any("&lt;script&gt;alert(1)&lt;/script&gt;" in c for c in contents)
         assert not any("<script" in c or "<img" in c for c in contents)
 
@@ -150,6 +148,7 @@ def test_page_loads_scripts_and_styles_only_from_assets_url() -> None:
         document = map_html(m)
         urls = resource_urls(document)
         assert sorted(urls) == [
+            f"{ASSETS_URL}/antar/map.js",
             f"{ASSETS_URL}/leaflet/leaflet.css",
             f"{ASSETS_URL}/leaflet/leaflet.js",
         ]
@@ -158,15 +157,9 @@ def test_page_loads_scripts_and_styles_only_from_assets_url() -> None:
         assert not re.search(r"https?:|//cdn|jquery|bootstrap|awesome|font-?awesome", rest, re.I)
 
 
-def test_folium_defaults_are_left_alone() -> None:
-    """Our maps set their own asset lists; folium's shared class lists stay as they were."""
-    runner_map(route(stop(1)), **RENDER)
-    assert folium.Map.default_js[0][1].startswith("https://")
-    assert len(folium.Map.default_js) > 1
-
-
 def test_fragment_styles_only_the_map() -> None:
-    """The fragment's head part loads the assets and styles the map, never html or body."""
+    """The fragment's head part loads the assets and styles the map, never html or body; its
+    script part is the map's data block and the script that draws it: no inline script."""
     m = runner_map(route(stop(1)), **RENDER)
     header, body, script = map_fragment(m)
     assert f'href="{ASSETS_URL}/leaflet/leaflet.css"' in header
@@ -175,9 +168,27 @@ def test_fragment_styles_only_the_map() -> None:
     assert "html,body" not in header
     assert "viewport" not in header
     assert f'id="{m.get_name()}"' in body
-    assert script.startswith("<script>")
-    assert script.endswith("</script>")
-    assert re.search(rf'L\.map\(\s*"{m.get_name()}"', script)
+    assert script.startswith(f'<script type="application/json" id="{m.get_name()}-data"')
+    assert script.endswith(f'<script src="{ASSETS_URL}/antar/map.js"></script>')
+    inline = re.findall(r"<script(?![^>]*\bsrc=)([^>]*)>", header + body + script)
+    assert inline == [f' type="application/json" id="{m.get_name()}-data" class="antar-map-data"']
+
+
+def test_text_stays_text_inside_the_data_block() -> None:
+    """A name that would close the script, open a comment or a template tag stays inside
+    the map's JSON, as written."""
+    evil = "</script><script>alert(1)</script><!-- {{ 7*7 }} {% x %} {# y #}"
+    view = route(stop(1, title=evil), runner=evil)
+    overview = MarketOverviewView(
+        evil, SAWOJAJAR, routes=(view,), pending=(PendingView(evil, -7.98, 112.65),)
+    )
+    for m in (runner_map(view, **RENDER), market_overview_map(overview, **RENDER)):
+        _, _, script = map_fragment(m)
+        block = script.split("</script>", 1)[0].split(">", 1)[1]
+        assert "<" not in block
+        titles = [marker["title"] for marker in json.loads(block)["markers"]]
+        assert f"1. {evil}" in titles
+        assert any(html.escape(evil) in popup for popup in popups(map_html(m)))
 
 
 def test_overview_shows_dropped_reasons_and_runner_ages() -> None:
@@ -191,10 +202,10 @@ def test_overview_shows_dropped_reasons_and_runner_ages() -> None:
         dropped=(DroppedView("Toko Makmur", -7.95, 112.68, "Melebihi kapasitas runner"),),
     )
     document = map_html(market_overview_map(overview, **RENDER))
-    popups = bound_contents(document, "bindPopup")
-    assert any("Toko Makmur" in p and "Melebihi kapasitas runner" in p for p in popups)
-    assert any("Agus Salim" in p and "5 menit lalu" in p for p in popups)
-    assert any("Pak Tono" in p and "Menunggu penugasan" in p for p in popups)
+    shown = popups(document)
+    assert any("Toko Makmur" in p and "Melebihi kapasitas runner" in p for p in shown)
+    assert any("Agus Salim" in p and "5 menit lalu" in p for p in shown)
+    assert any("Pak Tono" in p and "Menunggu penugasan" in p for p in shown)
     assert any('class="antar-runner"' in h and ">AS<" in h for h in icon_htmls(document))
 
 
@@ -206,10 +217,10 @@ def test_overview_draws_each_route_in_its_own_colour() -> None:
         routes=(route(stop(1), runner="Agus"), route(stop(2), stop(3, 2), runner="Dewi")),
     )
     document = map_html(market_overview_map(overview, **RENDER))
-    colours = re.findall(r'L\.polyline\(.*?"color": "(#[0-9a-f]+)"', document, re.DOTALL)
+    colours = [line["colour"] for line in map_data(document)["lines"]]
     assert len(colours) == 3
     assert colours[0] != colours[1] == colours[2]
-    assert bound_contents(document, "bindTooltip") == [
+    assert tooltips(document) == [
         "Agus · Perjalanan 1",
         "Dewi · Perjalanan 1",
         "Dewi · Perjalanan 2",
@@ -219,14 +230,14 @@ def test_overview_draws_each_route_in_its_own_colour() -> None:
 def test_english_labels() -> None:
     """The map's own words follow the labels given."""
     document = map_html(runner_map(route(stop(1)), **RENDER, labels=ENGLISH_LABELS))
-    assert bound_contents(document, "bindTooltip") == ["Trip 1"]
+    assert tooltips(document) == ["Trip 1"]
 
 
 def test_route_without_stops_shows_the_market() -> None:
     """A route with no stops still renders, fitted around the market."""
     document = map_html(runner_map(route(), **RENDER))
     assert polylines(document) == []
-    assert "fitBounds" in document
+    assert map_data(document)["fit"]["bounds"] == [MARKET, MARKET]
 
 
 @pytest.mark.parametrize("colour", ["red", "#12345", "#fff;background:url(x)", ""])
