@@ -170,5 +170,7 @@ def create_app(
     app.include_router(docs_router(app))
     app.add_middleware(SecurityHeaders)
     # Leaflet is 161 KB raw, 46 KB compressed: a runner's first open stays light on mobile data.
-    app.add_middleware(GZipMiddleware, minimum_size=1000)
+    # Level 6 (zlib's default), not Starlette's 9: a busy console page (300 orders, ~600 KB)
+    # compresses in a third of the time to within a few per cent of the size.
+    app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=6)
     return app

@@ -274,6 +274,10 @@ class Order(OrderBase, table=True):
     __table_args__ = (
         sa.UniqueConstraint("market_id", "idempotency_key"),
         sa.Index("ix_orders_market_id_status", "market_id", "status"),
+        # A market's day of orders, newest first: the console's table and map, the API's list.
+        sa.Index(
+            "ix_orders_market_id_service_date_created_at", "market_id", "service_date", "created_at"
+        ),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)

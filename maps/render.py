@@ -144,8 +144,6 @@ def _esc(text: str) -> str:
     return html.escape(text, quote=True)
 
 
-#: What JSON may not carry verbatim inside a `<script>` element (`</script>`, `<!--`).
-_JSON_IN_HTML = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
 _POPUP_OPTIONS: dict[str, Any] = {"maxWidth": 280, "autoPanPadding": [16, 16]}
 
 
@@ -482,7 +480,10 @@ def market_overview_map(
 
 def map_data_json(m: MapDrawing) -> str:
     """The map's data as JSON safe inside a `<script>` element (no `<`, `>` or `&`)."""
-    return json.dumps(m.data, ensure_ascii=False, separators=(",", ":")).translate(_JSON_IN_HTML)
+    text = json.dumps(m.data, ensure_ascii=False, separators=(",", ":"))
+    # Nothing may close the element or open a comment in it (`</script>`, `<!--`); three
+    # replaces, not str.translate, which takes ~20 ms on a 300-order overview.
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def map_fragment(m: MapDrawing) -> tuple[str, str, str]:

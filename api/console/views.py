@@ -394,8 +394,10 @@ def overview_view(
                     colour=colour_of[runner.id],
                 )
             )
+    # The map's dots need four columns of each waiting order: no whole orders loaded (a busy
+    # morning has hundreds waiting); a dropped one is read whole for its reason's figures.
     waiting = session.exec(
-        select(Order)
+        select(Order.id, Order.customer_name, Order.lat, Order.lon)
         .where(Order.market_id == market.id)
         .where(Order.service_date == day)
         .where(Order.status == OrderStatus.PENDING)
@@ -406,16 +408,17 @@ def overview_view(
         .limit(MAX_ROWS)
     ).all()
     pending, dropped = [], []
-    for order in waiting:
-        if order.lat is None or order.lon is None:  # filtered out above; for the types
+    for order_id, customer_name, lat, lon in waiting:
+        if lat is None or lon is None:  # filtered out above; for the types
             continue
-        title = order.customer_name or "-"
-        if order.id in plan.reasons:
-            code = plan.reasons[order.id][0]
+        title = customer_name or "-"
+        order = session.get(Order, order_id) if order_id in plan.reasons else None
+        if order is not None:
+            code = plan.reasons[order_id][0]
             reason = drop_text(code, order, market, runners, settings, t)
-            dropped.append(DroppedView(title, order.lat, order.lon, reason))
+            dropped.append(DroppedView(title, lat, lon, reason))
         else:
-            pending.append(PendingView(title, order.lat, order.lon))
+            pending.append(PendingView(title, lat, lon))
     positions = tuple(
         RunnerPositionView(
             name=r.name,
