@@ -170,6 +170,7 @@ class MapDrawing:
         class_name: str,
         tooltip_html: str,
     ) -> None:
+        """A line through ``points`` (``dash``: an SVG dash array, ``None`` for solid)."""
         self.data["lines"].append(
             {
                 "points": [[lat, lon] for lat, lon in points],
@@ -189,6 +190,8 @@ class MapDrawing:
         z_index: int,
         popup_html: str,
     ) -> None:
+        """A marker at ``point`` drawn as ``icon`` (`_icon`: its HTML, size, anchor and
+        class), ``title`` as plain text on hover, above others by ``z_index``."""
         self.data["markers"].append(
             {"at": list(point), **icon, "title": title, "z": z_index, "popup": popup_html}
         )
@@ -196,6 +199,7 @@ class MapDrawing:
     def dot(
         self, point: tuple[float, float], *, fill: str, class_name: str, popup_html: str
     ) -> None:
+        """A small circle at ``point`` filled with ``fill`` (a waiting order)."""
         self.data["dots"].append(
             {
                 "at": list(point),

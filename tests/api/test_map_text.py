@@ -1,8 +1,8 @@
 """Text that customers and coordinators write reaches the maps as text, never as a template.
 
-Customer names come from WhatsApp, unauthenticated. Folium (branca) compiles each
-element's rendered script as a Jinja template a second time, so a name such as
-``{{ 7*7 }}`` used to be evaluated on the server (and ``lipsum.__globals__.os`` reaches
+Customer names come from WhatsApp, unauthenticated. When the maps were drawn with Folium,
+branca compiled each element's rendered script as a Jinja template a second time, so a name
+such as ``{{ 7*7 }}`` was evaluated on the server (and ``lipsum.__globals__.os`` reached
 the process): the maps must carry such text verbatim, through every page that shows one.
 """
 

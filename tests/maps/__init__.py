@@ -1,1 +1,1 @@
-"""Tests of maps: Folium rendering from view data and the self-hosted assets."""
+"""Tests of maps: map data rendered from view data, and the self-hosted assets."""
