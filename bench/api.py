@@ -461,6 +461,7 @@ def reads_beside_intake(
 def reads_run(tree: Path | None, name: str, args: argparse.Namespace) -> dict[str, Any]:
     """Every read of `READS` alone beside the intake, then all of them at once, on ``tree``."""
     day = datetime.now(UTC).date() + timedelta(days=1)  # the runner's link is valid for it
+    load_before = os.getloadavg()  # the machine is shared: what else ran beside the bench
     with sqlite_url() as url:
         setup = morning(tree, url, day, args.per_market)
         market = setup["market"]
@@ -486,18 +487,25 @@ def reads_run(tree: Path | None, name: str, args: argparse.Namespace) -> dict[st
                 connections=args.read_connections, intake_connections=args.intake_connections,
             )  # fmt: skip
             print(f"{name} all at once: {figures['all']}", file=sys.stderr)
-    return {"tree": name, "per_market": args.per_market, "figures": figures}
+    return {
+        "tree": name,
+        "per_market": args.per_market,
+        "figures": figures,
+        "load_average": {"before": load_before, "after": os.getloadavg()},
+        "cpus": os.cpu_count(),
+    }
 
 
 def reads_table(rows: list[dict[str, Any]], args: argparse.Namespace) -> str:
     """The reads' p50/p99 per tree, alone beside the intake and all at once."""
-    head = f"{'tree':<12}{'read':<16}{'alone: req/s':>13}{'p50 ms':>8}{'p99 ms':>8}"
-    head += f"{'all: req/s':>12}{'p50 ms':>8}{'p99 ms':>8}{'orders/s':>10}"
+    head = f"{'tree':<16}{'read':<16}{'alone: req/s':>13}{'p50 ms':>8}{'p99 ms':>8}{'t/o':>5}"
+    head += f"{'all: req/s':>12}{'p50 ms':>8}{'p99 ms':>8}{'t/o':>5}{'orders/s':>10}"
     lines = [
         f"SQLite, {args.workers} workers; {args.per_market} orders a market dispatched; reads "
         f"from {args.read_connections} connections each, orders posted from "
         f"{args.intake_connections}; wrk {args.wrk_seconds:g} s. Target p50 <= 30 ms, "
-        "p99 <= 150 ms.",
+        "p99 <= 150 ms. t/o: requests wrk gave up on after 2 s (not in p50/p99; a read with "
+        "none answered shows p50 0).",
         head,
         "-" * len(head),
     ]
@@ -506,9 +514,17 @@ def reads_table(rows: list[dict[str, Any]], args: argparse.Namespace) -> str:
         for load in READS:
             alone, together = figures[load][load], figures["all"][load]
             lines.append(
-                f"{row['tree']:<12}{load:<16}{alone['rps']:>13.0f}{alone['p50_ms']:>8.1f}"
-                f"{alone['p99_ms']:>8.1f}{together['rps']:>12.0f}{together['p50_ms']:>8.1f}"
-                f"{together['p99_ms']:>8.1f}{figures['all']['intake']['rps']:>10.0f}"
+                f"{row['tree']:<16}{load:<16}{alone['rps']:>13.0f}{alone['p50_ms']:>8.1f}"
+                f"{alone['p99_ms']:>8.1f}{alone['timeouts']:>5}{together['rps']:>12.0f}"
+                f"{together['p50_ms']:>8.1f}{together['p99_ms']:>8.1f}{together['timeouts']:>5}"
+                f"{figures['all']['intake']['rps']:>10.0f}"
+            )
+    for row in rows:
+        if "load_average" in row:
+            before, after = row["load_average"]["before"], row["load_average"]["after"]
+            lines.append(
+                f"{row['tree']}: load average (1 min) {before[0]:.1f} before, {after[0]:.1f} "
+                f"after, on {row['cpus']} CPUs"
             )
     return "\n".join(lines)
 
