@@ -529,6 +529,38 @@ def reads_table(rows: list[dict[str, Any]], args: argparse.Namespace) -> str:
     return "\n".join(lines)
 
 
+def reads_medians(files: Sequence[Path]) -> str:
+    """The median req/s, p50 and p99 of each read over several ``--reads --base`` runs (the
+    first tree of each run is the base, the last this tree), alone and all at once."""
+    runs = [json.loads(f.read_text())["rows"] for f in files]
+    head = f"{'tree':<6}{'read':<16}{'alone: req/s':>13}{'p50 ms':>8}{'p99 ms':>8}"
+    head += f"{'all: req/s':>12}{'p50 ms':>8}{'p99 ms':>8}"
+    lines = [
+        f"Medians of {len(runs)} runs ({', '.join(f.name for f in files)}); "
+        "trees: " + "; ".join(" vs ".join(row["tree"] for row in rows) for rows in runs),
+        head,
+        "-" * len(head),
+    ]
+    for label, index in (("base", 0), ("this", -1)):
+        for load in READS:
+            cells = []
+            for part in ("alone", "all"):
+                figures = [
+                    rows[index]["figures"][load if part == "alone" else "all"][load]
+                    for rows in runs
+                ]
+                cells += [statistics.median(f[key] for f in figures) for key in KEYS]
+            lines.append(
+                f"{label:<6}{load:<16}{cells[0]:>13.0f}{cells[1]:>8.1f}{cells[2]:>8.1f}"
+                f"{cells[3]:>12.0f}{cells[4]:>8.1f}{cells[5]:>8.1f}"
+            )
+    lines.append("p50 0.0: most runs had no read answered within wrk's 2 s (all timed out).")
+    return "\n".join(lines)
+
+
+KEYS = ("rps", "p50_ms", "p99_ms")
+
+
 @contextmanager
 def base_tree(rev: str) -> Iterator[Path]:
     """Commit ``rev`` checked out in a temporary git worktree."""
@@ -586,7 +618,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--per-market", type=int, default=40, help="with --reads")
     parser.add_argument("--read-connections", type=int, default=8, help="with --reads")
     parser.add_argument("--intake-connections", type=int, default=8, help="with --reads")
+    parser.add_argument(
+        "--reads-medians",
+        nargs="+",
+        metavar="JSON",
+        help="instead: the medians of earlier --reads --base runs (their results files)",
+    )
     args = parser.parse_args(argv)
+    if args.reads_medians:
+        print(reads_medians([Path(p) for p in args.reads_medians]))
+        return 0
     if args.reads:
         return reads_main(args)
     rows = []
