@@ -6,7 +6,7 @@ market's orders of the day (``ix_orders_service_date``) and sorted them: with 2,
 posted to one market in a morning, 8 ms for a page of 50; with it, 0.2 ms.
 
 Revision ID: 0011
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-07
 """
 
@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0011"
-down_revision: str | None = "0006"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
