@@ -65,6 +65,13 @@ STATUS: Final[Mapping[str, int]] = {
     "service.unavailable": 503,
     "request.invalid_value": 422,
     "request.too_large": 413,
+    "order.not_delivered": 409,
+    "order.photo_required": 422,
+    "photo.too_large": 413,
+    "photo.not_image": 422,
+    "photo.not_open": 409,
+    "photo.not_found": 404,
+    "runner.idempotency_key": 400,
 }
 
 #: Codes whose answers say how to authenticate (``WWW-Authenticate``).

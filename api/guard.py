@@ -25,6 +25,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.types import Message, Receive
 
+from dispatch.photos import PHOTO_MAX_BYTES
+
 KIB: Final = 1024
 MIB: Final = 1024 * KIB
 
@@ -36,6 +38,8 @@ DEFAULT_BODY_LIMIT: Final = 64 * KIB
 #: own line here.
 BODY_LIMITS: Final[Mapping[str, int]] = {
     "/api/v1/whatsapp/webhook": 1 * MIB,  # the platform's deliveries are a few KB
+    # a proof-of-delivery photo, scaled down on the phone to at most 200 KB
+    "/api/v1/runner/{link}/stops/{order_id}/photo": PHOTO_MAX_BYTES,
 }
 
 Gate = Callable[[Request], Awaitable[object]]

@@ -10,14 +10,17 @@ this application (``/static``); only tiles come from the configured tile server.
 
 from __future__ import annotations
 
+import hashlib
 import html
-from dataclasses import dataclass
+import json
+from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
-from urllib.parse import quote
+from typing import Final
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
@@ -26,17 +29,34 @@ from api.deps import SessionDep, SettingsDep
 from api.guard import GuardedRoute
 from api.headers import content_security_policy
 from api.lang import request_lang
-from api.routes.runner import linked_runner
+from api.routes.runner import linked_runner, route_out
+from api.schemas import RunnerRouteOut
 from dispatch.actions import FailureReason
 from dispatch.errors import DomainError
-from dispatch.i18n import Lang, Translator, text
-from dispatch.plans import PlanStop, runner_route
+from dispatch.i18n import Lang, Translator, catalogue, placeholders
+from dispatch.models import OrderStatus
 from maps import MapLabels, MapPoint, RouteView, StopView, map_fragment, runner_map
 from maps.assets import leaflet_dir, map_script_dir
 
 HERE = Path(__file__).resolve().parent
 STATIC_URL = "/static"
 MAPS_ASSETS_URL = f"{STATIC_URL}/maps"
+#: The runner page's service worker and its stylesheet (inlined: no round trip before the
+#: first paint on a slow connection).
+SERVICE_WORKER: Final = HERE / "static" / "runner-sw.js"
+RUNNER_CSS: Final = HERE / "static" / "runner.css"
+RUNNER_JS: Final = HERE / "static" / "runner.js"
+#: The map's size on the phone the page is made for (390x844, the map 38 % of the height):
+#: markers that would cover each other there are drawn side by side.
+PHONE_MAP_PX: Final = (390, 320)
+
+
+@cache
+def asset_version(path: Path) -> str:
+    """A short hash of a static file's content, for its URL (``?v=``): the service worker keeps
+    files by URL, so a changed file is fetched anew."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:10]
+
 
 _templates = Environment(
     loader=FileSystemLoader(HERE / "templates"),
@@ -72,98 +92,69 @@ def wa_number(phone: str) -> str:
     return phone.removeprefix("+")
 
 
-@dataclass(frozen=True)
-class StopCard:
-    """One stop of the list, ready for the template."""
-
-    order_id: str
-    sequence: int
-    trip: int
-    customer_name: str
-    address: str
-    approximate: bool
-    items: str
-    amount_text: str
-    cash_rp: int
-    arrival_text: str
-    status: str
-    status_label: str
-    is_next: bool
-    navigate_url: str
-    tel_url: str
-    whatsapp_url: str
-    notes: str
+#: The catalogue's words the page's script writes itself (cards are drawn on the phone from
+#: the route's data, so they can change without a network).
+PAGE_WORDS: Final = (
+    "approximate", "call", "cash_invalid", "collect", "collected", "collected_rp",
+    "confirm_cash", "correct", "correct_save", "corrected", "customer", "delivered", "fail_open",
+    "failed", "failed_because", "has_photo", "kept_offline", "navigate", "next",
+    "note_placeholder", "notes", "paid", "pending_stop", "photo", "photo_failed", "photo_kept",
+    "photo_needed", "photo_required", "picked_up", "position_off", "position_on", "recipient",
+    "recipient_was", "refused", "shopping", "stop_meta", "trip", "trip_bought", "trip_done",
+    "trip_over", "trip_weight", "updated", "whatsapp", "no_stops",
+)  # fmt: skip
 
 
-def _greeting(order: PlanStop, runner_name: str, arrival: str) -> str:
-    """The runner's WhatsApp text to the customer: in Bahasa Indonesia, whatever the page
-    speaks, and without an empty name ("Halo , saya")."""
-    name = order.customer_name.strip()
-    if name:
-        return text("wa.to_customer", "id", customer=name, runner=runner_name, arrival=arrival)
-    return text("wa.to_customer_no_name", "id", runner=runner_name, arrival=arrival)
+def page_words(t: Translator) -> dict[str, object]:
+    """The words of `PAGE_WORDS` with ``{placeholders}`` left for the script, plurals as
+    ``[one, other]``, the stop statuses and the failure reasons."""
+    words: dict[str, object] = {}
+    for key in PAGE_WORDS:
+        raw = catalogue(t.lang).messages.get(f"runner.{key}", "")
+        names = placeholders(raw if isinstance(raw, str) else raw[0])
+        words[key] = t(f"runner.{key}", **{n: "{" + n + "}" for n in names})
+    words["orders"] = [t.n("runner.shopping_orders", k, count="{count}") for k in (1, 2)]
+    words["done"] = [t.n("runner.done", k, count="{count}") for k in (1, 2)]
+    words["arrival"] = t("console.arrival_wib", time="{time}")
+    words["status"] = {s.value: t(f"status.stop.{s.value}") for s in OrderStatus}
+    words["reasons"] = [[r.value, t.failure_reason(r.value)] for r in FailureReason]
+    return words
 
 
-def _cards(
-    stops: tuple[PlanStop, ...], runner_name: str, tz: ZoneInfo, t: Translator
-) -> list[StopCard]:
-    next_id = next((s.order_id for s in stops if s.open), None)
-    cards = []
-    for stop in stops:
-        order = stop
-        cash = order.cod_rp
-        arrival = t.clock(stop.planned_arrival, tz)
-        items = ", ".join(
-            " ".join(part for part in (i.name, t.number(i.quantity, 3), i.unit) if part)
-            for i in order.items
-        )
-        greeting = _greeting(order, runner_name, arrival)
-        cards.append(
-            StopCard(
-                order_id=str(order.order_id),
-                sequence=stop.sequence,
-                trip=stop.trip,
-                customer_name=order.customer_name or t("runner.customer"),
-                address=order.address,
-                approximate=order.location_approximate,
-                items=items or order.notes,
-                amount_text=t("runner.collect", amount=t.rupiah(cash))
-                if cash
-                else t("runner.paid"),
-                cash_rp=cash,
-                arrival_text=t("console.arrival_wib", time=arrival),
-                status=order.status.value,
-                status_label=t(f"status.stop.{order.status.value}"),
-                is_next=order.order_id == next_id,
-                navigate_url=(
-                    "https://www.google.com/maps/dir/?api=1&travelmode=driving"
-                    f"&destination={order.lat},{order.lon}"
-                ),
-                tel_url=f"tel:{order.phone}",
-                whatsapp_url=f"https://wa.me/{wa_number(order.phone)}?text={quote(greeting)}",
-                notes=order.notes,
-            )
-        )
-    return cards
+def _script_json(value: object) -> str:
+    """``value`` as JSON that is safe inside ``<script type="application/json">``."""
+    return (
+        json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+    )
 
 
-def _map_view(cards: list[StopCard], rows: tuple[PlanStop, ...], title: str,
+def _map_view(route: RunnerRouteOut, t: Translator, tz: ZoneInfo, title: str,
               market_name: str, market: MapPoint) -> RouteView:  # fmt: skip
+    open_statuses = ("assigned", "picked_up")
+    next_id = next((s.order_id for s in route.stops if s.status.value in open_statuses), None)
     views = tuple(
         StopView(
-            sequence=card.sequence,
-            trip=card.trip,
-            lat=float(order.lat or market.lat),
-            lon=float(order.lon or market.lon),
-            title=card.customer_name,
-            address=card.address,
-            items_text=card.items,
-            amount_text=card.amount_text,
-            arrival_text=card.arrival_text,
-            status=card.status,  # type: ignore[arg-type]
-            is_next=card.is_next,
+            sequence=stop.sequence,
+            trip=stop.trip,
+            lat=float(stop.lat if stop.lat is not None else market.lat),
+            lon=float(stop.lon if stop.lon is not None else market.lon),
+            title=stop.customer_name or t("runner.customer"),
+            address=stop.address,
+            items_text=", ".join(
+                " ".join(p for p in (i.name, t.number(i.quantity, 3), i.unit) if p)
+                for i in stop.items
+            ),
+            amount_text=t("runner.collect", amount=t.rupiah(stop.cash_to_collect_rp))
+            if stop.cash_to_collect_rp
+            else t("runner.paid"),
+            arrival_text=t("console.arrival_wib", time=t.clock(stop.planned_arrival, tz)),
+            status=stop.status.value,  # type: ignore[arg-type]
+            is_next=stop.order_id == next_id,
         )
-        for card, order in zip(cards, rows, strict=True)
+        for stop in route.stops
     )
     return RouteView(runner_name=title, market_name=market_name, market=market, stops=views)
 
@@ -175,11 +166,24 @@ def _error_page(error: DomainError, status: int, lang: Lang) -> HTMLResponse:
     return HTMLResponse(body, status_code=status)
 
 
+@router.get("/r/sw.js", include_in_schema=False)
+def service_worker() -> Response:
+    """The runner page's service worker: served under ``/r/`` so that its scope covers every
+    runner's page (``/r/{link}``); browsers check it for updates at most daily."""
+    return Response(
+        SERVICE_WORKER.read_bytes(),
+        media_type="text/javascript",
+        headers={"Cache-Control": "max-age=86400", "Service-Worker-Allowed": "/r/"},
+    )
+
+
 @router.get("/r/{link}", response_class=HTMLResponse)
 def runner_page(
     link: str, request: Request, session: SessionDep, settings: SettingsDep
 ) -> HTMLResponse:
-    """The runner's route for the day, from its signed link."""
+    """The runner's route for the day, from its signed link: the page carries the route's
+    data and draws the cards itself (`api/static/runner.js`), so it works from the phone's
+    copy when there is no signal."""
     lang = request_lang(request)
     t = Translator(lang)
     try:
@@ -188,35 +192,39 @@ def runner_page(
         return _error_page(error, 410 if error.code == "link.expired" else 404, lang)
     tz = ZoneInfo(settings.timezone)
     runner, market = linked.runner, linked.market
-    route = runner_route(session, runner, linked.link.service_date)
-    rows = () if route is None else route.stops
-    cards = _cards(rows, runner.name.split()[0], tz, t)
-    view = _map_view(cards, rows, runner.name, market.name, MapPoint(market.lat, market.lon))
+    route = route_out(session, linked, settings)
+    view = _map_view(route, t, tz, runner.name, market.name, MapPoint(market.lat, market.lon))
     the_map = runner_map(
         view,
         assets_url=MAPS_ASSETS_URL,
         tiles_url=settings.tiles_url,
         attribution=settings.tiles_attribution,
         labels=map_labels(lang),
+        viewport=PHONE_MAP_PX,
     )
     map_head, map_body, map_script = map_fragment(the_map)
-    cash_total = 0 if route is None else route.cash.to_collect_rp
+    data = {"route": route.model_dump(mode="json"), "at": datetime.now(UTC).isoformat()}
     page = _templates.get_template("runner.html").render(
         runner_name=runner.name,
         market_name=market.name,
         t=t,
         lang=lang,
         day=t.day(linked.link.service_date),
-        cards=cards,
-        trips=max((c.trip for c in cards), default=0),
-        cash_total=t.rupiah(cash_total),
+        stops=len(route.stops),
+        trips=len(route.trips),
         map_head=map_head,
         map_body=map_body,
         map_script=map_script,
         api_base=f"/api/v1/runner/{html.escape(link)}",
-        failure_reasons=[(r.value, t.failure_reason(r.value)) for r in FailureReason],
+        timezone=settings.timezone,
+        words=_script_json(page_words(t)),
+        data=_script_json(data),
+        style=RUNNER_CSS.read_text(),
+        script_version=asset_version(RUNNER_JS),
         static_url=STATIC_URL,
     )
     policy = content_security_policy(settings)
-    headers = {"Cache-Control": "no-store", "Content-Security-Policy": policy}
+    # "private, no-cache": the phone may keep the page (its service worker takes it from the
+    # browser's cache without asking again), a shared cache may not.
+    headers = {"Cache-Control": "private, no-cache", "Content-Security-Policy": policy}
     return HTMLResponse(page, headers=headers)

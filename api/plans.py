@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from api.schemas import CashOut, DroppedOut, MarketPlanOut, RouteOut, StopOut, TripOut
+from api.schemas import (
+    CashOut,
+    DroppedOut,
+    MarketPlanOut,
+    RouteOut,
+    ShoppingLineOut,
+    StopOut,
+    TripOut,
+)
 from dispatch.plans import Cash, MarketPlan, RoutePlan, TripPlan
+from dispatch.shopping import shopping_list
 
 #: Where the markets are: arrivals are shown in Western Indonesia Time.
 WIB = ZoneInfo("Asia/Jakarta")
@@ -25,6 +34,12 @@ def trip_out(trip: TripPlan) -> TripOut:
         order_ids=[s.order_id for s in trip.stops],
         weight_g=trip.weight_g,
         cash=cash_out(trip.cash),
+        shopping=[
+            ShoppingLineOut(
+                name=line.name, unit=line.unit, quantity=line.quantity, orders=line.orders
+            )
+            for line in shopping_list(trip.stops)
+        ],
     )
 
 

@@ -181,6 +181,7 @@ class MarketUpdateIn(StrictIn):
             description="its weight: metres per second of the longest working day",
         ),
     ] = None
+    photo_required: Annotated[Flag | None, Field(description="deliveries need a photo")] = None
 
 
 class MarketOut(MarketPublic):
@@ -398,13 +399,24 @@ class CashOut(BaseModel):
     expected_rp: int = Field(description="COD of delivered and open stops")
 
 
+class ShoppingLineOut(BaseModel):
+    """A line of a trip's shopping list: an item added up over the trip's orders."""
+
+    name: str
+    unit: str
+    quantity: float
+    orders: int = Field(description="how many of the trip's orders have it")
+
+
 class TripOut(BaseModel):
-    """One trip from the market and back: its stops' order ids and its cash."""
+    """One trip from the market and back: its stops' order ids, its cash and what to buy
+    for it at the market."""
 
     trip: int
     order_ids: list[uuid.UUID]
     weight_g: int
     cash: CashOut
+    shopping: list[ShoppingLineOut] = Field(default_factory=list)
 
 
 class RouteOut(BaseModel):
@@ -522,6 +534,10 @@ class RunnerStopOut(BaseModel):
     window_start: datetime | None
     window_end: datetime | None
     notes: str
+    recipient_name: str | None = None
+    photos: int = Field(default=0, description="proof-of-delivery photos received")
+    cash_corrections: int = Field(default=0, description="times the collected cash was corrected")
+    whatsapp_text: str = Field(default="", description="the runner's greeting to the customer")
 
 
 class LinkRunnerOut(BaseModel):
@@ -530,12 +546,14 @@ class LinkRunnerOut(BaseModel):
     market: str
     shift_start: LocalTime
     shift_end: LocalTime
+    capacity_g: int = Field(default=0, description="load per trip, grams")
 
 
 class RunnerRouteOut(BaseModel):
     runner: LinkRunnerOut
     service_date: date
     expires_at: datetime
+    photo_required: bool = Field(default=False, description="deliveries need a photo")
     stops: list[RunnerStopOut]
     distance_m: int = Field(description="the route's distance, metres")
     duration_s: int = Field(description="first departure to last return, seconds")
@@ -549,6 +567,19 @@ class RunnerRouteOut(BaseModel):
 
 class DeliveredIn(StrictIn):
     collected_rp: WholeRupiah = Field(description="cash actually collected")
+    recipient_name: Text | None = Field(default=None, description="who took the goods")
+
+
+class CashCorrectionIn(StrictIn):
+    collected_rp: WholeRupiah = Field(description="the cash actually collected, corrected")
+
+
+class PhotoOut(BaseModel):
+    id: uuid.UUID
+    order_id: uuid.UUID
+    sha256: str
+    size_bytes: int
+    content_type: str
 
 
 class FailedIn(StrictIn):

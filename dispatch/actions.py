@@ -12,12 +12,14 @@ from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Final
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from dispatch.errors import DomainError
 from dispatch.geo import inside_city, outside_coordinate
 from dispatch.models import (
+    DeliveryPhoto,
     Fulfilment,
+    Market,
     Order,
     OrderStatus,
     OrderStatusChange,
@@ -108,15 +110,68 @@ def mark_picked_up(session: Session, order_id: uuid.UUID, *, by: str) -> Order:
     return move_status(session, get_order(session, order_id), OrderStatus.PICKED_UP, by=by)
 
 
-def mark_delivered(session: Session, order_id: uuid.UUID, *, collected_rp: int, by: str) -> Order:
-    """Handed over; ``collected_rp`` is the cash the runner actually collected."""
+def mark_delivered(
+    session: Session,
+    order_id: uuid.UUID,
+    *,
+    collected_rp: int,
+    by: str,
+    recipient_name: str | None = None,
+) -> Order:
+    """Handed over; ``collected_rp`` is the cash the runner actually collected (any whole
+    rupiah), ``recipient_name`` who took the goods, if told. At a market whose deliveries
+    need a photo, an order without one is ``order.photo_required``."""
     if collected_rp < 0:
         raise DomainError(
             "order.invalid_amount", field="collected_rp", params={"value": collected_rp}
         )
     order = get_order(session, order_id)
+    market = session.get(Market, order.market_id)
+    if market is not None and market.photo_required:
+        photo = session.exec(
+            select(DeliveryPhoto.id).where(DeliveryPhoto.order_id == order_id)
+        ).first()
+        if photo is None:
+            raise DomainError("order.photo_required", field="photo")
     order.collected_rp = collected_rp
+    if recipient_name and recipient_name.strip():
+        order.recipient_name = recipient_name.strip()
     return move_status(session, order, OrderStatus.DELIVERED, by=by)
+
+
+def correct_cash(
+    session: Session, order_id: uuid.UUID, *, collected_rp: int, by: str
+) -> tuple[Order, int]:
+    """Correct the cash recorded for a delivered order (a typo found later): the order and
+    the amount it had before. Only a delivered order's amount can be corrected
+    (``order.not_delivered``); the change is recorded in its history, never as a second
+    delivery."""
+    if collected_rp < 0:
+        raise DomainError(
+            "order.invalid_amount", field="collected_rp", params={"value": collected_rp}
+        )
+    order = get_order(session, order_id)
+    if order.status is not OrderStatus.DELIVERED:
+        raise DomainError(
+            "order.not_delivered", field="collected_rp", params={"status": order.status.value}
+        )
+    previous = order.collected_rp or 0
+    now = datetime.now(UTC)
+    order.collected_rp = collected_rp
+    order.updated_at = now
+    session.add(order)
+    session.add(
+        OrderStatusChange(
+            order_id=order.id,
+            from_status=order.status,
+            to_status=order.status,
+            at=now,
+            by=by,
+            reason=f"cash corrected: {previous} -> {collected_rp}",
+        )
+    )
+    session.flush()
+    return order, previous
 
 
 def mark_failed(

@@ -1,9 +1,9 @@
 """Who may do what: bearer tokens for operators and coordinators, signed links for runners.
 
 Tokens are random, shown once and stored only as a SHA-256 hash; they can be revoked. A
-runner's link carries its id and market day, expires at the end of its shift that day, and
-is signed by `dispatch.signing` (its own salt) under the server's key: changing any byte
-breaks it.
+runner's link carries its id and market day, expires a grace (``ANTAR_LINK_GRACE_S``, two
+hours) after the end of its shift that day, and is signed by `dispatch.signing` (its own
+salt) under the server's key: changing any byte breaks it.
 """
 
 from __future__ import annotations
@@ -219,9 +219,10 @@ class RunnerLink:
 
 def link_expiry(runner: Runner, service_date: date, settings: Settings) -> datetime:
     """When ``runner``'s link for ``service_date`` expires (the one place that decides it):
-    the end of its shift that day, in UTC."""
+    the end of its shift that day plus the grace (``ANTAR_LINK_GRACE_S``), in UTC. The link
+    opens that day's plan only."""
     local = datetime.combine(service_date, runner.shift_end, tzinfo=ZoneInfo(settings.timezone))
-    return local.astimezone(UTC)
+    return local.astimezone(UTC) + timedelta(seconds=settings.link_grace_s)
 
 
 def runner_link_token(runner: Runner, service_date: date, settings: Settings) -> str:

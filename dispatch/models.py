@@ -143,6 +143,9 @@ class MarketBase(SQLModel):
     balance_cost: int = Field(
         default=1, ge=0, description="weight of the longest working day: metres per second"
     )
+    photo_required: bool = Field(
+        default=False, description="a delivery needs a proof-of-delivery photo"
+    )
 
 
 class Market(MarketBase, table=True):
@@ -167,6 +170,7 @@ class MarketUpdate(SQLModel):
     closes: time | None = None
     balance_work: bool | None = None
     balance_cost: int | None = Field(default=None, ge=0)
+    photo_required: bool | None = None
 
 
 class MarketPublic(MarketBase):
@@ -289,6 +293,9 @@ class Order(OrderBase, table=True):
     )
     failure_reason: str | None = Field(default=None, max_length=40)
     failure_note: str | None = Field(default=None, max_length=500)
+    recipient_name: str | None = Field(
+        default=None, max_length=120, description="who took the goods at the door, if told"
+    )
     pinned_runner_id: uuid.UUID | None = Field(
         default=None,
         foreign_key="runners.id",
@@ -705,3 +712,48 @@ class WhatsAppOutbound(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     status_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+# --- the runner's phone ------------------------------------------------------------------
+
+
+class RunnerAction(SQLModel, table=True):
+    """One action a runner's phone sent (picked up, delivered, failed, a cash correction, a
+    photo, a position), kept under the phone's idempotency key: the same key sent again gets
+    the stored answer and changes nothing. ``id`` counts arrivals, so the rows read in the
+    order the server took them. A cash correction keeps the amount before and after."""
+
+    __tablename__ = "runner_actions"
+    __table_args__ = (sa.UniqueConstraint("runner_id", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    runner_id: uuid.UUID = Field(foreign_key="runners.id", ondelete="CASCADE")
+    key: str = Field(max_length=100)
+    kind: str = Field(max_length=30)
+    order_id: uuid.UUID | None = Field(
+        default=None, foreign_key="orders.id", index=True, ondelete="CASCADE"
+    )
+    amount_rp: int | None = Field(default=None, description="delivered or corrected to")
+    previous_rp: int | None = Field(default=None, description="a correction's old amount")
+    done_at: datetime | None = Field(default=None, sa_type=UTCDateTime, description="phone clock")
+    received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    status_code: int = Field(description="the HTTP status answered")
+    answer: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+
+
+class DeliveryPhoto(SQLModel, table=True):
+    """A proof-of-delivery photo: the file under the data folder (``path`` relative to it),
+    its SHA-256 and size as checked when it arrived."""
+
+    __tablename__ = "delivery_photos"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    order_id: uuid.UUID = Field(foreign_key="orders.id", index=True, ondelete="CASCADE")
+    path: str = Field(max_length=300)
+    sha256: str = Field(max_length=64)
+    size_bytes: int
+    content_type: str = Field(max_length=40)
+    width: int
+    height: int
+    taken_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    by: str = Field(default="", max_length=120)

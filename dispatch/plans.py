@@ -111,6 +111,8 @@ class PlanStop:
     window_start: datetime | None
     window_end: datetime | None
     pinned_runner_id: uuid.UUID | None
+    recipient_name: str | None = None
+    """Who took the goods at the door, when the runner was told."""
 
     @property
     def done(self) -> bool:
@@ -549,6 +551,7 @@ def _stop(stop: RouteStop, order: Order) -> PlanStop:
         window_start=order.window_start,
         window_end=order.window_end,
         pinned_runner_id=order.pinned_runner_id,
+        recipient_name=order.recipient_name,
     )
 
 

@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     """Folder of the server's own files (the generated secret key). Unset: the SQLite
     database's folder, or the working directory with another database."""
 
+    link_grace_s: int = Field(default=7_200, ge=0)
+    """How long a runner's link stays valid after its shift ends, in seconds (deliveries run
+    late)."""
+
     public_base_url: str = "http://127.0.0.1:8000"
     """Where runners reach the server; runner links start with it."""
 

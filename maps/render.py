@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import html
 import json
+import math
 import re
 import uuid
 from collections.abc import Iterable, Sequence
@@ -85,6 +86,17 @@ _FIT_MAX_ZOOM = 17
 _STOP_SIZE = 28
 _NEXT_SIZE = 38
 _MARKET_SIZE = 30
+_MARKET_HEIGHT = 26
+#: Stops closer than this to each other, in metres, share one marker (side by side).
+_SAME_PLACE_M = 40
+#: Rounds of `_spread` at most.
+_SPREAD_ROUNDS = 60
+_PLACE_GAP = 2
+#: Stops a shared marker shows in a row.
+_PLACE_ROW = 4
+#: The width of the market's label that stops are kept clear of, in pixels.
+_MARKET_CLEAR_PX = 40
+_M_PER_DEGREE = 111_320
 _RUNNER_SIZE = 28
 _DROPPED_SIZE = 24
 
@@ -97,11 +109,14 @@ justify-content:center;box-sizing:border-box;width:100%;height:100%;
 font:700 14px/1 system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;
 box-shadow:0 1px 4px rgba(0,0,0,.5)}
 .antar-stop{border-radius:50%;border:2px solid #fff;color:#fff}
+.antar-place{display:flex;flex-wrap:wrap;gap:2px;align-items:center}
+.antar-place .antar-stop{flex:none}
 .antar-stop--next{border:4px solid #ffd400;font-size:18px;
 box-shadow:0 0 0 2px #111,0 2px 6px rgba(0,0,0,.6)}
 .antar-stop--done{background:#9e9e9e!important;color:#fff;opacity:.75}
 .antar-stop--failed{border-color:#d62728;text-decoration:line-through}
-.antar-market{border-radius:4px;border:2px solid #fff;background:#222;color:#fff;font-size:16px}
+.antar-market{border-radius:6px;border:2px solid #fff;background:#222;color:#fff;font-size:14px;
+padding:0 6px}
 .antar-runner{border-radius:50%;border:3px solid;background:#fff;color:#111;font-size:12px}
 .antar-dropped{border-radius:50%;border:2px solid #fff;background:#d62728;color:#fff}
 .antar-popup{font:14px/1.35 system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif}
@@ -117,8 +132,8 @@ class MapLabels:
 
     trip: str = "Perjalanan {trip}"
     """Tooltip of a trip's line; `{trip}` is replaced by the trip number."""
-    market_letter: str = "P"
-    """The letter on the market's marker (Pasar)."""
+    market_letter: str = "Pasar"
+    """The label on the market's marker."""
     pending: str = "Menunggu penugasan"
     """Popup line of an order waiting for dispatch."""
     dropped: str = "Tidak terjadwal"
@@ -132,7 +147,7 @@ INDONESIAN_LABELS = MapLabels()
 
 ENGLISH_LABELS = MapLabels(
     trip="Trip {trip}",
-    market_letter="M",
+    market_letter="Market",
     pending="Waiting for dispatch",
     dropped="Not planned",
     runner_position="Last position",
@@ -255,9 +270,16 @@ def _icon(inner_html: str, size: int) -> dict[str, Any]:
 
 
 def _add_market(m: MapDrawing, name: str, point: tuple[float, float], labels: MapLabels) -> None:
+    label = labels.market_letter
+    width = max(_MARKET_SIZE, 10 * len(label) + 16)
     m.marker(
         point,
-        _icon(f'<div class="antar-market">{_esc(labels.market_letter)}</div>', _MARKET_SIZE),
+        {
+            "html": f'<div class="antar-market">{_esc(label)}</div>',
+            "size": [width, _MARKET_HEIGHT],
+            "anchor": [width // 2, _MARKET_HEIGHT // 2],
+            "className": "antar-icon",
+        },
         title=name,
         z_index=500,
         popup_html=(
@@ -281,18 +303,14 @@ def _stop_popup(stop: StopView, *, runner_name: str | None, labels: MapLabels) -
     return '<div class="antar-popup">' + "".join(lines) + "</div>"
 
 
-def _add_stop(
-    m: MapDrawing,
-    stop: StopView,
-    colour: str,
-    *,
-    runner_name: str | None,
-    labels: MapLabels,
-) -> None:
+def _stop_html(stop: StopView, colour: str, *, size: int | None = None) -> tuple[str, int, int]:
+    """A stop's marker as HTML, its size in pixels (``size``, else by its kind) and its
+    z-index offset."""
     if stop.status not in STOP_STATUSES:
         msg = f"stop {stop.sequence} has unknown status {stop.status!r}"
         raise ValueError(msg)
     classes = ["antar-stop", f"antar-stop--{stop.status.replace('_', '-')}"]
+    fixed = size
     size = _STOP_SIZE
     z_index = 0
     if stop.is_next:
@@ -302,17 +320,132 @@ def _add_stop(
     elif stop.status in _DONE_STATUSES:
         classes.append("antar-stop--done")
         z_index = -100
+    size = fixed or size
     inner = (
-        f'<div class="{" ".join(classes)}" style="background:{colour}" '
-        f'data-sequence="{stop.sequence}" data-trip="{stop.trip}" '
+        f'<div class="{" ".join(classes)}" style="background:{colour};width:{size}px;'
+        f'height:{size}px" data-sequence="{stop.sequence}" data-trip="{stop.trip}" '
         f'data-status="{stop.status}">{stop.sequence}</div>'
     )
+    return inner, size, z_index
+
+
+def _metres(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """The distance between two nearby points, in metres (flat-earth approximation)."""
+    mid = math.radians((a[0] + b[0]) / 2)
+    return math.hypot((a[0] - b[0]) * _M_PER_DEGREE, (a[1] - b[1]) * _M_PER_DEGREE * math.cos(mid))
+
+
+def _pixels_at_zoom_0(lat: float, lon: float) -> tuple[float, float]:
+    """Web Mercator pixel coordinates of a point at zoom 0 (256 pixels round the world)."""
+    sine = math.sin(math.radians(max(-85.0, min(85.0, lat))))
+    y = (0.5 - math.log((1 + sine) / (1 - sine)) / (4 * math.pi)) * 256
+    return (lon + 180) / 360 * 256, y
+
+
+def _fit_zoom(points: Sequence[tuple[float, float]], viewport: tuple[int, int]) -> int:
+    """The zoom at which `_fit` shows ``points`` in a map of ``viewport`` pixels."""
+    xs, ys = zip(*(_pixels_at_zoom_0(lat, lon) for lat, lon in points), strict=True)
+    width, height = max(xs) - min(xs), max(ys) - min(ys)
+    room_x, room_y = max(1, viewport[0] - 64), max(1, viewport[1] - 64)
+    scales = [room / span for room, span in ((room_x, width), (room_y, height)) if span > 0]
+    if not scales:
+        return _FIT_MAX_ZOOM
+    return min(_FIT_MAX_ZOOM, math.floor(math.log2(min(scales))))
+
+
+def _spread(
+    points: Sequence[tuple[float, float]],
+    fixed: Sequence[tuple[float, float]],
+    gap: float,
+) -> list[tuple[float, float]]:
+    """Pixel offsets that move markers at ``points`` (pixels) at least ``gap`` apart from
+    each other and from the ``fixed`` ones, each as little as it can (a few rounds of
+    pushing overlapping pairs apart)."""
+    moved = [list(p) for p in points]
+    for _ in range(_SPREAD_ROUNDS):
+        pushed = False
+        for i, a in enumerate(moved):
+            for b in moved[i + 1 :]:
+                dx, dy = b[0] - a[0], b[1] - a[1]
+                distance = math.hypot(dx, dy)
+                if distance >= gap:
+                    continue
+                if distance < 1e-6:  # the very same pixel: part them along a fixed direction
+                    dx, dy, distance = math.cos(i), math.sin(i), 1.0
+                push = (gap - distance) / 2
+                a[0] -= dx / distance * push
+                a[1] -= dy / distance * push
+                b[0] += dx / distance * push
+                b[1] += dy / distance * push
+                pushed = True
+            for f in fixed:
+                dx, dy = a[0] - f[0], a[1] - f[1]
+                distance = math.hypot(dx, dy)
+                if distance < gap:
+                    if distance < 1e-6:
+                        dx, dy, distance = 0.0, -1.0, 1.0
+                    a[0] += dx / distance * (gap - distance)
+                    a[1] += dy / distance * (gap - distance)
+                    pushed = True
+        if not pushed:
+            break
+    return [(m[0] - p[0], m[1] - p[1]) for m, p in zip(moved, points, strict=True)]
+
+
+def _places(stops: Sequence[StopView], within_m: float) -> list[list[StopView]]:
+    """The stops grouped by place: a stop within ``within_m`` metres of a group's first stop
+    joins it (two orders to one house, neighbours in one gang)."""
+    places: list[list[StopView]] = []
+    for stop in stops:
+        for place in places:
+            if _metres((place[0].lat, place[0].lon), (stop.lat, stop.lon)) < within_m:
+                place.append(stop)
+                break
+        else:
+            places.append([stop])
+    return places
+
+
+def _add_place(
+    m: MapDrawing,
+    place: Sequence[StopView],
+    colour: str,
+    *,
+    offset: tuple[float, float] = (0.0, 0.0),
+    runner_name: str | None,
+    labels: MapLabels,
+) -> None:
+    """The stops of one place as one marker: a lone stop as its circle, several side by side
+    (`_PLACE_ROW` a row) so that none hides another; drawn ``offset`` pixels away from its
+    point when other markers would cover it there."""
+    drawn = [_stop_html(stop, colour) for stop in place]
+    if len(drawn) == 1:
+        inner, size, z_index = drawn[0]
+        width = height = size
+    else:
+        cell = _STOP_SIZE + _PLACE_GAP
+        width = min(len(drawn), _PLACE_ROW) * cell
+        height = math.ceil(len(drawn) / _PLACE_ROW) * cell
+        small = [_stop_html(stop, colour, size=_STOP_SIZE) for stop in place]
+        inner = (
+            f'<div class="antar-place" style="width:{width}px">'
+            + "".join(h for h, _, _ in small)
+            + "</div>"
+        )
+        z_index = max(z for _, _, z in drawn)
     m.marker(
-        (stop.lat, stop.lon),
-        _icon(inner, size),
-        title=f"{stop.sequence}. {stop.title}",
+        (place[0].lat, place[0].lon),
+        {
+            "html": inner,
+            "size": [width, height],
+            "anchor": [round(width / 2 - offset[0]), round(height / 2 - offset[1])],
+            "className": "antar-icon",
+        },
+        title=", ".join(f"{stop.sequence}. {stop.title}" for stop in place),
         z_index=z_index,
-        popup_html=_stop_popup(stop, runner_name=runner_name, labels=labels),
+        popup_html="".join(
+            _stop_popup(stop, runner_name=runner_name, labels=labels) for stop in place
+        ),
     )
 
 
@@ -335,6 +468,7 @@ def _add_route(
     *,
     show_runner: bool,
     labels: MapLabels,
+    viewport: tuple[int, int] | None = None,
 ) -> list[tuple[float, float]]:
     market = (route.market.lat, route.market.lon)
     stops = _ordered_stops(route.stops)
@@ -351,8 +485,22 @@ def _add_route(
             class_name=f"antar-trip antar-trip-{trip}",
             tooltip_html=tip,
         )
-    for stop in stops:
-        _add_stop(m, stop, colour, runner_name=runner_name, labels=labels)
+    places = _places(stops, _SAME_PLACE_M)
+    offsets = [(0.0, 0.0)] * len(places)
+    if viewport is not None and places:
+        # Markers that would cover each other (or the market's label) on the first screen
+        # are pushed apart there, by pixels, so they stay apart at every zoom.
+        scale = 2 ** _fit_zoom([market, *((s.lat, s.lon) for s in stops)], viewport)
+        pixels = [_pixels_at_zoom_0(p[0].lat, p[0].lon) for p in places]
+        home = _pixels_at_zoom_0(*market)
+        offsets = _spread(
+            [(x * scale, y * scale) for x, y in pixels],
+            [(home[0] * scale - _MARKET_CLEAR_PX / 2, home[1] * scale),
+             (home[0] * scale + _MARKET_CLEAR_PX / 2, home[1] * scale)],
+            _STOP_SIZE + _PLACE_GAP,
+        )  # fmt: skip
+    for place, offset in zip(places, offsets, strict=True):
+        _add_place(m, place, colour, offset=offset, runner_name=runner_name, labels=labels)
     return [(s.lat, s.lon) for s in stops]
 
 
@@ -413,8 +561,13 @@ def runner_map(
     tiles_url: str,
     attribution: str,
     labels: MapLabels = INDONESIAN_LABELS,
+    viewport: tuple[int, int] | None = None,
 ) -> MapDrawing:
     """Draw one runner's route: the market, numbered stops, one line per trip.
+
+    Stops at nearly the same place (within `_SAME_PLACE_M`) share one marker, side by side;
+    given the map's ``viewport`` in pixels, markers that would cover each other or the
+    market's label once the route is fitted in are drawn pushed apart.
 
     Stops are numbered by `sequence`; each trip is a line market -> its stops -> market in
     `view.colour` (trips after the first dashed), with the trip number in its tooltip. The
@@ -426,7 +579,7 @@ def runner_map(
     colour = _check_colour(view.colour)
     market = (view.market.lat, view.market.lon)
     m = _new_map(market, assets_url=assets_url, tiles_url=tiles_url, attribution=attribution)
-    points = _add_route(m, view, colour, show_runner=False, labels=labels)
+    points = _add_route(m, view, colour, show_runner=False, labels=labels, viewport=viewport)
     _add_market(m, view.market_name, market, labels)
     _fit(m, [market, *points])
     return m

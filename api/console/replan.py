@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, Response
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -51,7 +51,8 @@ from api.lang import request_lang
 from dispatch.db import read_only
 from dispatch.errors import DomainError
 from dispatch.i18n import Translator
-from dispatch.models import Market, Order, Runner
+from dispatch.models import DeliveryPhoto, Market, Order, OrderStatus, Runner
+from dispatch.photos import order_photos, photo_file
 from dispatch.planning import (
     ReplanOutcome,
     lock_sequence,
@@ -61,6 +62,7 @@ from dispatch.planning import (
     runner_off_shift,
     runner_on_shift,
 )
+from dispatch.runner_actions import cash_corrections
 from dispatch.settings import Settings
 
 router = APIRouter(prefix=PREFIX, route_class=ConsoleRoute, include_in_schema=False)
@@ -211,6 +213,44 @@ def order_page(
         flash=t(f"ok.{flash}") if flash in ("order_pinned", "order_unpinned") else "",
         here=f"{PREFIX}/{row.code}/orders/{order.id}",
         market_url=_market_url(row, order.service_date),
+        collected_text=(
+            t.rupiah(order.collected_rp)
+            if order.collected_rp is not None and order.status is OrderStatus.DELIVERED
+            else ""
+        ),
+        corrections=[
+            t(
+                "history.cash_corrected",
+                old=t.rupiah(c.previous_rp or 0),
+                new=t.rupiah(c.amount_rp or 0),
+            )
+            for c in cash_corrections(session, order.id)
+        ],
+        photos=[
+            (f"{PREFIX}/{row.code}/orders/{order.id}/photos/{p.id}", t.moment(p.taken_at, tz))
+            for p in order_photos(session, order.id)
+        ],
+    )
+
+
+@router.get("/{market}/orders/{order_id}/photos/{photo_id}")
+def order_photo(
+    order_id: uuid.UUID,
+    photo_id: uuid.UUID,
+    console: ConsoleDep,
+    row: ConsoleMarketDep,
+    session: ReadSessionDep,
+    settings: SettingsDep,
+) -> Response:
+    """A proof-of-delivery photo of one of the market's orders (the file the runner sent)."""
+    order = _order_of(session, console, row, order_id)
+    photo = session.get(DeliveryPhoto, photo_id)
+    if photo is None or photo.order_id != order.id:
+        raise DomainError("photo.not_found", params={"id": str(photo_id)})
+    return FileResponse(
+        photo_file(settings, photo),
+        media_type=photo.content_type,
+        headers={"Cache-Control": "private, max-age=86400"},
     )
 
 

@@ -63,6 +63,7 @@ from api.console.views import (
     market_runners,
     order_rows,
     overview_view,
+    position_age,
     replan_summary,
     run_counts,
     run_routes,
@@ -1030,6 +1031,11 @@ def runner_page(
         link_until=t("console.at_wib", moment=t.short_moment(expires, tz)),
         whatsapp_url=f"https://wa.me/{wa_number(runner.phone)}?text={quote(message)}",
         shift_text=t("console.arrival_wib", time=_shift(runner, t)),
+        position_text=(
+            position_age(runner.last_seen_at, datetime.now(UTC), settings.position_stale_s, t)
+            if runner.last_seen_at is not None
+            else ""
+        ),
         flash=t(f"ok.{flash}") if flash in FLASHES else "",
         map_head=map_head,
         map_body=map_body,

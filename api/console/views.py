@@ -680,6 +680,10 @@ def change_reason(reason: str, t: Translator) -> str:
     if reason.startswith("edited: "):
         fields = [t.label(f.strip()) for f in reason.removeprefix("edited: ").split(",")]
         return t("history.edited", fields=", ".join(fields))
+    if reason.startswith("cash corrected: "):
+        old, _, new = reason.removeprefix("cash corrected: ").partition(" -> ")
+        if old.isdigit() and new.isdigit():
+            return t("history.cash_corrected", old=t.rupiah(int(old)), new=t.rupiah(int(new)))
     if reason.startswith("dispatch run "):
         return t("history.dispatch_run", run=reason.removeprefix("dispatch run ")[:8])
     return reason  # a person's own words (a cancellation's reason)

@@ -48,9 +48,15 @@ def create_market(body: MarketCreateIn, session: SessionDep, _: OperatorDep) -> 
 def update_market(
     code: str, body: MarketUpdateIn, session: SessionDep, principal: OperatorDep
 ) -> MarketOut:
-    """Change a market's name, place or hours (operators only), by the same rules."""
+    """Change a market's name, place or hours, or whether its deliveries need a photo
+    (operators only), by the same rules."""
     market = market_by_code(session, principal, code)
-    fleet.update_market(session, market, body.model_dump(exclude_unset=True))
+    changes = body.model_dump(exclude_unset=True)
+    photo_required = changes.pop("photo_required", None)
+    fleet.update_market(session, market, changes)
+    if photo_required is not None:
+        market.photo_required = photo_required
+        session.add(market)
     session.commit()
     session.refresh(market)
     return MarketOut.model_validate(market)

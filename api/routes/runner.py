@@ -1,5 +1,9 @@
 """A runner's actions through its signed route link (no token: the link is the key).
 
+Every action may carry the phone's ``Idempotency-Key``: the phone keeps actions while it has
+no signal and sends them, in order, when the signal returns, possibly more than once; the
+server does each once and answers a repeated key with its first answer (a refusal too).
+
 The link names the runner and the market day; it opens that runner's stops in the current
 plan and lets it act on those stops only (another runner's order answers 404). An invalid or
 tampered link answers 404, an expired one 410.
@@ -7,22 +11,31 @@ tampered link answers 404, an expired one 410.
 
 from __future__ import annotations
 
+import json
 import uuid
+from collections import Counter
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
-from typing import Annotated
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Header, Path, Request
+from fastapi.responses import JSONResponse
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
 
 from api.deps import EngineDep, SessionDep, SettingsDep, in_writer_thread
+from api.errors import domain_error_response
 from api.guard import GuardedRoute, gated
+from api.lang import request_lang
 from api.plans import cash_out, trip_out
 from api.routes.whatsapp import wake_whatsapp
 from api.schemas import (
+    CashCorrectionIn,
     DeliveredIn,
     ErrorResponse,
     FailedIn,
@@ -33,12 +46,23 @@ from api.schemas import (
     RunnerRouteOut,
     RunnerStopOut,
 )
-from dispatch.actions import mark_delivered, mark_failed, mark_picked_up, report_position
+from dispatch.actions import (
+    correct_cash,
+    get_order,
+    mark_delivered,
+    mark_failed,
+    mark_picked_up,
+    report_position,
+)
 from dispatch.auth import RunnerLink, verify_runner_link
 from dispatch.db import read_only, write_session
 from dispatch.errors import DomainError
-from dispatch.models import Market, Order, Runner
+from dispatch.formats import Lang, clock
+from dispatch.i18n import text
+from dispatch.models import DeliveryPhoto, Market, Order, Runner, RunnerAction
+from dispatch.photos import store_photo
 from dispatch.plans import Cash, PlanStop, runner_route
+from dispatch.runner_actions import KEY_PATTERN, check_key, record, recorded
 from dispatch.settings import Settings
 from dispatch.whatsapp.outbound import queue_order_update
 
@@ -108,7 +132,14 @@ def get_linked_runner(
 LinkedRunnerDep = Annotated[LinkedRunner, Depends(get_linked_runner)]
 
 
-def stop_out(stop: PlanStop, order: Order | None = None) -> RunnerStopOut:
+def stop_out(
+    stop: PlanStop,
+    order: Order | None = None,
+    *,
+    photos: int = 0,
+    corrections: int = 0,
+    whatsapp_text: str = "",
+) -> RunnerStopOut:
     """A stop with what the runner needs at the door; with ``order``, its status and cash
     as they are now (after the runner's change)."""
     return RunnerStopOut(
@@ -133,7 +164,45 @@ def stop_out(stop: PlanStop, order: Order | None = None) -> RunnerStopOut:
         window_start=stop.window_start,
         window_end=stop.window_end,
         notes=stop.notes,
+        recipient_name=stop.recipient_name if order is None else order.recipient_name,
+        photos=photos,
+        cash_corrections=corrections,
+        whatsapp_text=whatsapp_text,
     )
+
+
+def greeting(order: PlanStop, runner_name: str, arrival: str) -> str:
+    """The runner's WhatsApp text to the customer: in Bahasa Indonesia, whatever the page
+    speaks, and without an empty name ("Halo , saya")."""
+    name = order.customer_name.strip()
+    first = runner_name.split()[0] if runner_name.split() else runner_name
+    if name:
+        return text("wa.to_customer", "id", customer=name, runner=first, arrival=arrival)
+    return text("wa.to_customer_no_name", "id", runner=first, arrival=arrival)
+
+
+def _counts(
+    session: Session, order_ids: list[uuid.UUID]
+) -> tuple[Counter[uuid.UUID], Counter[uuid.UUID]]:
+    """Photos and accepted cash corrections per order."""
+    if not order_ids:
+        return Counter(), Counter()
+    photos = Counter(
+        session.exec(
+            select(DeliveryPhoto.order_id).where(col(DeliveryPhoto.order_id).in_(order_ids))
+        ).all()
+    )
+    corrections = Counter(
+        order_id
+        for order_id in session.exec(
+            select(RunnerAction.order_id)
+            .where(col(RunnerAction.order_id).in_(order_ids))
+            .where(RunnerAction.kind == CASH_CORRECTED)
+            .where(col(RunnerAction.status_code) < 300)
+        ).all()
+        if order_id is not None
+    )
+    return photos, corrections
 
 
 def _own_stop(session: Session, linked: LinkedRunner, order_id: uuid.UUID) -> PlanStop:
@@ -145,10 +214,21 @@ def _own_stop(session: Session, linked: LinkedRunner, order_id: uuid.UUID) -> Pl
 
 
 @router.get("/route", response_model=RunnerRouteOut)
-def route(linked: LinkedRunnerDep, session: SessionDep) -> RunnerRouteOut:
-    """The runner's stops of the day in visiting order (empty before dispatch)."""
+def route(linked: LinkedRunnerDep, session: SessionDep, settings: SettingsDep) -> RunnerRouteOut:
+    """The runner's stops of the day in visiting order (empty before dispatch), its trips
+    with their shopping lists and weights, and whether deliveries need a photo."""
+    return route_out(session, linked, settings)
+
+
+def route_out(session: Session, linked: LinkedRunner, settings: Settings) -> RunnerRouteOut:
+    """What the runner's phone shows (the route's JSON, and the data its page starts from),
+    from the plan's read model: stops, trips with their shopping lists, cash, and whether
+    deliveries need a photo."""
     runner = linked.runner
     plan = runner_route(session, runner, linked.link.service_date)
+    stops = () if plan is None else plan.stops
+    tz = ZoneInfo(settings.timezone)
+    photos, corrections = _counts(session, [stop.order_id for stop in stops])
     return RunnerRouteOut(
         runner=LinkRunnerOut(
             id=runner.id,
@@ -156,10 +236,20 @@ def route(linked: LinkedRunnerDep, session: SessionDep) -> RunnerRouteOut:
             market=linked.market.code,
             shift_start=runner.shift_start,
             shift_end=runner.shift_end,
+            capacity_g=runner.capacity_g,
         ),
         service_date=linked.link.service_date,
         expires_at=linked.link.expires_at,
-        stops=[] if plan is None else [stop_out(stop) for stop in plan.stops],
+        photo_required=linked.market.photo_required,
+        stops=[
+            stop_out(
+                stop,
+                photos=photos[stop.order_id],
+                corrections=corrections[stop.order_id],
+                whatsapp_text=greeting(stop, runner.name, clock(stop.planned_arrival, tz, "id")),
+            )
+            for stop in stops
+        ],
         distance_m=0 if plan is None else plan.distance_m,
         duration_s=0 if plan is None else plan.duration_s,
         starts_at=None if plan is None else plan.starts_at,
@@ -171,23 +261,65 @@ def route(linked: LinkedRunnerDep, session: SessionDep) -> RunnerRouteOut:
     )
 
 
+IdempotencyKeyDep = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=100,
+        pattern=KEY_PATTERN.pattern,
+        description="the phone's key for this action: sent again, the action is not repeated "
+        "and the first answer comes back",
+    ),
+]
+
+#: The kind of a recorded cash correction (`dispatch.models.RunnerAction.kind`).
+CASH_CORRECTED = "cash_corrected"
+
+Change = Callable[[Session], tuple[Order, int | None, int | None]]
+"""An action on one stop: the order as it is now, the amount recorded and the one before."""
+
+
+@dataclass(frozen=True)
+class _Answer:
+    status: int
+    body: dict[str, Any]
+    notified: bool = False
+
+
 async def _act(
     request: Request,
     linked: LinkedRunner,
     order_id: uuid.UUID,
-    change: Callable[[Session], Order],
+    kind: str,
+    key: str | None,
+    change: Change,
     *,
     notify: bool,
-) -> RunnerStopOut:
-    """``change`` to one of the runner's own stops, in a writer's thread; the stop as it is
-    now. With ``notify`` the customer's WhatsApp update is queued and the sender woken."""
+) -> JSONResponse:
+    """``change`` to one of the runner's own stops, once per idempotency ``key``, in a
+    writer's thread; the stop as it is now (or the refusal), the same for a repeated key.
+    With ``notify`` the customer's WhatsApp update is queued and the sender woken."""
     engine, settings = request.app.state.engine, request.app.state.settings
-    out, notified = await in_writer_thread(
-        request, partial(_change_stop, engine, settings, linked, order_id, change, notify)
-    )
-    if notified:
+    action_key = check_key(key) if key is not None else f"server-{uuid.uuid4()}"
+    work = partial(
+        _change_stop, engine, settings, linked, order_id, kind, action_key, change, notify,
+        request_lang(request),
+    )  # fmt: skip
+    try:
+        answer = await in_writer_thread(request, work)
+    except IntegrityError:  # the same key, sent twice at once: the other one won
+        answer = await in_writer_thread(request, partial(_replay, engine, linked, action_key))
+    if answer.notified:
         wake_whatsapp(request)
-    return out
+    return JSONResponse(answer.body, status_code=answer.status)
+
+
+def _replay(engine: Engine, linked: LinkedRunner, key: str) -> _Answer:
+    with Session(read_only(engine)) as session:
+        done = recorded(session, linked.runner.id, key)
+        if done is None:
+            raise DomainError("runner.idempotency_key", field="Idempotency-Key")
+        return _Answer(done.status_code, done.answer)
 
 
 def _change_stop(
@@ -195,73 +327,196 @@ def _change_stop(
     settings: Settings,
     linked: LinkedRunner,
     order_id: uuid.UUID,
-    change: Callable[[Session], Order],
+    kind: str,
+    key: str,
+    change: Change,
     notify: bool,
-) -> tuple[RunnerStopOut, bool]:
+    lang: Lang,
+) -> _Answer:
     """`_act`'s work: a write transaction that begins and ends in this one thread call (see
-    `api.deps.WRITER_THREADS`)."""
+    `api.deps.WRITER_THREADS`). A refusal is kept under its key as well."""
     with write_session(engine) as session:
-        stop = _own_stop(session, linked, order_id)
-        order = change(session)
-        notified = notify and queue_order_update(session, order, settings)
-        session.flush()
-        return stop_out(stop, order), notified
+        done = recorded(session, linked.runner.id, key)
+        if done is not None:
+            return _Answer(done.status_code, done.answer)
+        amount: int | None = None
+        previous: int | None = None
+        notified = False
+        try:
+            with session.begin_nested():
+                stop = _own_stop(session, linked, order_id)
+                order, amount, previous = change(session)
+                notified = notify and queue_order_update(session, order, settings)
+                session.flush()
+                photos, corrections = _counts(session, [order.id])
+                # a correction being recorded counts already in its own answer
+                corrected = corrections[order.id] + (kind == CASH_CORRECTED)
+                out = stop_out(stop, order, photos=photos[order.id], corrections=corrected)
+            status, body = 200, out.model_dump(mode="json")
+        except DomainError as error:
+            refusal = domain_error_response(error, lang)
+            status, body = refusal.status_code, json.loads(bytes(refusal.body))
+            notified = False
+        stored = session.get(Order, order_id) is not None
+        record(
+            session,
+            runner_id=linked.runner.id,
+            key=key,
+            kind=kind,
+            order_id=order_id if stored else None,
+            amount_rp=amount if status < 300 else None,
+            previous_rp=previous if status < 300 else None,
+            status_code=status,
+            answer=body,
+        )
+        return _Answer(status, body, notified)
 
 
-@router.post("/stops/{order_id}/picked-up", response_model=RunnerStopOut)
+_ANSWERS: dict[int | str, dict[str, Any]] = {
+    200: {"model": RunnerStopOut, "description": "the stop as it is now (also for a repeated key)"}
+}
+
+
+@router.post("/stops/{order_id}/picked-up", response_model=RunnerStopOut, responses=_ANSWERS)
 async def picked_up(
     order_id: uuid.UUID,
     linked: LinkedRunnerDep,
     request: Request,
-) -> RunnerStopOut:
+    key: IdempotencyKeyDep = None,
+) -> JSONResponse:
     """The goods are bought and on the motorbike (a WhatsApp customer is told)."""
 
-    def change(session: Session) -> Order:
-        return mark_picked_up(session, order_id, by=linked.by)
+    def change(session: Session) -> tuple[Order, int | None, int | None]:
+        return mark_picked_up(session, order_id, by=linked.by), None, None
 
-    return await _act(request, linked, order_id, change, notify=True)
+    return await _act(request, linked, order_id, "picked_up", key, change, notify=True)
 
 
-@router.post("/stops/{order_id}/delivered", response_model=RunnerStopOut)
+@router.post("/stops/{order_id}/delivered", response_model=RunnerStopOut, responses=_ANSWERS)
 async def delivered(
     order_id: uuid.UUID,
     body: DeliveredIn,
     linked: LinkedRunnerDep,
     request: Request,
-) -> RunnerStopOut:
-    """Handed over, with the cash actually collected (0 when paid beforehand)."""
+    key: IdempotencyKeyDep = None,
+) -> JSONResponse:
+    """Handed over, with the cash actually collected (any whole rupiah; 0 when paid
+    beforehand) and, if told, who took the goods."""
 
-    def change(session: Session) -> Order:
-        return mark_delivered(session, order_id, collected_rp=body.collected_rp, by=linked.by)
+    def change(session: Session) -> tuple[Order, int | None, int | None]:
+        order = mark_delivered(
+            session,
+            order_id,
+            collected_rp=body.collected_rp,
+            by=linked.by,
+            recipient_name=body.recipient_name,
+        )
+        return order, body.collected_rp, None
 
-    return await _act(request, linked, order_id, change, notify=True)
+    return await _act(request, linked, order_id, "delivered", key, change, notify=True)
 
 
-@router.post("/stops/{order_id}/failed", response_model=RunnerStopOut)
+@router.post("/stops/{order_id}/cash", response_model=RunnerStopOut, responses=_ANSWERS)
+async def cash_correction(
+    order_id: uuid.UUID,
+    body: CashCorrectionIn,
+    linked: LinkedRunnerDep,
+    request: Request,
+    key: IdempotencyKeyDep = None,
+) -> JSONResponse:
+    """Correct the cash recorded for a delivered stop during the shift: kept as a correction
+    with the old and the new amount, never as a second delivery."""
+
+    def change(session: Session) -> tuple[Order, int | None, int | None]:
+        order, previous = correct_cash(
+            session, order_id, collected_rp=body.collected_rp, by=linked.by
+        )
+        return order, body.collected_rp, previous
+
+    return await _act(request, linked, order_id, CASH_CORRECTED, key, change, notify=False)
+
+
+@router.post("/stops/{order_id}/failed", response_model=RunnerStopOut, responses=_ANSWERS)
 async def failed(
     order_id: uuid.UUID,
     body: FailedIn,
     linked: LinkedRunnerDep,
     request: Request,
-) -> RunnerStopOut:
+    key: IdempotencyKeyDep = None,
+) -> JSONResponse:
     """Not delivered, for a reason from the fixed list (and a note)."""
 
-    def change(session: Session) -> Order:
-        return mark_failed(session, order_id, reason=body.reason, note=body.note, by=linked.by)
+    def change(session: Session) -> tuple[Order, int | None, int | None]:
+        order = mark_failed(session, order_id, reason=body.reason, note=body.note, by=linked.by)
+        return order, None, None
 
-    return await _act(request, linked, order_id, change, notify=False)
+    return await _act(request, linked, order_id, "failed", key, change, notify=False)
+
+
+@router.post(
+    "/stops/{order_id}/photo",
+    response_model=RunnerStopOut,
+    responses=_ANSWERS
+    | {
+        413: {"model": ErrorResponse, "description": "a photo over the limit"},
+        422: {"model": ErrorResponse, "description": "not a JPEG, PNG or WebP picture"},
+    },
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                t: {"schema": {"type": "string", "format": "binary"}}
+                for t in ("image/jpeg", "image/png", "image/webp")
+            },
+        }
+    },
+)
+async def photo(
+    order_id: uuid.UUID,
+    linked: LinkedRunnerDep,
+    request: Request,
+    key: IdempotencyKeyDep = None,
+) -> JSONResponse:
+    """A proof-of-delivery photo, the picture itself as the body (JPEG, PNG or WebP, at
+    most `dispatch.photos.PHOTO_MAX_BYTES`), kept under the data folder."""
+    data = await request.body()
+    settings = request.app.state.settings
+
+    def change(session: Session) -> tuple[Order, int | None, int | None]:
+        store_photo(session, settings, order_id, data, by=linked.by)
+        return get_order(session, order_id), None, None
+
+    return await _act(request, linked, order_id, "photo", key, change, notify=False)
 
 
 @router.post("/position", response_model=PositionOut)
 async def position(
-    body: PositionIn, linked: LinkedRunnerDep, engine: EngineDep, request: Request
+    body: PositionIn,
+    linked: LinkedRunnerDep,
+    engine: EngineDep,
+    request: Request,
+    key: IdempotencyKeyDep = None,
 ) -> PositionOut:
-    """The phone's position (``at`` defaults to now)."""
+    """The phone's position (``at`` defaults to now); a repeated key is taken once."""
     at = body.at or datetime.now(UTC)
+    action_key = check_key(key) if key is not None else None
 
     def report() -> None:
         with write_session(engine) as session:
+            if action_key is not None:
+                if recorded(session, linked.runner.id, action_key) is not None:
+                    return
+                record(
+                    session,
+                    runner_id=linked.runner.id,
+                    key=action_key,
+                    kind="position",
+                    done_at=at,
+                    status_code=200,
+                    answer={"lat": body.lat, "lon": body.lon},
+                )
             report_position(session, linked.runner.id, lat=body.lat, lon=body.lon, at=at)
 
-    await in_writer_thread(request, report)
+    with suppress(IntegrityError):  # the same report, sent twice at once: taken once
+        await in_writer_thread(request, report)
     return PositionOut(runner_id=linked.runner.id, lat=body.lat, lon=body.lon, at=at)

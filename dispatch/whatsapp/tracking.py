@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from dispatch.errors import DomainError
 from dispatch.i18n import Lang, Translator
-from dispatch.models import Market, Order, OrderStatus
+from dispatch.models import Market, Order, OrderStatus, Runner
 from dispatch.plans import order_place
 from dispatch.settings import Settings
 from dispatch.signing import ExpiredToken, InvalidToken, Purpose, sign, unsign
@@ -81,6 +81,8 @@ class Progress:
     """First name of the runner it is planned on, ``None`` before dispatch."""
     planned_arrival: datetime | None
     """Planned arrival at the customer (UTC) in the latest plan, ``None`` when not planned."""
+    runner: Runner | None = None
+    """The runner it is planned on (its last reported position), ``None`` before dispatch."""
 
 
 def order_progress(session: Session, order: Order) -> Progress:
@@ -88,13 +90,21 @@ def order_progress(session: Session, order: Order) -> Progress:
     place = order_place(session, order)
     if place is None:
         return Progress(None, None)
-    return Progress(first_name(place.runner_name), place.stop.planned_arrival)
+    return Progress(
+        first_name(place.runner_name),
+        place.stop.planned_arrival,
+        session.get(Runner, place.runner_id),
+    )
 
 
 def first_name(full_name: str) -> str:
     """``"Budi Santoso"`` -> ``"Budi"`` (what a customer is told about a runner)."""
     parts = full_name.split()
     return parts[0] if parts else ""
+
+
+#: The runner's position shows on the tracking page up to this age, in seconds.
+POSITION_SHOWN_S = 3600
 
 
 @dataclass(frozen=True)
@@ -111,6 +121,10 @@ class TrackingView:
     day_text: str
     items: tuple[str, ...]
     window_text: str | None
+    position_text: str | None = None
+    """While the order is on its way: how old the runner's last reported position is."""
+    position_url: str | None = None
+    """That position on a map (OpenStreetMap), for the customer to open."""
 
 
 def tracking_view(
@@ -138,7 +152,25 @@ def tracking_view(
         day_text=t.day(order.service_date),
         items=tuple(item_line(i.name, i.quantity, i.unit, lang) for i in order.items),
         window_text=window,
+        **_position(order, progress.runner, t),
     )
+
+
+def _position(order: Order, runner: Runner | None, t: Translator) -> dict[str, str | None]:
+    """The runner's last position for the tracking page: only while the order is on its way
+    and the runner's phone has reported one today."""
+    if order.status is not OrderStatus.PICKED_UP or runner is None:
+        return {}
+    seen, lat, lon = runner.last_seen_at, runner.last_lat, runner.last_lon
+    if seen is None or lat is None or lon is None:
+        return {}
+    age = max(0.0, (datetime.now(UTC) - seen).total_seconds())
+    if age > POSITION_SHOWN_S:
+        return {}
+    return {
+        "position_text": t.age(age),
+        "position_url": f"https://www.openstreetmap.org/?mlat={lat:.5f}&mlon={lon:.5f}#map=17/{lat:.5f}/{lon:.5f}",
+    }
 
 
 def item_line(name: str, quantity: float, unit: str, lang: Lang = "id") -> str:

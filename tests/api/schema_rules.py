@@ -64,6 +64,8 @@ DOMAIN_REFUSALS: Final[Mapping[tuple[str, str], frozenset[str]]] = {
         {"order.invalid_phone", "runner.invalid_shift"}
     ),
     ("POST", "/api/v1/runner/{link}/position"): frozenset({"runner.position_time"}),
+    # any bytes fit the schema's binary body; only a real picture is kept
+    ("POST", "/api/v1/runner/{link}/stops/{order_id}/photo"): frozenset({"photo.not_image"}),
     ("PUT", "/api/v1/orders/{order_id}/pin"): frozenset({"replan.other_market"}),
     ("POST", "/api/v1/orders/{order_id}/move"): frozenset({"replan.other_market"}),
     ("POST", "/api/v1/dispatch-runs"): frozenset({"dispatch.no_markets"}),

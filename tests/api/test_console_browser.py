@@ -133,8 +133,8 @@ def test_a_coordinator_takes_an_order_dispatches_it_and_sends_the_route(
 
         runner_page = watch.page(context)
         runner_page.goto(link)
-        expect(runner_page.locator("li.stop")).to_have_count(1)
-        expect(runner_page.locator("li.stop h2")).to_have_text(CUSTOMER)
+        expect(runner_page.locator("#stops [data-order-id]")).to_have_count(1)
+        expect(runner_page.locator("#stops [data-order-id] h3")).to_have_text(CUSTOMER)
         runner_page.close()
         first_runner = page.locator("h1").inner_text().strip().removeprefix("Rute ")
 
@@ -173,11 +173,11 @@ def test_a_coordinator_takes_an_order_dispatches_it_and_sends_the_route(
         watch.guard(phone)
         runner_page = watch.page(phone)
         runner_page.goto(new_link)
-        expect(runner_page.locator("li.stop")).to_have_count(1)
-        expect(runner_page.locator("li.stop h2")).to_have_text(CUSTOMER)
+        expect(runner_page.locator("#stops [data-order-id]")).to_have_count(1)
+        expect(runner_page.locator("#stops [data-order-id] h3")).to_have_text(CUSTOMER)
         runner_page.screenshot(path=str(tmp_path / "runner-after-move-390x844.png"), full_page=True)
         runner_page.goto(link)  # the first runner's route no longer has it
-        expect(runner_page.locator("li.stop")).to_have_count(0)
+        expect(runner_page.locator("#stops [data-order-id]")).to_have_count(0)
         phone.close()
 
         # The order's own page tells who moved it, and when.

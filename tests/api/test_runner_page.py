@@ -87,8 +87,10 @@ def _status(live: LiveServer, order: Order) -> Order:
 def test_runner_page_works_on_a_phone_with_other_hosts_blocked(
     live: LiveServer, tmp_path: Path
 ) -> None:
-    """Markers and the stop list render at 390x844, no console errors, buttons change the DB."""
-    from playwright.sync_api import sync_playwright
+    """Markers and the stop cards render at 390x844, next stop first with one primary action,
+    no console errors, buttons change the DB; a delivered stop folds into the done list with
+    the amount collected."""
+    from playwright.sync_api import expect, sync_playwright
 
     runner, orders = _runner_with_stops(live)
     link = runner_link_token(runner, live.day, live.settings)
@@ -100,24 +102,32 @@ def test_runner_page_works_on_a_phone_with_other_hosts_blocked(
         page = watch.page(context)
         page.goto(f"{live.base}/r/{link}", wait_until="load")
         assert page.locator(".antar-stop").count() == len(orders)
-        assert page.locator("li.stop").count() == len(orders)
+        assert page.locator("#stops [data-order-id]").count() == len(orders)
         assert page.locator(".stop--next").count() == 1
-        first = page.locator("li.stop").first
+        first = page.locator("#stops [data-order-id]").first
+        assert first.get_attribute("data-order-id") == str(orders[0].id)
         assert "Tagih Rp" in first.inner_text() or "Lunas" in first.inner_text()
+        # one primary action per card: "Sudah dibeli" before pickup, nothing else showing
+        assert first.locator("[data-action]:visible").count() == 1
+        assert first.locator("[data-action=picked-up]").is_visible()
+        assert page.locator("[data-action=trip-bought]").count() >= 1
         page.screenshot(path=str(tmp_path / "runner-390x844.png"), full_page=True)
 
-        with page.expect_navigation():
-            first.locator("button.act").click()
+        first.locator("[data-action=picked-up]").click()
+        expect(page.locator("[data-pending]")).to_have_text("0")
         assert _status(live, orders[0]).status is OrderStatus.PICKED_UP
 
-        first = page.locator("li.stop").first
-        first.locator("input[name=collected_rp]").fill("42000")
-        with page.expect_navigation():
-            first.locator("form.deliver button[type=submit]").click()
+        first = page.locator(f"#stops [data-order-id='{orders[0].id}']")
+        first.locator("input[name=cash_rp]").fill("42000")
+        page.on("dialog", lambda dialog: dialog.accept())  # far from the amount to collect
+        first.locator("[data-action=delivered]").click()
+        expect(page.locator("[data-pending]")).to_have_text("0")
         delivered = _status(live, orders[0])
         assert delivered.status is OrderStatus.DELIVERED
         assert delivered.collected_rp == 42000
-        assert page.locator("li.stop").first.get_attribute("data-status") == "delivered"
+        done = page.locator(f"#done [data-order-id='{orders[0].id}']")
+        expect(done).to_have_attribute("data-status", "delivered")
+        expect(done.locator("[data-collected]")).to_have_text("Diterima Rp 42.000")
         browser.close()
     watch.assert_clean()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -127,6 +128,22 @@ def test_a_runner_link_round_trips_until_the_shift_ends(seeded: Engine) -> None:
     assert link.service_date == DAY
     with pytest.raises(DomainError) as expired:
         verify_runner_link(token, SETTINGS, now=end)
+    assert expired.value.code == "link.expired"
+
+
+def test_a_runner_link_outlives_the_shift_by_the_grace(seeded: Engine) -> None:
+    """A stop planned late in the shift can still be marked: the link lasts the shift plus
+    ``ANTAR_LINK_GRACE_S`` (two hours by default), and exactly that long."""
+    runner = _runner(seeded)
+    shift_end = datetime.combine(DAY, runner.shift_end, tzinfo=ZoneInfo("Asia/Jakarta"))
+    assert link_expiry(runner, DAY, SETTINGS) == shift_end + timedelta(hours=2)
+    token = runner_link_token(runner, DAY, SETTINGS)
+    verify_runner_link(token, SETTINGS, now=shift_end + timedelta(minutes=90))
+    short = SETTINGS.model_copy(update={"link_grace_s": 600})
+    assert link_expiry(runner, DAY, short) == shift_end + timedelta(minutes=10)
+    late = runner_link_token(runner, DAY, short)
+    with pytest.raises(DomainError) as expired:
+        verify_runner_link(late, short, now=shift_end + timedelta(minutes=11))
     assert expired.value.code == "link.expired"
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import html
 import json
+import math
 import re
+from dataclasses import replace
 
 import pytest
 
@@ -101,9 +103,9 @@ def test_delivered_and_failed_stops_are_greyed() -> None:
 
 
 def test_market_is_marked() -> None:
-    """The market has its own square "P" marker with its name in the popup."""
+    """The market has its own marker labelled "Pasar" with its name in the popup."""
     document = map_html(runner_map(route(stop(1)), **RENDER))
-    assert '<div class="antar-market">P</div>' in icon_htmls(document)
+    assert '<div class="antar-market">Pasar</div>' in icon_htmls(document)
     assert any("Pasar Sawojajar" in popup for popup in popups(document))
 
 
@@ -245,3 +247,37 @@ def test_colour_must_be_hex(colour: str) -> None:
     """A colour that is not a CSS hex colour is refused."""
     with pytest.raises(ValueError, match="hex colour"):
         runner_map(route(stop(1), colour=colour), **RENDER)
+
+
+def test_stops_at_nearly_the_same_place_share_one_marker_side_by_side() -> None:
+    """Two orders to one house and a neighbour 20 m away are drawn side by side in one
+    marker (none hides another); a stop 300 m away keeps its own."""
+    one, two, three = stop(1), stop(2), stop(3)
+    two = replace(two, lat=one.lat + 0.0001, lon=one.lon + 0.0001)  # about 16 m
+    three = replace(three, lat=one.lat, lon=one.lon + 0.00015)  # about 17 m
+    far = stop(4)
+    markers = runner_map(route(one, two, three, far), **RENDER).data["markers"]
+    stops = [m["html"] for m in markers if "antar-stop" in m["html"]]
+    assert len(stops) == 2
+    assert "antar-place" in stops[0]
+    assert [f'data-sequence="{n}"' in stops[0] for n in (1, 2, 3, 4)] == [True, True, True, False]
+
+
+def test_markers_that_would_cover_each_other_on_a_phone_are_pushed_apart() -> None:
+    """Given the phone's map size, a stop 60 m from the market and one 60 m beyond it are drawn
+    away from their points (clear of the market's label and of each other); without a
+    viewport every marker sits on its point."""
+    near = replace(stop(1), lat=SAWOJAJAR.lat + 0.0005, lon=SAWOJAJAR.lon)
+    beyond = replace(stop(2), lat=SAWOJAJAR.lat + 0.001, lon=SAWOJAJAR.lon)
+    far = replace(stop(3), lat=SAWOJAJAR.lat - 0.03, lon=SAWOJAJAR.lon + 0.03)
+    view = route(near, beyond, far)
+
+    def shifts(drawing: object) -> list[float]:
+        markers = [m for m in drawing.data["markers"] if "antar-stop" in m["html"]]  # type: ignore[attr-defined]
+        return [
+            math.hypot(m["anchor"][0] - m["size"][0] / 2, m["anchor"][1] - m["size"][1] / 2)
+            for m in markers
+        ]
+
+    assert all(shift <= 1 for shift in shifts(runner_map(view, **RENDER)))
+    assert all(shift > 5 for shift in shifts(runner_map(view, **RENDER, viewport=(390, 320)))[:2])
