@@ -13,7 +13,9 @@ var CACHE = "antar-runner-v1";
 self.addEventListener("install", function () { self.skipWaiting(); });
 
 self.addEventListener("activate", function (event) {
-  event.waitUntil(caches.keys().then(function (names) {
+  // Navigation preload: the page's request leaves while the worker starts, not after.
+  var preload = self.registration.navigationPreload ? self.registration.navigationPreload.enable() : Promise.resolve();
+  event.waitUntil(preload.then(function () { return caches.keys(); }).then(function (names) {
     return Promise.all(names.filter(function (n) { return n.indexOf("antar-runner-") === 0 && n !== CACHE; })
       .map(function (n) { return caches.delete(n); }));
   }).then(function () { return self.clients.claim(); }));
@@ -35,8 +37,10 @@ self.addEventListener("message", function (event) {
   }));
 });
 
-function networkFirst(request) {
-  return fetch(request).then(function (response) {
+function networkFirst(request, preloaded) {
+  return Promise.resolve(preloaded).then(function (response) {
+    return response || fetch(request);
+  }).then(function (response) {
     if (response.ok) {
       var copy = response.clone();
       caches.open(CACHE).then(function (cache) { return cache.put(request, copy); });
@@ -73,7 +77,7 @@ self.addEventListener("fetch", function (event) {
   if (url.pathname.indexOf("/static/") === 0) {
     event.respondWith(cacheFirst(request));
   } else if (url.pathname.indexOf("/r/") === 0 && url.pathname !== "/r/sw.js") {
-    event.respondWith(networkFirst(request));
+    event.respondWith(networkFirst(request, request.mode === "navigate" ? event.preloadResponse : null));
   } else if (/^\/api\/v1\/runner\/[^/]+\/route$/.test(url.pathname)) {
     event.respondWith(networkFirst(request));
   }
