@@ -331,3 +331,36 @@ def test_an_action_refused_when_it_finally_arrives_shows_why_on_the_stop(field: 
     with Session(field.engine) as session:
         codes = [a.status_code for a in session.exec(select(RunnerAction)).all()]
     assert sorted(codes) == [404, 409]
+
+
+def test_the_position_is_shared_only_after_consent_and_reaches_the_server(field: Field) -> None:
+    """Nothing is reported until the runner taps "Bagikan lokasi"; then the phone's position
+    goes through the queue like any action."""
+    from playwright.sync_api import expect, sync_playwright
+
+    runner, _ = _runner_with_stops(field, at_least=1)
+    link = runner_link_token(runner, field.day, field.settings)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=PHONE_ARGS)
+        context = browser.new_context(
+            viewport={"width": 390, "height": 844},
+            locale="id-ID",
+            geolocation={"latitude": -7.9666, "longitude": 112.6326},
+            permissions=["geolocation"],
+        )
+        page = context.new_page()
+        page.goto(f"{field.base}/r/{link}", wait_until="load")
+        page.wait_for_timeout(500)
+        with Session(field.engine) as session:
+            assert session.exec(select(RunnerAction)).all() == []
+        page.locator("[data-action=share-position]").click()
+        expect(page.locator("[data-position]")).to_have_text("Lokasi dibagikan tiap 30 detik")
+        expect(page.locator("[data-pending]")).to_have_text("0")
+        page.wait_for_load_state("networkidle")
+        browser.close()
+    with Session(field.engine) as session:
+        (action,) = session.exec(select(RunnerAction)).all()
+        seen = session.get(Runner, runner.id)
+    assert action.kind == "position"
+    assert seen is not None
+    assert (round(seen.last_lat or 0, 4), round(seen.last_lon or 0, 4)) == (-7.9666, 112.6326)

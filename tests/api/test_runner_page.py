@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -118,8 +119,21 @@ def test_runner_page_works_on_a_phone_with_other_hosts_blocked(
         assert _status(live, orders[0]).status is OrderStatus.PICKED_UP
 
         first = page.locator(f"#stops [data-order-id='{orders[0].id}']")
+        expected = _status(live, orders[0]).cod_rp
+        asked: list[str] = []
+
+        def answer(dialog: Any) -> None:
+            asked.append(dialog.message)
+            dialog.dismiss() if len(asked) == 1 else dialog.accept()
+
+        page.on("dialog", answer)
+        # ten times the amount: the runner is asked, says no, and nothing is sent
+        first.locator("input[name=cash_rp]").fill(str(max(expected, 10_000) * 10))
+        first.locator("[data-action=delivered]").click()
+        assert len(asked) == 1
+        assert "Sudah benar?" in asked[0]
+        assert _status(live, orders[0]).status is OrderStatus.PICKED_UP
         first.locator("input[name=cash_rp]").fill("42000")
-        page.on("dialog", lambda dialog: dialog.accept())  # far from the amount to collect
         first.locator("[data-action=delivered]").click()
         expect(page.locator("[data-pending]")).to_have_text("0")
         delivered = _status(live, orders[0])

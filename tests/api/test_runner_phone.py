@@ -296,3 +296,13 @@ def test_the_console_order_page_shows_the_cash_collected_and_its_correction(
     assert "Rp 53.000" in page
     assert "uang dikoreksi: Rp 530.000 → Rp 53.000" in page
     assert "Pak Darto" in page
+
+
+def test_an_order_without_a_name_gets_no_empty_greeting(
+    client: TestClient, world: World, engine: Engine
+) -> None:
+    """The WhatsApp text to a customer without a name starts "Halo, saya", never "Halo , "."""
+    planned(engine, world, count=1, customer_name="  ")
+    (stop,) = client.get(f"/api/v1/runner/{world.link}/route").json()["stops"]
+    assert stop["whatsapp_text"].startswith("Halo, saya ")
+    assert "Halo ," not in stop["whatsapp_text"]
