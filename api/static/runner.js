@@ -332,6 +332,7 @@
     message.textContent = text;
     message.hidden = !text;
   }
+  message.addEventListener("click", function () { say(""); });  // read: tapped away
 
   // -- the queue ----------------------------------------------------------------------------
   function enqueue(kind, orderId, path, payload, type) {
