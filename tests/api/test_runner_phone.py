@@ -4,10 +4,13 @@ once), honest cash with corrections, proof-of-delivery photos, trips with shoppi
 from __future__ import annotations
 
 import io
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from PIL import Image
 from sqlalchemy.engine import Engine
@@ -27,6 +30,7 @@ from dispatch.whatsapp.tracking import tracking_token
 from tests.api.conftest import World
 from tests.api.factories import add_order, add_plan, add_stop
 from tests.api.test_console import sign_in
+from tests.serving import serving
 
 
 @pytest.fixture
@@ -306,3 +310,27 @@ def test_an_order_without_a_name_gets_no_empty_greeting(
     (stop,) = client.get(f"/api/v1/runner/{world.link}/route").json()["stops"]
     assert stop["whatsapp_text"].startswith("Halo, saya ")
     assert "Halo ," not in stop["whatsapp_text"]
+
+
+def test_one_key_sent_eight_times_at_once_is_done_once(
+    app: FastAPI, world: World, engine: Engine
+) -> None:
+    """A phone that retries in a burst (eight requests with one key at the same moment, on a
+    real server) gets eight identical answers and one delivery."""
+    order, _ = planned(engine, world)
+    path = f"/api/v1/runner/{world.link}/stops/{order.id}/delivered"
+    headers = {"Idempotency-Key": "burst-0001"}
+    with serving(app) as base, ThreadPoolExecutor(8) as pool:
+        answers = list(
+            pool.map(
+                lambda _: httpx.post(
+                    base + path, json={"collected_rp": 23_700}, headers=headers, timeout=30
+                ),
+                range(8),
+            )
+        )
+    assert {a.status_code for a in answers} == {200}
+    assert len({a.text for a in answers}) == 1
+    assert [(a.kind, a.amount_rp) for a in _actions(engine)] == [("delivered", 23_700)]
+    delivered = [c for c in _changes(engine, order) if c.to_status is OrderStatus.DELIVERED]
+    assert len(delivered) == 1
