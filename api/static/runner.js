@@ -406,8 +406,11 @@
     return put("state", { name: stateName("refusals"), value: refusals }).catch(function () {});
   }
 
+  // The phone's copy of the route: "at" is when the server last sent all of it, "saved" when
+  // the phone last changed it (an answer to one action updates one stop).
   function saveRoute() {
-    return put("state", { name: stateName("route"), value: route, at: routeAt }).catch(function () {});
+    var saved = new Date().toISOString();
+    return put("state", { name: stateName("route"), value: route, at: routeAt, saved: saved }).catch(function () {});
   }
 
   function refreshRoute() {
@@ -571,7 +574,7 @@
   Promise.all([getAll("queue"), getAll("state")]).then(function (found) {
     queue = found[0].filter(function (a) { return a.link === api; });
     found[1].forEach(function (row) {
-      if (row.name === stateName("route") && row.at > routeAt) { route = row.value; routeAt = row.at; }
+      if (row.name === stateName("route") && (row.saved || row.at) > initial.at) { route = row.value; routeAt = row.at; }
       if (row.name === stateName("refusals")) { refusals = row.value || {}; }
     });
     if (routeAt === initial.at) { saveRoute(); }

@@ -185,6 +185,15 @@ def test_offline_actions_reach_the_server_once_each_in_order(field: Field) -> No
         expect(page.locator(f"#done [data-order-id='{second.id}']")).to_have_attribute(
             "data-status", "failed"
         )
+        page.wait_for_load_state("networkidle")
+
+        # Without signal again, the kept page shows the route as the server last answered.
+        page.context.set_offline(True)
+        page.reload(wait_until="load")
+        expect(page.locator(f"#done [data-order-id='{first.id}']")).to_have_attribute(
+            "data-status", "delivered"
+        )
+        expect(page.locator("[data-pending]")).to_have_text("0")
         browser.close()
     assert errors == []
 
