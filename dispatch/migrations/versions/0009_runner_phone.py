@@ -2,7 +2,7 @@
 recipient's name, and the per-market rule that a delivery needs a photo.
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0011
 Create Date: 2026-12-07
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0009"
-down_revision: str | None = "0007"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
