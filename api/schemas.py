@@ -169,19 +169,15 @@ class MarketUpdateIn(StrictIn):
     kelurahan: Kelurahan = None
     opens: LocalTime = None
     closes: LocalTime = None
-    balance_work: Annotated[
-        Flag | None, Field(description="plans even out the runners' working time")
-    ] = None
+    # Left out means unchanged; null is not a value (the schema says so: no `| None`).
+    balance_work: Annotated[Flag, Field(description="plans even out the runners' working time")] = (
+        None
+    )
     balance_cost: Annotated[
-        int | None,
-        Field(
-            ge=0,
-            le=100,
-            strict=True,
-            description="its weight: metres per second of the longest working day",
-        ),
+        whole_number(ge=0, le=100),
+        Field(description="its weight: metres per second of the longest working day"),
     ] = None
-    photo_required: Annotated[Flag | None, Field(description="deliveries need a photo")] = None
+    photo_required: Annotated[Flag, Field(description="deliveries need a photo")] = None
 
 
 class MarketOut(MarketPublic):

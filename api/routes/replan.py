@@ -271,7 +271,16 @@ def pin(order_id: uuid.UUID, body: PinIn, engine: EngineDep, principal: Principa
     return PinOut(order_id=order.id, pinned_runner_id=order.pinned_runner_id)
 
 
-@router.put("/runners/{runner_id}/lock", response_model=LockOut)
+@router.put(
+    "/runners/{runner_id}/lock",
+    response_model=LockOut,
+    responses={
+        409: {
+            "model": ErrorResponse,
+            "description": "the runner has no stops to keep in that day's plan",
+        }
+    },
+)
 def lock(
     runner_id: uuid.UUID,
     body: LockIn,
