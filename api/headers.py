@@ -62,9 +62,12 @@ def content_security_policy(
     script_hosts: Iterable[str] = (),
     style_hosts: Iterable[str] = (),
     image_hosts: Iterable[str] = (),
+    frame_ancestors: str = "'none'",
 ) -> str:
     """The policy of an HTML page; ``scripts`` are the page's own inline scripts (as
-    written in the page, ``<script>...</script>``), allowed by their hashes."""
+    written in the page, ``<script>...</script>``), allowed by their hashes; a page meant to
+    be framed by this application's own pages (the console's map) gives ``"'self'"`` as
+    ``frame_ancestors``."""
     script_sources = ["'self'", *script_hosts, *(script_hash(s) for s in scripts)]
     directives = {
         "default-src": ["'self'"],
@@ -75,7 +78,7 @@ def content_security_policy(
         "object-src": ["'none'"],
         "base-uri": ["'none'"],
         "form-action": ["'self'"],
-        "frame-ancestors": ["'none'"],
+        "frame-ancestors": [frame_ancestors],
     }
     return "; ".join(f"{name} {' '.join(sources)}" for name, sources in directives.items())
 

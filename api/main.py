@@ -37,6 +37,7 @@ from api.routes import (
     whatsapp,
 )
 from api.schemas import ErrorResponse
+from dispatch.changes import prune_changes
 from dispatch.db import make_engine, upgrade
 from dispatch.planning import fail_lapsed_runs
 from dispatch.settings import Settings, get_settings
@@ -61,9 +62,11 @@ signed route link (`/api/v1/runner/{link}/...`). Every 4xx answer is
 
 
 def prepare(engine: Engine) -> None:
-    """Upgrade the database and mark failed the runs whose lease lapsed (their process
-    stopped); a run whose lease is alive belongs to a live process and is left alone."""
+    """Upgrade the database, drop old entries of the live pages' change feed, and mark
+    failed the runs whose lease lapsed (their process stopped); a run whose lease is alive
+    belongs to a live process and is left alone."""
     upgrade(engine)
+    prune_changes(engine)  # the live pages' change feed keeps two days
     failed = fail_lapsed_runs(engine)
     if failed:
         log.warning("%d dispatch runs had stopped (their lease lapsed): marked failed", failed)

@@ -24,6 +24,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlmodel import Session, create_engine
 
+from dispatch import changes
+
 #: Where the Alembic environment and revisions live (inside the installed package).
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -88,6 +90,7 @@ def make_engine(url: str | URL, *, echo: bool = False) -> Engine:
 
     The directory of a SQLite file must exist; the file itself is created on first use.
     """
+    changes.install()  # every session it serves records what live pages show
     parsed = normalise_url(url)
     if parsed.get_backend_name() == "sqlite":
         in_memory = parsed.database in (None, "", ":memory:")

@@ -757,3 +757,28 @@ class DeliveryPhoto(SQLModel, table=True):
     height: int
     taken_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     by: str = Field(default="", max_length=120)
+
+
+# --- The change feed -----------------------------------------------------------------------
+
+
+class Change(SQLModel, table=True):
+    """One change a live page should show: an order, a runner (its status or position), a
+    dispatch run or a market's plan changed. Written in the transaction of the change itself
+    (`dispatch.changes`), read by the console's live pages (Server-Sent Events); ``id`` grows
+    with every change, so a page that lost its connection asks for what came after the last
+    id it saw."""
+
+    __tablename__ = "changes"
+    __table_args__ = (
+        sa.Index("ix_changes_market_id_id", "market_id", "id"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    market_id: uuid.UUID = Field(foreign_key="markets.id", ondelete="CASCADE")
+    service_date: date | None = Field(default=None, description="the market day it touches")
+    kind: str = Field(max_length=20, description="order, runner, run or plan")
+    subject_id: uuid.UUID | None = Field(default=None, description="the order, runner or run")
+    status: str = Field(default="", max_length=20, description="its status after the change")
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)

@@ -4,11 +4,14 @@ day's report, `fleet` for the city's markets and runners)."""
 
 from fastapi import APIRouter
 
-from api.console import fleet, replan, report, routes
+from api.console import fleet, live, overview, replan, report, routes
 
 router = APIRouter()
 # First: /console/markets and /console/runners are pages of their own, not a market's.
 router.include_router(fleet.router)
+# Before the market's pages: /console/overview/live is not a market's.
+router.include_router(live.router)
+router.include_router(overview.router)
 router.include_router(routes.router)
 router.include_router(replan.router)
 router.include_router(report.router)

@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Final
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
@@ -48,9 +48,11 @@ from api.console.views import (
 )
 from api.deps import EngineDep, SettingsDep, actor
 from api.lang import request_lang
+from api.pages import wa_number
+from dispatch import formats
 from dispatch.db import read_only
 from dispatch.errors import DomainError
-from dispatch.i18n import Translator
+from dispatch.i18n import Translator, text
 from dispatch.models import DeliveryPhoto, Market, Order, OrderStatus, Runner
 from dispatch.photos import order_photos, photo_file
 from dispatch.planning import (
@@ -64,6 +66,7 @@ from dispatch.planning import (
 )
 from dispatch.runner_actions import cash_corrections
 from dispatch.settings import Settings
+from dispatch.whatsapp.tracking import tracking_url
 
 router = APIRouter(prefix=PREFIX, route_class=ConsoleRoute, include_in_schema=False)
 
@@ -230,6 +233,7 @@ def order_page(
             (f"{PREFIX}/{row.code}/orders/{order.id}/photos/{p.id}", t.moment(p.taken_at, tz))
             for p in order_photos(session, order.id)
         ],
+        **tracking_share(order, row, settings),
     )
 
 
@@ -252,6 +256,24 @@ def order_photo(
         media_type=photo.content_type,
         headers={"Cache-Control": "private, max-age=86400"},
     )
+
+
+def tracking_share(order: Order, market: Market, settings: Settings) -> dict[str, str]:
+    """The order's tracking link for its customer, and a WhatsApp link that sends it (the
+    customer reads Bahasa Indonesia, whatever the coordinator's page speaks)."""
+    link = tracking_url(order, settings)
+    message = text(
+        "wa.tracking_to_customer",
+        "id",
+        customer=order.customer_name.split()[0] if order.customer_name.strip() else "",
+        market=market.name,
+        day=formats.day(order.service_date),
+        link=link,
+    )
+    return {
+        "tracking_link": link,
+        "tracking_whatsapp": f"https://wa.me/{wa_number(order.phone)}?text={quote(message)}",
+    }
 
 
 # -- runners -----------------------------------------------------------------------------------

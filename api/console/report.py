@@ -4,8 +4,12 @@ figures as ``antar report`` and ``GET /api/v1/reports/day``, from `dispatch.repo
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import dataclass
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlmodel import Session, col, select
 
 from api.console.routes import (
     PREFIX,
@@ -19,8 +23,11 @@ from api.console.routes import (
 )
 from api.deps import SettingsDep
 from api.lang import translator
+from dispatch.i18n import Translator
+from dispatch.models import Order
 from dispatch.reasons import drop_texts
 from dispatch.report import (
+    Figures,
     day_report,
     failures_text,
     flagged_cells,
@@ -49,6 +56,9 @@ def report_page(
     )
     no_runner = t("report.no_runner")
     table = [report_row(r.runner or no_runner, r.figures, t) for r in report.runners]
+    names = _customer_names(
+        session, [d.order_id for d in report.total.flagged] + [d.order_id for d in report.dropped]
+    )
     return _page(
         request,
         "console_report.html",
@@ -59,11 +69,59 @@ def report_page(
         rows=table,
         total=report_row(t("report.total"), report.total, t),
         failed=failures_text(report.total, t),
-        dropped=[(d.external_id, reasons[d.order_id]) for d in report.dropped],
-        flagged=[flagged_cells(d, t) for d in report.total.flagged],
+        cards=[runner_card(r.runner or no_runner, r.figures, t) for r in report.runners],
+        total_card=runner_card(t("report.total"), report.total, t),
+        dropped=[
+            (str(d.order_id), names.get(d.order_id, d.external_id), reasons[d.order_id])
+            for d in report.dropped
+        ],
+        flagged=[
+            flagged_cells(d, t) | {"id": str(d.order_id), "customer": names.get(d.order_id, "-")}
+            for d in report.total.flagged
+        ],
         market_url=_market_url(row, day),
         csv_url=f"/console/{row.code}/report.csv?tanggal={day.isoformat()}",
     )
+
+
+@dataclass(frozen=True)
+class RunnerCard:
+    """A runner's day on a phone: deliveries, on time, km and its cash."""
+
+    name: str
+    delivered: int
+    failed: int
+    open: int
+    on_time: str
+    km: str
+    expected: str
+    collected: str
+    difference: str
+    short: bool
+    """It handed in less than it should have."""
+
+
+def runner_card(name: str, f: Figures, t: Translator) -> RunnerCard:
+    return RunnerCard(
+        name=name,
+        delivered=f.delivered,
+        failed=f.failed,
+        open=f.open,
+        on_time=t.share(f.on_time_share),
+        km=t.km(f.planned_distance_m),
+        expected=t.rupiah(f.cod_expected_rp),
+        collected=t.rupiah(f.cod_collected_rp),
+        difference=t.rupiah(f.cod_difference_rp),
+        short=f.cod_difference_rp < 0,
+    )
+
+
+def _customer_names(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """The customers' names of orders ``ids`` (what a coordinator knows them by)."""
+    if not ids:
+        return {}
+    rows = session.exec(select(Order.id, Order.customer_name).where(col(Order.id).in_(ids))).all()
+    return {order_id: name or "-" for order_id, name in rows}
 
 
 @router.get("/{market}/report.csv")

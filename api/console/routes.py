@@ -19,6 +19,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Coroutine, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
+from html import escape
 from typing import Annotated, Any, Final
 from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
@@ -31,7 +32,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.exc import DataError, OperationalError
 from sqlmodel import Session, col, select
 
-from api.access import market_by_code, today, visible_markets, visible_row
+from api.access import market_by_code, today, visible_row
+from api.console.board import arrivals, board_orders, nearest_open_day
 from api.console.forms import (
     EDIT_FIELDS,
     ORDER_FIELDS,
@@ -61,6 +63,7 @@ from api.console.views import (
     current_plan,
     latest_run,
     market_runners,
+    order_row,
     order_rows,
     overview_view,
     position_age,
@@ -93,6 +96,7 @@ from dispatch.auth import (
     open_console_session,
     runner_link_token,
 )
+from dispatch.changes import last_change_id
 from dispatch.db import read_only, session_scope
 from dispatch.errors import DomainError, Lang
 from dispatch.geo import geocoder_from_setting
@@ -270,6 +274,20 @@ ConsoleMarketDep = Annotated[Market, Depends(get_console_market)]
 ConsoleDayDep = Annotated[date, Depends(get_console_day)]
 
 
+def get_board_day(
+    request: Request, settings: SettingsDep, row: ConsoleMarketDep, engine: EngineDep
+) -> date:
+    """The day a market's board shows: ``?tanggal=``, else the nearest day with open orders
+    (the work may be for tomorrow)."""
+    if request.query_params.get("tanggal"):
+        return get_console_day(request, settings)
+    with Session(read_only(engine)) as session:
+        return nearest_open_day(session, [row.id], today(settings))
+
+
+BoardDayDep = Annotated[date, Depends(get_board_day)]
+
+
 # -- rendering ---------------------------------------------------------------------------------
 
 
@@ -366,15 +384,6 @@ def _market_url(market: Market, day: date, **params: str) -> str:
 # -- signing in and out ------------------------------------------------------------------------
 
 
-@router.get("", response_class=HTMLResponse)
-def home(request: Request, console: ConsoleDep, session: ReadSessionDep) -> Response:
-    """A coordinator goes to its market; an operator chooses one."""
-    markets = visible_markets(session, console.principal)
-    if not console.is_operator and len(markets) == 1:
-        return _redirect(f"{PREFIX}/{markets[0].code}")
-    return _page(request, "console_markets.html", console=console, markets=markets)
-
-
 def _sign_in_page(
     request: Request, *, status: int = 200, error: str = "", next_url: str = PREFIX
 ) -> HTMLResponse:
@@ -459,26 +468,28 @@ def sign_out(console: CheckedDep, engine: EngineDep) -> Response:
 # -- the market page ---------------------------------------------------------------------------
 
 
-@router.get("/{market}", response_class=HTMLResponse)
-def market_page(
+def _board(
     request: Request,
-    console: ConsoleDep,
-    row: ConsoleMarketDep,
-    day: ConsoleDayDep,
-    session: ReadSessionDep,
-    settings: SettingsDep,
-) -> HTMLResponse:
-    """The market's day: map, orders, runners and dispatch."""
+    console: ConsoleSession,
+    row: Market,
+    day: date,
+    session: Session,
+    settings: Settings,
+) -> dict[str, Any]:
+    """What the market's board shows (the page, and `board_json` for its live updates)."""
     lang = request_lang(request)
     t = Translator(lang)
     tz = ZoneInfo(settings.timezone)
     now = datetime.now(UTC)
-    status = request.query_params.get("status", "open")
-    status = status if status in STATUS_FILTERS else "open"
+    # First: a change made while this is read is then sent to the page again, never lost.
+    live_after = last_change_id(session, [row.id])
+    # The whole day by default: what needs a decision first, finished orders last.
+    status = request.query_params.get("status", "all")
+    status = status if status in STATUS_FILTERS else "all"
     query = request.query_params.get("q", "")[:100]
     plan = current_plan(session, row, day)
     runners = market_runners(session, row)
-    orders, count = order_rows(
+    rows, count = order_rows(
         session,
         row,
         day,
@@ -490,17 +501,118 @@ def market_page(
         tz=tz,
         settings=settings,
     )
+    times = arrivals(plan, runners, now=now, settings=settings)
+    orders = board_orders(rows, times, t=t, tz=tz)
     stale_s = settings.position_stale_s
+    run = latest_run(session, row, day)
+    runner_list = runner_rows(runners, plan, t=t, now=now, stale_s=stale_s)
+    colour_of = colours(runners)
+    query_string = urlencode({"tanggal": day.isoformat(), "status": status, "q": query})
+    return {
+        "console": console,
+        "market": row,
+        "day": day,
+        "orders": orders,
+        "count": count,
+        "unplanned": sum(b.group == "unplanned" for b in orders),
+        "late": sum(b.group == "late" for b in orders),
+        "status_filter": status,
+        "status_filters": [
+            (
+                value,
+                t(f"console.status_{value}") if value in ("open", "all") else t.order_status(value),
+            )
+            for value in STATUS_FILTERS
+        ],
+        "query": query,
+        "runners": runner_list,
+        "move_targets": [r for r in runner_list if r.available],
+        "stale_age": t.duration(stale_s),
+        "run": run,
+        "run_label": t.run_status(run.status) if run else "",
+        "run_counts": (0, 0)
+        if run is None
+        else run_counts(plan if run.id == plan.run_id else run_plan(session, row, run.id)),
+        "run_busy": bool(run and run.status in (RunStatus.QUEUED, RunStatus.RUNNING)),
+        "market_url": _market_url(row, day),
+        "board_url": f"{PREFIX}/{row.code}/board.json?{query_string}",
+        "live_after": live_after,
+        "positions": [
+            {
+                "id": str(r.id),
+                "name": r.name,
+                "lat": r.last_lat,
+                "lon": r.last_lon,
+                "colour": colour_of[r.id],
+                "age": position_age(r.last_seen_at, now, stale_s, t),
+            }
+            for r in runners
+            if r.last_lat is not None and r.last_lon is not None
+        ],
+        "_plan": plan,
+        "_runners": runners,
+        "_now": now,
+    }
+
+
+#: The parts of the market page that `board_json` renders again for a live update.
+BOARD_PARTS: Final = {
+    "dispatch": "console_board_dispatch.html",
+    "runners": "console_board_runners.html",
+    "orders": "console_board_orders.html",
+}
+
+
+@router.get("/{market}", response_class=HTMLResponse)
+def market_page(
+    request: Request,
+    console: ConsoleDep,
+    row: ConsoleMarketDep,
+    day: BoardDayDep,
+    session: ReadSessionDep,
+    settings: SettingsDep,
+) -> HTMLResponse:
+    """The market's day as a board: map, runners, the orders that need a decision first, and
+    dispatch; it keeps itself up to date (`api.console.live`)."""
+    board = _board(request, console, row, day, session, settings)
+    for key in ("_plan", "_runners", "_now"):
+        board.pop(key)
+    flash = request.query_params.get("ok", "")
+    t = Translator(request_lang(request))
+    return _page(
+        request,
+        "console_market.html",
+        flash=t(f"ok.{flash}") if flash in FLASHES else "",
+        map_url=f"{PREFIX}/{row.code}/map?tanggal={day.isoformat()}",
+        **board,
+    )
+
+
+@router.get("/{market}/map", response_class=HTMLResponse)
+def market_map(
+    request: Request,
+    console: ConsoleDep,
+    row: ConsoleMarketDep,
+    day: ConsoleDayDep,
+    session: ReadSessionDep,
+    settings: SettingsDep,
+) -> HTMLResponse:
+    """The board's map as a document of its own, framed by the board: routes by colour, the
+    runners' positions with their age, open and unplanned orders. Apart, the board paints
+    before the map is drawn, and the map is drawn again when the plan changes."""
+    lang = request_lang(request)
+    t = Translator(lang)
+    runners = market_runners(session, row)
     view = overview_view(
         session,
         row,
         day,
-        plan,
+        current_plan(session, row, day),
         runners,
         t=t,
-        tz=tz,
-        now=now,
-        stale_s=stale_s,
+        tz=ZoneInfo(settings.timezone),
+        now=datetime.now(UTC),
+        stale_s=settings.position_stale_s,
         settings=settings,
     )
     the_map = market_overview_map(
@@ -510,39 +622,89 @@ def market_page(
         attribution=settings.tiles_attribution,
         labels=map_labels(lang),
     )
-    map_head, map_body, map_script = map_fragment(the_map)
-    run = latest_run(session, row, day)
-    flash = request.query_params.get("ok", "")
-    return _page(
-        request,
-        "console_market.html",
-        console=console,
+    head, body, script = map_fragment(the_map)
+    title = escape(f"{t('console.map')} · {row.name}")
+    document = (
+        f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{title}</title>\n"
+        "<style>html,body{width:100%;height:100%;margin:0;padding:0}</style>\n"
+        f"{head}\n</head>\n<body>\n{body}\n{script}\n</body>\n</html>\n"
+    )
+    policy = content_security_policy(settings, frame_ancestors="'self'")
+    headers = {
+        "Cache-Control": "no-store",
+        "Content-Security-Policy": policy,
+        "X-Frame-Options": "SAMEORIGIN",
+    }
+    return HTMLResponse(document, headers=headers)
+
+
+@router.get("/{market}/board.json")
+def board_json(
+    request: Request,
+    console: ConsoleDep,
+    row: ConsoleMarketDep,
+    day: ConsoleDayDep,
+    session: ReadSessionDep,
+    settings: SettingsDep,
+) -> JSONResponse:
+    """The board's live parts as HTML (``parts``), the runners' positions for the map, and
+    the change id they are as of (``after``)."""
+    board = _board(request, console, row, day, session, settings)
+    for key in ("_plan", "_runners", "_now"):
+        board.pop(key)
+    lang = request_lang(request)
+    common = {"t": Translator(lang), "lang": lang, "csrf": console.csrf, **board}
+    parts = {
+        name: _templates.get_template(template).render(**common)
+        for name, template in BOARD_PARTS.items()
+    }
+    return JSONResponse(
+        {
+            "parts": parts,
+            "count": board["count"],
+            "positions": board["positions"],
+            "after": board["live_after"],
+        },
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+@router.get("/{market}/orders/{order_id}/row.json")
+def board_row_json(
+    order_id: uuid.UUID,
+    request: Request,
+    console: ConsoleDep,
+    row: ConsoleMarketDep,
+    session: ReadSessionDep,
+    settings: SettingsDep,
+) -> JSONResponse:
+    """One order's row of the board as HTML (``html``): what a page patches first when that
+    order changes, before it fetches the whole board again (``board.json``)."""
+    order = _order_of(session, console, row, order_id)
+    lang = request_lang(request)
+    t = Translator(lang)
+    tz = ZoneInfo(settings.timezone)
+    now = datetime.now(UTC)
+    plan = current_plan(session, row, order.service_date)
+    runners = market_runners(session, row)
+    one = order_row(order, plan, row, runners, t=t, tz=tz, settings=settings)
+    board = board_orders([one], arrivals(plan, runners, now=now, settings=settings), t=t, tz=tz)
+    runner_list = runner_rows(runners, plan, t=t, now=now)
+    html = _templates.get_template("console_board_order.html").render(
+        t=t,
+        lang=lang,
+        csrf=console.csrf,
+        b=board[0],
         market=row,
-        day=day,
-        orders=orders,
-        count=count,
-        status_filter=status,
-        status_filters=[
-            (
-                value,
-                t(f"console.status_{value}") if value in ("open", "all") else t.order_status(value),
-            )
-            for value in STATUS_FILTERS
-        ],
-        query=query,
-        runners=runner_rows(runners, plan, t=t, now=now, stale_s=stale_s),
-        stale_age=t.duration(stale_s),
-        run=run,
-        run_label=t.run_status(run.status) if run else "",
-        run_counts=(0, 0)
-        if run is None
-        else run_counts(plan if run.id == plan.run_id else run_plan(session, row, run.id)),
-        run_busy=bool(run and run.status in (RunStatus.QUEUED, RunStatus.RUNNING)),
-        flash=t(f"ok.{flash}") if flash in FLASHES else "",
-        map_head=map_head,
-        map_body=map_body,
-        map_script=map_script,
-        market_url=_market_url(row, day),
+        day=order.service_date,
+        move_targets=[r for r in runner_list if r.available],
+        market_url=_market_url(row, order.service_date),
+    )
+    return JSONResponse(
+        {"id": str(order.id), "status": order.status.value, "html": html},
+        headers={"Cache-Control": "no-store"},
     )
 
 
@@ -956,6 +1118,75 @@ def collected(
 # -- one runner --------------------------------------------------------------------------------
 
 
+def _console_runner(
+    session: Session, console: ConsoleSession, market: Market, runner_id: uuid.UUID
+) -> Runner:
+    runner = visible_row(session, console.principal, Runner, runner_id, "runner.not_found")
+    if runner.market_id != market.id:
+        raise DomainError("runner.not_found", params={"id": str(runner_id)})
+    return runner
+
+
+def _runner_parts(
+    session: Session, runner: Runner, market: Market, day: date, t: Translator, tz: ZoneInfo
+) -> dict[str, Any]:
+    """What the runner's page shows that changes as the runner works: its stops and cash
+    (from the plan's read model, `dispatch.plans`)."""
+    live_after = last_change_id(session, [market.id])
+    route = runner_route(session, runner, day)
+    plan_stops = () if route is None else route.stops
+    cash = Cash(0, 0, 0) if route is None else route.cash
+    over_cap = () if route is None else route.trips_over_cap
+    return {
+        "live_after": live_after,
+        "route": route,
+        "plan_stops": plan_stops,
+        "stops": runner_stop_rows(plan_stops, t=t, tz=tz),
+        "cash": cash,
+        "collected_text": t.rupiah(cash.collected_rp),
+        "to_collect_text": t.rupiah(cash.to_collect_rp),
+        "holding_text": t.rupiah(cash.holding_rp),
+        "cap_text": t.rupiah(runner.cash_cap_rp),
+        "over_cap": t.n(
+            "console.over_cap_trips", len(over_cap), trips=", ".join(map(str, over_cap))
+        )
+        if over_cap
+        else "",
+        "trips": []
+        if route is None
+        else [
+            (trip.number, t.rupiah(trip.cash.holding_rp), trip.number in over_cap)
+            for trip in route.trips
+        ],
+    }
+
+
+#: The parts of a runner's page that `runner_json` renders again for a live update.
+RUNNER_PARTS: Final = {"stops": "console_runner_stops.html", "cash": "console_runner_cash.html"}
+
+
+@router.get("/{market}/runners/{runner_id}/board.json")
+def runner_json(
+    runner_id: uuid.UUID,
+    request: Request,
+    console: ConsoleDep,
+    row: ConsoleMarketDep,
+    day: ConsoleDayDep,
+    session: ReadSessionDep,
+    settings: SettingsDep,
+) -> JSONResponse:
+    """The runner page's live parts as HTML (``parts``), as of change ``after``."""
+    runner = _console_runner(session, console, row, runner_id)
+    lang = request_lang(request)
+    t = Translator(lang)
+    parts = _runner_parts(session, runner, row, day, t, ZoneInfo(settings.timezone))
+    common = {"t": t, "lang": lang, "csrf": console.csrf, "market": row, "day": day, **parts}
+    html = {name: _templates.get_template(f).render(**common) for name, f in RUNNER_PARTS.items()}
+    return JSONResponse(
+        {"parts": html, "after": parts["live_after"]}, headers={"Cache-Control": "no-store"}
+    )
+
+
 @router.get("/{market}/runners/{runner_id}", response_class=HTMLResponse)
 def runner_page(
     runner_id: uuid.UUID,
@@ -967,14 +1198,12 @@ def runner_page(
     settings: SettingsDep,
 ) -> HTMLResponse:
     """A runner's route for the day, the cash it should hold and its link to send."""
-    runner = visible_row(session, console.principal, Runner, runner_id, "runner.not_found")
-    if runner.market_id != row.id:
-        raise DomainError("runner.not_found", params={"id": str(runner_id)})
+    runner = _console_runner(session, console, row, runner_id)
     lang = request_lang(request)
     t = Translator(lang)
     tz = ZoneInfo(settings.timezone)
-    route = runner_route(session, runner, day)
-    plan_stops = () if route is None else route.stops
+    parts = _runner_parts(session, runner, row, day, t, tz)
+    plan_stops = parts["plan_stops"]
     colour = colours(market_runners(session, row))[runner.id]
     stops = stop_views(plan_stops, row, tz, t)
     view = RouteView(
@@ -994,8 +1223,6 @@ def runner_page(
     map_head, map_body, map_script = map_fragment(the_map)
     link = f"{settings.public_base_url.rstrip('/')}/r/{runner_link_token(runner, day, settings)}"
     expires = link_expiry(runner, day, settings)
-    cash = Cash(0, 0, 0) if route is None else route.cash
-    over_cap = () if route is None else route.trips_over_cap
     flash = request.query_params.get("ok", "")
     first_name = runner.name.split()[0] if runner.name.strip() else runner.name
     # The runner reads Bahasa Indonesia, whatever the coordinator's page speaks.
@@ -1011,21 +1238,8 @@ def runner_page(
         runner=runner,
         colour=colour,
         status_label=t.runner_status(runner.status),
-        stops=runner_stop_rows(plan_stops, t=t, tz=tz),
-        cash=cash,
-        collected_text=t.rupiah(cash.collected_rp),
-        to_collect_text=t.rupiah(cash.to_collect_rp),
-        holding_text=t.rupiah(cash.holding_rp),
-        cap_text=t.rupiah(runner.cash_cap_rp),
-        over_cap=t.n("console.over_cap_trips", len(over_cap), trips=", ".join(map(str, over_cap)))
-        if over_cap
-        else "",
-        trips=[]
-        if route is None
-        else [
-            (trip.number, t.rupiah(trip.cash.holding_rp), trip.number in over_cap)
-            for trip in route.trips
-        ],
+        **parts,
+        refresh_url=f"{PREFIX}/{row.code}/runners/{runner.id}/board.json?tanggal={day.isoformat()}",
         link=link,
         link_expired=datetime.now(UTC) >= expires,
         link_until=t("console.at_wib", moment=t.short_moment(expires, tz)),

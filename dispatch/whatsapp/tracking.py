@@ -17,9 +17,10 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from dispatch.errors import DomainError
+from dispatch.eta import predicted_arrivals
 from dispatch.i18n import Lang, Translator
 from dispatch.models import Market, Order, OrderStatus, Runner
-from dispatch.plans import order_place
+from dispatch.plans import PlanStop, order_place, runner_route_by_id
 from dispatch.settings import Settings
 from dispatch.signing import ExpiredToken, InvalidToken, Purpose, sign, unsign
 
@@ -82,7 +83,9 @@ class Progress:
     planned_arrival: datetime | None
     """Planned arrival at the customer (UTC) in the latest plan, ``None`` when not planned."""
     runner: Runner | None = None
-    """The runner it is planned on (its last reported position), ``None`` before dispatch."""
+    """The runner it is planned on (its phone and reported position)."""
+    stops: tuple[PlanStop, ...] = ()
+    """That runner's stops on the plan, in order (to predict the arrival from its position)."""
 
 
 def order_progress(session: Session, order: Order) -> Progress:
@@ -90,10 +93,12 @@ def order_progress(session: Session, order: Order) -> Progress:
     place = order_place(session, order)
     if place is None:
         return Progress(None, None)
+    route = runner_route_by_id(session, place.runner_id, order.service_date)
     return Progress(
         first_name(place.runner_name),
         place.stop.planned_arrival,
         session.get(Runner, place.runner_id),
+        () if route is None else route.stops,
     )
 
 
@@ -125,6 +130,16 @@ class TrackingView:
     """While the order is on its way: how old the runner's last reported position is."""
     position_url: str | None = None
     """That position on a map (OpenStreetMap), for the customer to open."""
+    cod_text: str | None = None
+    """Cash to prepare (``Rp 130.000``) for an open cash-on-delivery order, else ``None``."""
+    runner_phone: str | None = None
+    """The runner's number to call, while the order is on its way."""
+    runner_at: tuple[float, float] | None = None
+    """Where the runner last said it was, while on the way and the report is fresh."""
+    destination: tuple[float, float] | None = None
+    """The delivery address's point, shown with the runner on the map."""
+    runner_seen_text: str | None = None
+    """How old the runner's position is (``2 menit yang lalu``)."""
 
 
 def tracking_view(
@@ -137,6 +152,22 @@ def tracking_view(
     progress = order_progress(session, order)
     open_statuses = (OrderStatus.PENDING, OrderStatus.ASSIGNED, OrderStatus.PICKED_UP)
     eta = progress.planned_arrival if order.status in open_statuses else None
+    now = datetime.now(UTC)
+    runner = progress.runner
+    if eta is not None and progress.stops:
+        eta = predicted_arrivals(runner, progress.stops, now=now, settings=settings).get(
+            order.id, eta
+        )
+    on_the_way = order.status is OrderStatus.PICKED_UP and runner is not None
+    seen = runner.last_seen_at if runner is not None else None
+    fresh = (
+        on_the_way
+        and runner is not None
+        and runner.last_lat is not None
+        and runner.last_lon is not None
+        and seen is not None
+        and (now - seen).total_seconds() <= settings.position_stale_s
+    )
     window = None
     if order.window_start or order.window_end:
         start = t.clock(order.window_start, tz) if order.window_start else ""
@@ -153,6 +184,15 @@ def tracking_view(
         items=tuple(item_line(i.name, i.quantity, i.unit, lang) for i in order.items),
         window_text=window,
         **_position(order, progress.runner, t),
+        cod_text=t.rupiah(order.cod_rp) if order.cod_rp and order.status in open_statuses else None,
+        runner_phone=runner.phone if on_the_way and runner is not None else None,
+        runner_at=(runner.last_lat, runner.last_lon)  # type: ignore[assignment]
+        if fresh and runner is not None
+        else None,
+        destination=(order.lat, order.lon)
+        if on_the_way and order.lat is not None and order.lon is not None
+        else None,
+        runner_seen_text=t.age((now - seen).total_seconds()) if fresh and seen else None,
     )
 
 

@@ -395,7 +395,7 @@ def test_an_operator_chooses_a_market(client: TestClient, world: World) -> None:
     home = client.get("/console")
     assert home.status_code == 200
     for market in world.markets.values():
-        assert f'href="/console/{market.code}"' in home.text
+        assert f'href="/console/{market.code}?tanggal=' in home.text
     assert client.get("/console/gadang").status_code == 200
 
 
@@ -770,13 +770,14 @@ def test_orders_are_filtered_and_searched(
         page = coordinator.get(base + query)
         return set(re.findall(r'class="order__name">([^<]+)<', page.text))
 
-    assert names("") == {"Pak Harto", "Bu Ani"}  # open orders by default
+    assert names("") == {"Pak Harto", "Bu Ani", "Mbak Rina"}  # the whole day by default
+    assert names("&status=open") == {"Pak Harto", "Bu Ani"}
     assert names("&status=all") == {"Pak Harto", "Bu Ani", "Mbak Rina"}
     assert names("&status=cancelled") == {"Mbak Rina"}
     assert names("&q=harto") == {"Pak Harto"}
     assert names("&q=0857-1111") == {"Bu Ani"}
     assert names("&q=%25") == set()  # a LIKE wildcard is searched for literally
-    assert names("&status=nonsense") == {"Pak Harto", "Bu Ani"}
+    assert names("&status=nonsense") == names("")  # an unknown filter: the default
 
 
 def test_the_market_page_shows_map_runners_and_dropped_reasons(
@@ -797,7 +798,10 @@ def test_the_market_page_shows_map_runners_and_dropped_reasons(
         session.commit()
     page = coordinator.get(f"/console/sawojajar?tanggal={world.day.isoformat()}")
     assert page.status_code == 200
-    assert "/static/maps/leaflet/leaflet.js" in page.text
+    frame = re.search(r'<iframe class="map__frame" data-map src="([^"]+)"', page.text)
+    assert frame is not None  # the map is a document of its own, framed by the board
+    the_map = coordinator.get(unescape(frame.group(1)))
+    assert "/static/maps/leaflet/leaflet.js" in the_map.text
     assert "Pak Budi" in page.text
     assert "Tidak terjadwal: Melebihi kapasitas kurir" in page.text
     assert f"{world.runner.name}" in page.text
@@ -806,7 +810,8 @@ def test_the_market_page_shows_map_runners_and_dropped_reasons(
 
 
 def test_today_is_the_default_day_and_a_bad_day_is_refused(coordinator: TestClient) -> None:
-    """Without ``tanggal`` the page is today's; a malformed one answers 422."""
+    """Without ``tanggal`` (and no open orders on another day) the page is today's; a
+    malformed one answers 422."""
     assert coordinator.get("/console/sawojajar").status_code == 200
     bad = coordinator.get("/console/sawojajar?tanggal=kemarin")
     assert bad.status_code == 422
@@ -1055,7 +1060,7 @@ def test_the_market_page_offers_every_replanning_action(
     page = coordinator.get(f"/console/sawojajar?tanggal={world.day.isoformat()}")
     assert page.status_code == 200
     text = page.text
-    slot = re.search(rf'data-order="{joko.id}" data-replan>(.*?)</div>\s*</td>', text, re.S)
+    slot = re.search(rf'data-order="{joko.id}" data-replan>(.*?)</div>', text, re.S)
     assert slot is not None
     options = re.findall(r'<option value="([^"]+)">', slot.group(1))
     assert options == [str(runners[1].id), str(runners[2].id)]  # not the runner it is on
@@ -1067,11 +1072,14 @@ def test_the_market_page_offers_every_replanning_action(
     assert 'action="/console/sawojajar/replan"' in text
     positions = re.findall(r"data-position[^>]*>([^\n]*)</div>", text)
     assert [("usang" in p) for p in positions] == [False, False, True]
-    assert "45 menit yang lalu (usang)" in text  # the map's pop-up too
+    the_map = coordinator.get(f"/console/sawojajar/map?tanggal={world.day.isoformat()}")
+    assert "45 menit yang lalu (usang)" in the_map.text  # the map's pop-up too
+    assert "frame-ancestors 'self'" in the_map.headers["content-security-policy"]
     english = coordinator.get(f"/console/sawojajar?tanggal={world.day.isoformat()}&lang=en").text
     for words in ("Move to", "Pin to this runner", "Lock the sequence", "End of shift", "Re-plan"):
         assert words in english
-    assert "45 minutes ago (stale)" in english
+    english_map = f"/console/sawojajar/map?tanggal={world.day.isoformat()}&lang=en"
+    assert "45 minutes ago (stale)" in coordinator.get(english_map).text
 
 
 def test_a_move_from_the_console_replans_and_shows_what_moved(
@@ -1243,8 +1251,9 @@ def add_plan_order(engine: Engine, world: World, code: str) -> uuid.UUID:
 def test_the_days_report_page_flags_cash_to_reconcile(
     coordinator: TestClient, world: World, engine: Engine
 ) -> None:
-    """A pickup order paid short shows in the report's table and among the cash differences;
-    another market's report is not found; the CSV has a market total row."""
+    """A pickup order paid short shows in the report's table, its cards and among the cash
+    differences by the customer's name; another market's report is not found; the CSV has a
+    market total row."""
     with Session(engine, expire_on_commit=False) as session:
         pickup = add_order(
             session,
@@ -1263,8 +1272,16 @@ def test_the_days_report_page_flags_cash_to_reconcile(
     assert page.status_code == 200
     assert "Laporan hari ini" in page.text
     assert "Total pasar" in page.text
-    assert "wa-r1" in page.text
+    # The difference by the customer's name, linking to the order (not its external id).
+    difference = re.search(
+        rf'<a href="/console/sawojajar/orders/{pickup.id}" class="difference__customer">([^<]+)<',
+        page.text,
+    )
+    assert difference is not None
+    assert difference.group(1) == pickup.customer_name
+    assert "wa-r1" not in page.text
     assert f"-Rp {expected - 1_000:,}".replace(",", ".") in page.text
+    assert 'class="card report-card' in page.text  # a card per runner for a phone
     market = coordinator.get(f"/console/sawojajar?tanggal={day}")
     assert f"/console/sawojajar/report?tanggal={day}" in market.text
     assert coordinator.get(f"/console/gadang/report?tanggal={day}").status_code == 404

@@ -106,8 +106,8 @@ def test_a_coordinator_takes_an_order_dispatches_it_and_sends_the_route(
         page.fill("input[name=delivery_fee_rp]", "5000")
         page.click("form.grid button[type=submit]")
         expect(page.locator(".flash")).to_have_text("Pesanan tercatat.")
-        expect(page.locator("tr.order")).to_have_count(1)
-        expect(page.locator("tr.order .order__name")).to_have_text(CUSTOMER)
+        expect(page.locator("li.order")).to_have_count(1)
+        expect(page.locator("li.order .order__name")).to_have_text(CUSTOMER)
         page.screenshot(path=str(tmp_path / "console-market-1280x800.png"), full_page=True)
 
         # Dispatch as a job: the run page polls until the result is there.
@@ -141,7 +141,8 @@ def test_a_coordinator_takes_an_order_dispatches_it_and_sends_the_route(
         # Re-planning: the coordinator moves the order to another runner; the move lands on
         # the re-plan's result, and the new runner's own link now shows the order.
         page.goto(f"{live.base}/console/{MARKET}?tanggal={live.day.isoformat()}")
-        row = page.locator("tr.order")
+        row = page.locator("li.order")
+        row.locator("details.more > summary").click()  # the row's actions open on demand
         choice = row.locator("select[name=runner_id] option").first
         target, target_id = choice.inner_text().strip(), choice.get_attribute("value") or ""
         assert target
@@ -182,7 +183,8 @@ def test_a_coordinator_takes_an_order_dispatches_it_and_sends_the_route(
 
         # The order's own page tells who moved it, and when.
         page.goto(f"{live.base}/console/{MARKET}?tanggal={live.day.isoformat()}")
-        page.locator("tr.order a", has_text="Riwayat").click()
+        page.locator("li.order details.more > summary").click()
+        page.locator("li.order a", has_text="Riwayat").click()
         history = page.locator("#history")
         expect(history).to_contain_text(f"Dipindahkan ke kurir: {target}")
         expect(history).to_contain_text("Koordinator")
@@ -192,7 +194,7 @@ def test_a_coordinator_takes_an_order_dispatches_it_and_sends_the_route(
         # The same market page on a phone: one column, nothing wider than the screen.
         page.set_viewport_size({"width": 390, "height": 844})
         page.goto(f"{live.base}/console/{MARKET}?tanggal={live.day.isoformat()}")
-        expect(page.locator("tr.order .order__name")).to_have_text(CUSTOMER)
+        expect(page.locator("li.order .order__name")).to_have_text(CUSTOMER)
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
         page.screenshot(path=str(tmp_path / "console-market-390x844.png"), full_page=True)
         browser.close()

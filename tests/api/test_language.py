@@ -216,6 +216,7 @@ def test_every_page_speaks_the_language_asked_for(
     pages = {
         "markets": "/console",
         "market": market,
+        "market's map": f"/console/sawojajar/map?tanggal={tanggal}",
         "market, every order": f"{market}&status=all",
         "new order form": f"/console/sawojajar/orders/new?tanggal={tanggal}",
         "order, failed": f"/console/sawojajar/orders/{day.failed}",
@@ -230,6 +231,10 @@ def test_every_page_speaks_the_language_asked_for(
         "run": f"/console/sawojajar/dispatch/{day.planned_run}",
         "replan run": f"/console/sawojajar/dispatch/{day.replan_run}",
         "report": f"/console/sawojajar/report?tanggal={tanggal}",
+        "overview": f"/console/overview?tanggal={tanggal}",
+        "overview following a dispatch of every market": (
+            f"/console/overview?tanggal={tanggal}&run={day.planned_run}"
+        ),
         "an unknown order (error page)": f"/console/sawojajar/orders/{uuid.uuid4()}",
         "another market (error page)": "/console/nowhere",
         "a bad day (error page)": "/console/sawojajar?tanggal=kemarin",
@@ -278,9 +283,54 @@ def test_every_page_speaks_the_language_asked_for(
     findings.page("console edit form with errors", edit.text)
 
     _check_fleet_pages(client, world, csrf.group(1), findings)
+    _check_live_parts(client, world, engine, settings, day, findings)
 
     assert len(findings.checked) >= 35
     assert not findings.found, findings.report()
+
+
+def _check_live_parts(
+    client: TestClient,
+    world: World,
+    engine: Engine,
+    settings: Settings,
+    day: Day,
+    findings: Findings,
+) -> None:
+    """What the live pages fetch again (the board's, the runner's and the overview's parts),
+    and, once an order is on its way with the runner's position fresh, the tracking page
+    with its map, cash and call button, and the board with that order predicted late."""
+    tanggal = world.day.isoformat()
+    with Session(engine) as session:
+        mark_picked_up(session, day.assigned, by="runner test")
+        runner = session.get(Runner, world.runner.id)
+        assert runner is not None
+        runner.last_lat, runner.last_lon = -7.90, 112.60  # far away: the order will be late
+        runner.last_seen_at = datetime.now(UTC) - timedelta(minutes=1)
+        session.add(runner)
+        session.commit()
+    token = tracking_token(day.assigned, world.day, settings)
+    tracking = client.get(f"/t/{token}?lang={findings.lang}").text
+    assert "data-track-map" in tracking
+    findings.page("tracking page, on the way", tracking)
+    for where, path in (
+        ("board.json", f"/console/sawojajar/board.json?tanggal={tanggal}"),
+        (
+            "runner board.json",
+            f"/console/sawojajar/runners/{world.runner.id}/board.json?tanggal={tanggal}",
+        ),
+        ("overview.json", f"/console/overview.json?tanggal={tanggal}&run={day.planned_run}"),
+    ):
+        parts = client.get(path).json()["parts"]
+        for name, html in parts.items():
+            findings.texts(f"console {where} {name}", visible_texts(html))
+    for order_id in (day.assigned, day.dropped, day.failed):
+        row = client.get(f"/console/sawojajar/orders/{order_id}/row.json").json()["html"]
+        findings.texts("console row.json", visible_texts(row))
+    findings.page(
+        "console market, an order on its way",
+        client.get(f"/console/sawojajar?tanggal={tanggal}").text,
+    )
 
 
 def _check_fleet_pages(client: TestClient, world: World, csrf: str, findings: Findings) -> None:

@@ -3,8 +3,9 @@ nothing of other customers; tampered and expired links get a page that says so."
 
 from __future__ import annotations
 
+import re
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -149,3 +150,73 @@ def test_the_page_on_a_phone_loads_only_from_the_app(
     assert width <= 390
     assert requested
     assert all(url.startswith(base_url) for url in requested), requested
+
+
+def _on_the_way(engine: Engine, order: Order, world: World, *, fresh: bool = True) -> Order:
+    """``order`` picked up, its runner's position reported a minute ago (or an hour ago)."""
+    from dispatch.actions import mark_picked_up
+    from dispatch.models import Runner
+
+    with Session(engine, expire_on_commit=False) as session:
+        picked = mark_picked_up(session, order.id, by="runner test")
+        runner = session.get(Runner, world.runner.id)
+        assert runner is not None
+        runner.last_lat, runner.last_lon = (picked.lat or 0) + 0.01, (picked.lon or 0) - 0.01
+        runner.last_seen_at = datetime.now(UTC) - timedelta(minutes=1 if fresh else 60)
+        session.add(runner)
+        session.commit()
+        return picked
+
+
+def test_on_the_way_the_page_shows_the_runner_on_a_map_the_cash_and_a_call_button(
+    client: TestClient, engine: Engine, world: World, tracked: tuple[Order, str, str]
+) -> None:
+    """Picked up, position fresh: a map with the runner and the door (our own scripts only),
+    the amount to prepare, a button that calls the runner; still no other customer."""
+    order, path, _ = tracked
+    picked = _on_the_way(engine, order, world)
+    text = client.get(path).text
+    assert "data-track-map" in text
+    assert '<script src="/static/tracking.js"></script>' in text
+    assert f'href="tel:{world.runner.phone}"' in text
+    assert "Telepon kurir Agus" in text
+    if picked.cod_rp:
+        assert "Siapkan uang tunai" in text
+    assert "Tetangga" not in text
+    english = client.get(path + "?lang=en").text
+    assert "Call Agus, the runner" in english
+
+
+def test_a_stale_position_is_not_shown_on_a_map(
+    client: TestClient, engine: Engine, world: World, tracked: tuple[Order, str, str]
+) -> None:
+    """A position an hour old says nothing about where the runner is: no map, still the
+    call button."""
+    order, path, _ = tracked
+    _on_the_way(engine, order, world, fresh=False)
+    text = client.get(path).text
+    assert "data-track-map" not in text
+    assert "<script" not in text
+    assert f'href="tel:{world.runner.phone}"' in text
+
+
+def test_the_console_order_page_gives_the_tracking_link_to_send(
+    client: TestClient, world: World, tracked: tuple[Order, str, str]
+) -> None:
+    """The order's page in the console: its tracking link, a copy button and a WhatsApp
+    link to the customer's number carrying the link."""
+    from urllib.parse import unquote
+
+    from tests.api.test_console import sign_in
+
+    order, path, _ = tracked
+    payload = path.split(".")[0]  # the signature's timestamp differs from one signing to the next
+    sign_in(client, world.coordinator)
+    page = client.get(f"/console/sawojajar/orders/{order.id}")
+    assert page.status_code == 200
+    assert payload in page.text
+    assert 'data-copy="tracking-link"' in page.text
+    wa = re.search(r'href="(https://wa\.me/[^"]+)"[^>]*id="tracking-whatsapp"', page.text)
+    assert wa is not None
+    assert wa.group(1).startswith("https://wa.me/" + order.phone.removeprefix("+"))
+    assert payload in unquote(wa.group(1).replace("&amp;", "&"))
