@@ -80,7 +80,8 @@ def test_every_html_page_is_unframeable_with_a_strict_script_policy(
     client: TestClient, world: World, pages: dict[str, str]
 ) -> None:
     """Runner, tracking and console pages (and their error pages) send X-Frame-Options DENY
-    and a CSP with ``frame-ancestors 'none'`` whose inline scripts are hashed ones only."""
+    and a CSP with ``frame-ancestors 'none'`` whose inline scripts are hashed ones only; the
+    board's map, framed by the board, may be framed by this site only."""
     sign_in(client, world.operator)
     maps = []
     for name, path in pages.items():
@@ -91,7 +92,15 @@ def test_every_html_page_is_unframeable_with_a_strict_script_policy(
             maps.append(name)
             assert INLINE_SCRIPT.search(answer.text) is None, f"{name}: an inline script"
             assert "/static/maps/antar/map.js" in answer.text, name
-    assert {"runner", "console_market", "console_runner"} <= set(maps)
+    assert {"runner", "console_runner"} <= set(maps)
+    # The board's map is a document of its own, framed by the board: by this site only.
+    board = client.get(pages["console_market"]).text
+    assert '<iframe class="map__frame" data-map src="/console/sawojajar/map?' in board
+    the_map = client.get(pages["console_market"].replace("sawojajar?", "sawojajar/map?"))
+    assert MAP_DATA.search(the_map.text)
+    assert INLINE_SCRIPT.search(the_map.text) is None
+    assert the_map.headers["x-frame-options"] == "SAMEORIGIN"
+    assert "frame-ancestors 'self'" in the_map.headers["content-security-policy"]
 
 
 def test_the_docs_page_allows_only_its_cdn_and_its_own_script(client: TestClient) -> None:
