@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from routing import MaxIterations, Problem, Stop, TimeWindow, check_solution, solve
+from tests.examples import scaled
 from tests.routing.factories import line_problem, runner
 from tests.routing.test_properties import problems
 
@@ -166,7 +168,8 @@ def replanning_problems(draw: st.DrawFn) -> Problem:
     )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.explore
+@settings(max_examples=scaled(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(replanning_problems())
 @example(zero_travel_lock())
 def test_replanning_keeps_pins_locks_and_loads(problem: Problem) -> None:
