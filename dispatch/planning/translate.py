@@ -157,10 +157,11 @@ def from_solution(
         route = solution.routes[v] if solution.routes else None
         if (route is None or route.is_empty) and not runner.done:
             continue
-        planned = [
-            PlannedStop(s.order_id, k + 1, s.trip, s.arrival, s.distance_m, s.duration_s)
-            for k, s in enumerate(runner.done)
-        ]
+        # A done stop keeps its number as well as its arrival and trip: the runner's page
+        # and the report show it as it was done (a stop done out of turn is not renumbered
+        # to the head); the stops still to do follow it.
+        planned = list(runner.done)
+        done_upto = max((s.sequence for s in runner.done), default=0)
         last_trip = max((s.trip for s in runner.done), default=0)
         offset = last_trip - 1 if runner.carried else last_trip
         visits = route.visits if route is not None and not route.is_empty else ()
@@ -170,7 +171,7 @@ def from_solution(
             planned.append(
                 PlannedStop(
                     order_id=day.orders[visit.stops[0]].id,
-                    sequence=len(planned) + 1,
+                    sequence=done_upto + len(planned) - len(runner.done) + 1,
                     trip=max(1, offset + visit.trip),
                     arrival=(midnight + timedelta(seconds=visit.arrival)).astimezone(UTC),
                     distance_m=visit.distance_m,

@@ -430,3 +430,41 @@ def test_the_day_holds_its_invariants_whatever_happens(
     were, runners off shift free of stops, the readers in agreement and the cash right."""
     DayMachine.context = Context(client, world, engine, settings)
     run_state_machine_as_test(DayMachine, settings=MACHINE)
+
+
+# -- counterexamples the explore profile found, replayed step by step ------------------------
+
+
+def replay(context: Context, *steps: tuple[str, dict[str, object]]) -> DayMachine:
+    """Run ``steps`` (rule name, arguments) on a fresh machine as hypothesis would, every
+    invariant checked after each step."""
+    DayMachine.context = context
+    state = DayMachine()
+    checks = [
+        state.done_stops_never_change,
+        state.every_open_order_is_accounted_for,
+        state.readers_agree_and_cash_adds_up,
+    ]
+    for name, arguments in steps:
+        getattr(state, name)(**arguments)
+        for check in checks:
+            check()
+    state.teardown()
+    return state
+
+
+def test_a_stop_done_out_of_turn_keeps_its_number_through_a_replan(
+    client: TestClient, world: World, engine: Engine, settings: Settings
+) -> None:
+    """Found by the explore profile: a runner fails (or delivers) its fourth stop first; the
+    re-plan after it renumbered that done stop 1 (its arrival kept), so the runner's page and
+    the report moved a stop already done. It keeps its number now."""
+    state = replay(
+        Context(client, world, engine, settings),
+        ("orders_arrive", {"n": 4, "weights": [1, 1, 1, 1, 1, 1]}),
+        ("replan", {}),
+        ("picked_up", {"k": 0}),
+        ("delivered_or_failed", {"extra": 0, "k": 0, "ok": False}),
+        ("replan", {}),
+    )
+    assert len(state.done) == 1
