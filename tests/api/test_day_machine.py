@@ -54,6 +54,7 @@ from dispatch.db import session_scope
 from dispatch.errors import DomainError
 from dispatch.intake import submit_order
 from dispatch.models import (
+    DispatchRun,
     Fulfilment,
     Market,
     Order,
@@ -61,6 +62,7 @@ from dispatch.models import (
     OrderUpdate,
     Runner,
     RunnerStatus,
+    RunStatus,
 )
 from dispatch.planning import (
     create_run,
@@ -150,6 +152,11 @@ class DayMachine(RuleBasedStateMachine):
         self.delivered: set[uuid.UUID] = set()
         self.fresh: set[uuid.UUID] = set()
         """Orders that arrived since the last plan change: they wait for the next one."""
+        self.repinned: set[uuid.UUID] = set()
+        """Orders pinned since the last plan change (a pin waits for the next plan)."""
+        self.seen_run: uuid.UUID | None = None
+        self.open_stops: dict[uuid.UUID, list[uuid.UUID]] = {}
+        """Runner -> its stops still to pick up in the plan of ``seen_run``, in order."""
 
     # -- reading the day ---------------------------------------------------------------------
 
@@ -185,8 +192,9 @@ class DayMachine(RuleBasedStateMachine):
             return market_plan(session, market, self.day).run_id is not None
 
     def planned(self) -> None:
-        """A plan change went through: every order known now was in it."""
+        """A plan change went through: every order and pin known now was in it."""
         self.fresh.clear()
+        self.repinned.clear()
 
     # -- the day's actions ---------------------------------------------------------------------
 
@@ -232,18 +240,15 @@ class DayMachine(RuleBasedStateMachine):
         """A run is created (and, ``running``, started) by a process that then dies: its
         lease lapses at once here (its clock is a second behind)."""
         behind = datetime.now(UTC) - timedelta(seconds=1)
-        create_run(self.ctx.engine, [CODE], self.day, {"kind": "dispatch", "by": BY},
-                   lease_s=0.001, owner="a process that died", now=behind)  # fmt: skip
-        if running:
-            from dispatch.models import DispatchRun, RunStatus
-
+        run_id = create_run(self.ctx.engine, [CODE], self.day, {"kind": "dispatch", "by": BY},
+                            lease_s=0.001, owner="a process that died", now=behind)  # fmt: skip
+        if running:  # it had started: the next plan change finds it running, its lease gone
             with session_scope(self.ctx.engine) as session:
-                for run in session.exec(
-                    select(DispatchRun).where(DispatchRun.status == RunStatus.QUEUED)
-                ).all():
-                    run.status = RunStatus.RUNNING
-                    run.started_at = behind
-                    session.add(run)
+                run = session.get(DispatchRun, run_id)
+                assert run is not None
+                run.status = RunStatus.RUNNING
+                run.started_at = behind
+                session.add(run)
 
     def pick(self, k: int, *statuses: OrderStatus) -> Order | None:
         orders = [o for o in self.orders(*statuses) if o.fulfilment == Fulfilment.DELIVERY]
@@ -313,6 +318,7 @@ class DayMachine(RuleBasedStateMachine):
         if runner is not None and runner.status != RunnerStatus.AVAILABLE:
             return  # the console offers only runners on shift
         pin_order(self.ctx.engine, order.id, None if runner is None else runner.id, by=BY)
+        self.repinned.add(order.id)
 
     @rule(r=st.integers(0, 2), locked=st.booleans())
     def lock(self, r: int, locked: bool) -> None:
@@ -385,6 +391,33 @@ class DayMachine(RuleBasedStateMachine):
                 )
 
     @invariant()
+    def pins_and_locks_hold(self) -> None:
+        """A pinned order on a route is on its pin's runner (once a plan followed the pin:
+        a pin re-plans nothing by itself); a re-plan keeps the order of a
+        locked runner's stops still to pick up (those still on it)."""
+        with Session(self.ctx.engine) as session:
+            market = session.get(Market, self.market_id)
+            assert market is not None
+            plan = market_plan(session, market, self.day)
+        runner_of = plan.runner_of
+        for order in self.orders(OrderStatus.ASSIGNED):
+            if order.pinned_runner_id is not None and order.id not in self.repinned:
+                assert runner_of[order.id] == order.pinned_runner_id, (
+                    f"{order.idempotency_key} is not on the runner it is pinned to"
+                )
+        now = {
+            r.runner_id: [s.order_id for s in r.stops if s.status is OrderStatus.ASSIGNED]
+            for r in plan.routes
+        }
+        if plan.run_id != self.seen_run and self.seen_run is not None:
+            locked = {r.id for r in self.runners() if r.sequence_locked}
+            for runner_id in locked:
+                after = now.get(runner_id, [])
+                kept = [o for o in self.open_stops.get(runner_id, []) if o in after]
+                assert [o for o in after if o in kept] == kept, "a locked sequence changed"
+        self.seen_run, self.open_stops = plan.run_id, now
+
+    @invariant()
     def done_stops_never_change(self) -> None:
         if not self.done:
             return
@@ -442,6 +475,7 @@ def replay(context: Context, *steps: tuple[str, dict[str, object]]) -> DayMachin
     state = DayMachine()
     checks = [
         state.done_stops_never_change,
+        state.pins_and_locks_hold,
         state.every_open_order_is_accounted_for,
         state.readers_agree_and_cash_adds_up,
     ]
