@@ -108,7 +108,7 @@ EXPECTED_REFUSALS = {
 
 #: Examples and steps: a few in ``make test``, thousands when exploring.
 MACHINE = hypothesis_settings(
-    max_examples=scaled(6),
+    max_examples=scaled(5),
     stateful_step_count=10,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
