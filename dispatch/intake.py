@@ -106,7 +106,8 @@ def store_order_at_once(
         "item_weight_g": [item["weight_g"] for item in items],
         **{f"history_{name}": value for name, value in history.items()},
     }
-    if connection.execute(_store_at_once(), params).scalar_one_or_none() is None:
+    statement = _store_at_once(tuple(order))
+    if connection.execute(statement, params).scalar_one_or_none() is None:
         existing = connection.execute(
             _ORDER_BY_KEY, {"market_id": market_id, "key": draft.idempotency_key}
         ).scalar_one()
@@ -208,11 +209,12 @@ def _order_insert(dialect: str) -> Any:
 
 
 @cache
-def _store_at_once() -> Any:
-    """The statement of `store_order_at_once`, built once: the order's INSERT (nothing on a
-    repeated key) and, fed by what it returns, the items' INSERT from arrays (one per
-    column) and the first status's; it returns the new order's id, or no row on a repeat."""
-    stored = [c for c in _ORDERS.c if c.name != "pinned_runner_id"]
+def _store_at_once(columns: tuple[str, ...]) -> Any:
+    """The statement of `store_order_at_once`, built once: the order's INSERT of ``columns``
+    (the rest take their defaults; nothing on a repeated key) and, fed by what it returns,
+    the items' INSERT from arrays (one per column) and the first status's; it returns the
+    new order's id, or no row on a repeat."""
+    stored = [_ORDERS.c[name] for name in columns]
     new_order = (
         postgresql_insert(_ORDERS)
         .values({c.name: bindparam(c.name, type_=c.type) for c in stored})
