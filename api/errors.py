@@ -56,6 +56,8 @@ STATUS: Final[Mapping[str, int]] = {
     "replan.runner_unavailable": 409,
     "replan.no_plan": 409,
     "replan.no_orders": 409,
+    "insertion.not_waiting": 409,
+    "insertion.invalid_mode": 422,
     "market.exists": 409,
     "runner.exists": 409,
     "console.upload_too_large": 413,

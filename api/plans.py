@@ -91,6 +91,8 @@ def market_plan_out(plan: MarketPlan) -> MarketPlanOut:
                 external_id=d.external_id,
                 reason_code=d.reason_code,
                 reason=d.reason,
+                suggested_runner_id=d.suggested_runner_id,
+                suggested_position=d.suggested_position,
             )
             for d in plan.unplanned
         ],

@@ -12,7 +12,7 @@ import datetime as dt
 import re
 import uuid
 from datetime import date, datetime, time
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -178,6 +178,13 @@ class MarketUpdateIn(StrictIn):
         Field(description="its weight: metres per second of the longest working day"),
     ] = None
     photo_required: Annotated[Flag, Field(description="deliveries need a photo")] = None
+    insertion: Annotated[
+        Literal["auto", "review"] | None,
+        Field(
+            description="a new order on a day with a plan: inserted at once (auto) or "
+            "waiting for a coordinator with the suggested runner and place (review)"
+        ),
+    ] = None
 
 
 class MarketOut(MarketPublic):
@@ -337,9 +344,24 @@ class OrderUpdateIn(StrictIn):
         return OrderUpdate.model_validate(self.model_dump(exclude_unset=True))
 
 
+class PlacementOut(BaseModel):
+    """Where a new order on a planned day went: ``inserted`` (on ``runner_id``'s route at
+    ``position``), ``unplanned`` (``reason_code``), ``review`` (waits; the suggestion is
+    ``runner_id`` and ``position``), ``waiting`` (a run holds the market; it places the order
+    when it ends) or ``no_plan`` (the day's first dispatch will)."""
+
+    result: str
+    runner_id: uuid.UUID | None = None
+    position: int | None = None
+    reason_code: str | None = None
+
+
 class OrderOut(OrderPublic):
     market: str = Field(description="market code")
     items: list[OrderItemOut] = Field(default_factory=list)  # type: ignore[assignment]
+    placement: PlacementOut | None = Field(
+        default=None, description="a new order only: what the planned day did with it"
+    )
 
 
 class OrderList(BaseModel):
@@ -436,6 +458,12 @@ class DroppedOut(BaseModel):
     external_id: str
     reason_code: str = Field(examples=["exceeds_capacity"])
     reason: str
+    suggested_runner_id: uuid.UUID | None = Field(
+        default=None, description="awaiting_review: the runner insertion suggests"
+    )
+    suggested_position: int | None = Field(
+        default=None, description="awaiting_review: the place in its route (1 = first)"
+    )
 
 
 class MarketPlanOut(BaseModel):

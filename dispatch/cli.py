@@ -83,7 +83,7 @@ from dispatch.geo import geocoder_from_setting
 from dispatch.i18n import Lang, Translator, choose_lang
 from dispatch.intake import RowRefusal, import_orders
 from dispatch.models import DispatchRun, Market, Order, Runner, RunnerStatus
-from dispatch.planning import dispatch, fail_lapsed_runs
+from dispatch.planning import dispatch, fail_lapsed_runs, orders_arrived
 from dispatch.plans import list_runs, summarise
 from dispatch.reasons import drop_texts, run_error_text
 from dispatch.report import day_report, report_csv, report_json, report_table
@@ -364,14 +364,17 @@ def _orders_import(args: argparse.Namespace) -> int:
     def skip(line: int, error: DomainError) -> None:
         unreadable.append(RowRefusal(line, "", (error,)))
 
-    with _database(settings) as engine, session_scope(engine) as session:
-        report = import_orders(
-            session,
-            read_order_rows(args.file, on_bad_row=skip),
-            service_date=day,
-            tz=ZoneInfo(settings.timezone),
-            geocoder=geocoder_from_setting(settings.geocoder),
-        )
+    with _database(settings) as engine:
+        with session_scope(engine) as session:
+            report = import_orders(
+                session,
+                read_order_rows(args.file, on_bad_row=skip),
+                service_date=day,
+                tz=ZoneInfo(settings.timezone),
+                geocoder=geocoder_from_setting(settings.geocoder),
+            )
+        # Committed: on a day with a plan, the new orders go into it (or wait for review).
+        orders_arrived(engine, [o for _, o in report.created], settings, by="csv import")
     t = _t(args)
     report.refused = sorted([*report.refused, *unreadable], key=lambda r: r.line)
     _print_refused(((refusal.line, refusal.errors) for refusal in report.refused), t)
@@ -414,6 +417,7 @@ def _orders_generate(args: argparse.Namespace) -> int:
                 tz=ZoneInfo(settings.timezone),
                 by="generator",
             )
+        orders_arrived(engine, [o for _, o in report.created], settings, by="generator")
     summary = _t(args)(
         "cli.generate_done",
         created=len(report.created),

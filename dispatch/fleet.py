@@ -208,7 +208,10 @@ class MarketInput:
 MARKET_CHANGEABLE: Final = ("name", "address", "lat", "lon", "opens", "closes", "kelurahan")
 #: Planning settings of a market (no rule beyond their types): balancing the runners' working
 #: time on or off, and its weight (objective metres per second of the longest day).
-MARKET_PLANNING: Final = ("balance_work", "balance_cost")
+MARKET_PLANNING: Final = ("balance_work", "balance_cost", "insertion")
+#: How a market takes a new order on a day that has a plan: inserted into it at once, or
+#: waiting for a coordinator's review with the suggested runner and place.
+INSERTION_MODES: Final = ("auto", "review")
 
 
 def _market_faults(values: Mapping[str, Any], faults: _Faults) -> dict[str, Any]:
@@ -307,6 +310,10 @@ def update_market(session: Session, market: Market, changes: Mapping[str, Any]) 
     for name, value in planning.items():
         if value is None:
             raise DomainError("request.required", field=name)
+    if "insertion" in planning and planning["insertion"] not in INSERTION_MODES:
+        raise DomainError(
+            "insertion.invalid_mode", field="insertion", params={"value": planning["insertion"]}
+        )
     for name, value in changes.items():
         if name not in MARKET_CHANGEABLE:
             raise DomainError("request.invalid_value", field=name)

@@ -79,7 +79,18 @@ def submit_order(
     if items:
         connection.execute(_ITEM_INSERT, list(items))
     connection.execute(_HISTORY_INSERT, history)
+    session.info.setdefault(_ARRIVED, []).append(order["id"])
     return _created(draft, order, items)
+
+
+_ARRIVED = "antar.arrived_orders"
+
+
+def arrived_in(session: Session) -> list[uuid.UUID]:
+    """The orders ``session`` created through `submit_order` (and forgets them): once the
+    session has committed, its caller hands them to `dispatch.planning.orders_arrived`."""
+    ids: list[uuid.UUID] = session.info.pop(_ARRIVED, [])
+    return ids
 
 
 def store_order_at_once(

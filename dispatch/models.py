@@ -146,6 +146,11 @@ class MarketBase(SQLModel):
     photo_required: bool = Field(
         default=False, description="a delivery needs a proof-of-delivery photo"
     )
+    insertion: str = Field(
+        default="auto",
+        max_length=10,
+        description="a new order on a planned day: auto (inserted) or review (waits)",
+    )
 
 
 class Market(MarketBase, table=True):
@@ -171,6 +176,7 @@ class MarketUpdate(SQLModel):
     balance_work: bool | None = None
     balance_cost: int | None = Field(default=None, ge=0)
     photo_required: bool | None = None
+    insertion: str | None = Field(default=None, max_length=10)
 
 
 class MarketPublic(MarketBase):
@@ -302,6 +308,16 @@ class Order(OrderBase, table=True):
         ondelete="SET NULL",
         description="re-planning keeps the order on this runner (a coordinator's pin)",
     )
+    awaiting_review: bool = Field(
+        default=False, description="new on a planned day of a review market: not yet placed"
+    )
+    suggested_runner_id: uuid.UUID | None = Field(
+        default=None, description="where insertion would put it (review): the runner"
+    )
+    suggested_position: int | None = Field(
+        default=None, description="and its place in the runner's route (1 = first stop)"
+    )
+    suggestion: str | None = Field(default=None, max_length=300)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     items: list[OrderItem] = Relationship(

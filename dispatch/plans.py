@@ -241,6 +241,9 @@ class Unplanned:
     lon: float | None
     reason_code: str
     reason: str
+    suggested_runner_id: uuid.UUID | None = None
+    """Review of a new order: where insertion would put it (runner, place in its route)."""
+    suggested_position: int | None = None
 
 
 @dataclass(frozen=True)
@@ -460,6 +463,7 @@ def _read(
             ).all():
                 if (order.market_id, dropped.run_id) in wanted:
                     dropped_of[order.market_id].append((dropped, order))
+            _add_waiting(session, [m for m, _ in pairs], day, dropped_of)
     plans = []
     for market in markets:
         routes = sorted(routes_of.get(market.id, []), key=lambda rr: (rr[1].name, str(rr[1].id)))
@@ -484,12 +488,45 @@ def _read(
                         lon=order.lon,
                         reason_code=dropped.reason_code,
                         reason=dropped.reason,
+                        suggested_runner_id=order.suggested_runner_id,
+                        suggested_position=order.suggested_position,
                     )
                     for dropped, order in dropped_of.get(market.id, [])
                 ),
             )
         )
     return plans
+
+
+#: Why a pending order that its day's current plan does not hold is unplanned: it waits for a
+#: coordinator's review, or it arrived while a run held its market (the next run places it).
+AWAITING_REVIEW: Final = "awaiting_review"
+WAITING_PLAN: Final = "waiting_plan"
+
+
+def _add_waiting(
+    session: Session,
+    market_ids: list[uuid.UUID],
+    day: date,
+    dropped_of: dict[uuid.UUID, list[tuple[DroppedOrder, Order]]],
+) -> None:
+    """The pending orders of planned days that the plan neither routes nor drops."""
+    listed = {order.id for rows in dropped_of.values() for _, order in rows}
+    for order in session.exec(
+        select(Order)
+        .where(col(Order.market_id).in_(market_ids))
+        .where(Order.service_date == day)
+        .where(Order.fulfilment == Fulfilment.DELIVERY)
+        .where(Order.status == OrderStatus.PENDING)
+        .where(col(Order.lat).is_not(None))
+        .order_by(col(Order.idempotency_key))
+    ).all():
+        if order.id in listed:
+            continue
+        code = AWAITING_REVIEW if order.awaiting_review else WAITING_PLAN
+        reason = order.suggestion or "" if order.awaiting_review else "arrived during a run"
+        row = DroppedOrder(order_id=order.id, reason_code=code, reason=reason)
+        dropped_of[order.market_id].append((row, order))
 
 
 def _route(route: Route, runner: Runner, rows: Sequence[tuple[RouteStop, Order]]) -> RoutePlan:

@@ -95,6 +95,16 @@ def solve(problem: Problem, stop: StoppingCriterion, params: SolveParams | None 
             assignment = model.read_plan(plan)
             notes.append("the previous plan no longer holds everywhere; trimmed")
         if assignment is not None:
+            # New stops (an order that arrived mid-shift) go in at their cheapest feasible
+            # place before the search, which then only improves around them.
+            placed = {s for trips in plan for trip in trips for s in trip}
+            new = [s for s in servable if s not in placed]
+            if 0 < len(new) <= _MAX_REINSERTIONS:
+                for s in new:
+                    better = _cheapest_insertion(model, plan, s, anywhere=True)
+                    if better is not None:
+                        assignment, plan = better
+                notes.append(f"{len(new)} new stop(s) inserted into the previous plan")
             first_solution_s = time.perf_counter() - started
     elif params.engine == "hybrid" and servable:
         engine = "pyvrp+ortools"
@@ -378,29 +388,59 @@ def _place_or_explain(
     return assignment, plan, dropped
 
 
+#: Candidate places `_cheapest_insertion` reads (cheapest detour first), and how many of the
+#: feasible ones it compares by the model's objective.
+_INSERTION_READS = 40
+_INSERTION_FEASIBLE = 4
+
+
 def _cheapest_insertion(
-    model: RoutingModel, plan: Plan, s: int
+    model: RoutingModel, plan: Plan, s: int, *, anywhere: bool = False
 ) -> tuple[pywrapcp.Assignment, Plan] | None:
-    """The cheapest feasible plan with ``s`` added at the end of a trip or as a new trip."""
-    best: tuple[int, pywrapcp.Assignment, Plan] | None = None
-    allowed = model.problem.allowed_vehicles(s)
+    """The cheapest feasible plan with ``s`` added: at the end of a trip or as a new trip
+    (``anywhere``: at any place of a trip too). Places are read cheapest detour first; of
+    the first few feasible ones, the one the model's objective likes best wins."""
+    problem = model.problem
+    allowed = problem.allowed_vehicles(s)
+    dist = problem.distance_m
+    depot, here = problem.depot, problem.stops[s].location
+    ranked: list[tuple[int, int, Plan]] = []
     for v, trips in enumerate(plan):
         if allowed is not None and v not in allowed:
             continue
-        carried = bool(model.problem.vehicles[v].carried)
+        vehicle = problem.vehicles[v]
+        carried = bool(vehicle.carried)
         # A runner's first trip delivers what it carries: it passes no market before it, so a
         # stop to be bought there cannot join that trip (a read of that plan can only fail,
         # and proving it may take the read's whole time limit).
-        options = [
-            [*trips[:k], [*trips[k], s], *trips[k + 1 :]]
-            for k in range(len(trips))
-            if not (carried and k == 0)
-        ]
-        options += [[*trips, [s]]] if carried else [[*trips, [s]], [[s], *trips]]
-        for option in options:
-            candidate = [list(t) for t in plan]
-            candidate[v] = option
-            found = model.read_plan(candidate)
-            if found is not None and (best is None or found.ObjectiveValue() < best[0]):
-                best = (found.ObjectiveValue(), found, candidate)
+        for k, trip in enumerate(trips):
+            if carried and k == 0:
+                continue
+            places = range(len(trip) + 1) if anywhere else (len(trip),)
+            path = [depot, *(problem.stops[x].location for x in trip), depot]
+            for i in places:
+                a, b = path[i], path[i + 1]
+                detour = int(dist[a, here] + dist[here, b] - dist[a, b])
+                option = [*trips[:k], [*trip[:i], s, *trip[i:]], *trips[k + 1 :]]
+                ranked.append((detour, v, option))
+        alone = int(dist[depot, here] + dist[here, depot])
+        ranked.append((alone, v, [*trips, [s]]))
+        if not carried:
+            ranked.append((alone, v, [[s], *trips]))
+    ranked.sort(key=lambda r: r[0])
+    best: tuple[int, pywrapcp.Assignment, Plan] | None = None
+    feasible = 0
+    if anywhere:  # many places: read the cheapest detours only
+        ranked = ranked[:_INSERTION_READS]
+    for _detour, v, option in ranked:
+        candidate = [list(t) for t in plan]
+        candidate[v] = option
+        found = model.read_plan(candidate)
+        if found is None:
+            continue
+        feasible += 1
+        if best is None or found.ObjectiveValue() < best[0]:
+            best = (found.ObjectiveValue(), found, candidate)
+        if anywhere and feasible >= _INSERTION_FEASIBLE:
+            break
     return None if best is None else (best[1], best[2])

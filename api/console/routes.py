@@ -101,7 +101,7 @@ from dispatch.db import read_only, session_scope
 from dispatch.errors import DomainError, Lang
 from dispatch.geo import geocoder_from_setting
 from dispatch.i18n import Translator, text
-from dispatch.intake import submit_order
+from dispatch.intake import arrived_in, submit_order
 from dispatch.models import (
     DispatchRun,
     Fulfilment,
@@ -111,7 +111,7 @@ from dispatch.models import (
     Runner,
     RunStatus,
 )
-from dispatch.planning import create_run, preview_moves, replan_if_planned
+from dispatch.planning import create_run, orders_arrived, preview_moves, replan_if_planned
 from dispatch.plans import Cash, run_plan, runner_route
 from dispatch.reasons import run_error_text
 from dispatch.settings import Settings
@@ -913,6 +913,7 @@ def create_order(
     form: FormDep,
     session: SessionDep,
     settings: SettingsDep,
+    engine: EngineDep,
 ) -> Response:
     """Take the order in through the intake; a repeated submission finds the first order."""
     lang = request_lang(request)
@@ -939,6 +940,8 @@ def create_order(
         return _order_form(request, console, row, day=day, values=form, errors=errors, status=422)
     submitted = submit_order(session, draft, service_date=day, by=actor(console.principal))
     session.commit()
+    # Committed: on a day with a plan, the order goes into it now (or waits for review).
+    orders_arrived(engine, arrived_in(session), settings, by=actor(console.principal))
     flash = "order_created" if submitted.created else "order_exists"
     return _redirect(_market_url(row, day, ok=flash) + f"#order-{submitted.order_id}")
 

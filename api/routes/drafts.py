@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, col, func, select
 
 from api.access import market_by_code, visible_markets
-from api.deps import LangDep, PrincipalDep, SessionDep, SettingsDep, actor
+from api.deps import EngineDep, LangDep, PrincipalDep, SessionDep, SettingsDep, actor
 from api.errors import error_body
 from api.fields import Flag, line, number, text, whole_number
 from api.guard import GuardedRoute
@@ -30,7 +30,9 @@ from api.routes.whatsapp import wake_whatsapp
 from api.schemas import ErrorResponse
 from dispatch.auth import Principal
 from dispatch.errors import DomainError
+from dispatch.intake import arrived_in
 from dispatch.models import DraftStatus, Market, WhatsAppDraft
+from dispatch.planning import orders_arrived
 from dispatch.whatsapp.inbound import Corrections, ItemFix, mark_ordered, submit_draft
 from dispatch.whatsapp.outbound import queue_message, rejected_text
 
@@ -261,6 +263,7 @@ def accept_draft(
     principal: PrincipalDep,
     settings: SettingsDep,
     lang: LangDep,
+    engine: EngineDep,
     body: DraftAcceptIn | None = None,
 ) -> DraftOut | JSONResponse:
     """Make the draft an order (with corrections); a second accept returns the same order."""
@@ -280,6 +283,8 @@ def accept_draft(
     mark_ordered(session, draft, submitted, by=actor(principal), settings=settings)
     out = draft_out(draft, _codes(session))
     session.commit()
+    # Committed: on a day with a plan, the order goes into it now (or waits for review).
+    orders_arrived(engine, arrived_in(session), settings, by=actor(principal))
     wake_whatsapp(request)
     return out
 

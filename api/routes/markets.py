@@ -5,11 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from api.access import market_by_code, visible_markets
-from api.deps import OperatorDep, PrincipalDep, SessionDep
+from api.deps import EngineDep, OperatorDep, PrincipalDep, SessionDep, SettingsDep
 from api.guard import GuardedRoute
 from api.schemas import ErrorResponse, MarketCreateIn, MarketList, MarketOut, MarketUpdateIn
 from dispatch import fleet
 from dispatch.fleet import MarketInput, add_market
+from dispatch.planning import release_reviews
 
 router = APIRouter(prefix="/markets", tags=["markets"], route_class=GuardedRoute)
 
@@ -46,10 +47,16 @@ def create_market(body: MarketCreateIn, session: SessionDep, _: OperatorDep) -> 
 
 @router.patch("/{code}", response_model=MarketOut)
 def update_market(
-    code: str, body: MarketUpdateIn, session: SessionDep, principal: OperatorDep
+    code: str,
+    body: MarketUpdateIn,
+    session: SessionDep,
+    principal: OperatorDep,
+    engine: EngineDep,
+    settings: SettingsDep,
 ) -> MarketOut:
-    """Change a market's name, place or hours, or whether its deliveries need a photo
-    (operators only), by the same rules."""
+    """Change a market's name, place, hours, whether its deliveries need a photo, or its
+    planning settings (operators only), by the same rules. ``insertion`` back to ``auto``
+    inserts the orders that waited for review."""
     market = market_by_code(session, principal, code)
     changes = body.model_dump(exclude_unset=True)
     photo_required = changes.pop("photo_required", None)
@@ -59,4 +66,8 @@ def update_market(
         session.add(market)
     session.commit()
     session.refresh(market)
-    return MarketOut.model_validate(market)
+    out = MarketOut.model_validate(market)
+    if body.insertion == "auto":
+        session.close()  # its transaction ends first: on SQLite it would hold the write lock
+        release_reviews(engine, market.id, settings)
+    return out

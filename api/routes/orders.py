@@ -7,11 +7,13 @@ then `dispatch.intake.submit_order`), with the CSV's column names as JSON fields
 from __future__ import annotations
 
 import uuid
+from dataclasses import asdict
 from datetime import date
 from functools import partial
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
+from anyio import to_thread
 from fastapi import APIRouter, Header, Query, Request, Response, status
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import selectinload
@@ -29,7 +31,15 @@ from api.deps import (
 )
 from api.fields import LINE_PATTERN, IsoDate
 from api.guard import GuardedRoute
-from api.schemas import CancelIn, ErrorResponse, OrderIn, OrderList, OrderOut, OrderUpdateIn
+from api.schemas import (
+    CancelIn,
+    ErrorResponse,
+    OrderIn,
+    OrderList,
+    OrderOut,
+    OrderUpdateIn,
+    PlacementOut,
+)
 from dispatch.actions import cancel_order, update_order
 from dispatch.auth import Principal
 from dispatch.db import read_only, write_session
@@ -37,7 +47,7 @@ from dispatch.errors import DomainError
 from dispatch.geo import geocoder_from_setting
 from dispatch.intake import store_order_at_once, submit_order
 from dispatch.models import Fulfilment, Market, Order, OrderStatus
-from dispatch.planning import replan_if_planned
+from dispatch.planning import orders_arrived, replan_if_planned
 from dispatch.settings import Settings
 from dispatch.validation import validate_order
 
@@ -103,6 +113,13 @@ async def create_order(
     )
     if not created:
         response.status_code = status.HTTP_200_OK
+        return out
+    # Committed: on a day with a plan, the order goes into it now (or waits for review).
+    placed = await to_thread.run_sync(
+        partial(orders_arrived, engine, [out.id], settings, by=actor(principal))
+    )
+    if placed:
+        out.placement = PlacementOut.model_validate(asdict(placed[0]))
     return out
 
 

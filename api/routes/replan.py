@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Callable
+from dataclasses import asdict
 from typing import Annotated
 
 from fastapi import APIRouter, Body
@@ -25,12 +26,13 @@ from api.deps import EngineDep, PrincipalDep, SettingsDep, actor
 from api.fields import Flag, IsoDate, number, text
 from api.guard import GuardedRoute
 from api.plans import market_plan_out
-from api.schemas import ErrorResponse, MarketPlanOut
+from api.schemas import ErrorResponse, MarketPlanOut, PlacementOut
 from dispatch.auth import Principal
 from dispatch.db import read_only
 from dispatch.models import Market, Order, Runner
 from dispatch.planning import (
     ReplanOutcome,
+    accept_suggestion,
     lock_sequence,
     move_order,
     order_events,
@@ -369,6 +371,18 @@ def replan(
         time_limit_s=body.time_limit_s,
     )
     return outcome_out(engine, market_id, outcome)
+
+
+@router.post("/orders/{order_id}/accept-insertion", response_model=PlacementOut, responses=REFUSALS)
+def accept_insertion(
+    order_id: uuid.UUID, engine: EngineDep, principal: PrincipalDep, settings: SettingsDep
+) -> PlacementOut:
+    """Accept the insertion of a new order that waits for review (a market on ``review``):
+    it goes into the day's plan, where it fits best now. 409 ``insertion.not_waiting`` for an
+    order that does not wait."""
+    order = _visible_order(engine, principal, order_id)
+    placed = accept_suggestion(engine, order.market_id, order_id, settings, by=actor(principal))
+    return PlacementOut.model_validate(asdict(placed))
 
 
 @router.get("/orders/{order_id}/events", response_model=OrderEventList)

@@ -17,6 +17,14 @@ from dispatch.planning.changes import (
     runner_off_shift,
     runner_on_shift,
 )
+from dispatch.planning.insert import (
+    INSERTION_MODES,
+    Inserted,
+    accept_suggestion,
+    orders_arrived,
+    release_reviews,
+    set_insertion,
+)
 from dispatch.planning.snapshot import DONE, PLANNABLE, MarketDay, load_day
 from dispatch.planning.solve import MarketPlanResult, solve_day
 from dispatch.planning.store import (
@@ -36,14 +44,17 @@ from dispatch.planning.translate import from_solution, to_problem
 
 __all__ = [
     "DONE",
+    "INSERTION_MODES",
     "PLANNABLE",
     "DispatchOutcome",
     "Executor",
+    "Inserted",
     "Lease",
     "MarketDay",
     "MarketPlanResult",
     "Progress",
     "ReplanOutcome",
+    "accept_suggestion",
     "create_run",
     "dispatch",
     "execute_run",
@@ -53,13 +64,16 @@ __all__ = [
     "lock_sequence",
     "move_order",
     "order_events",
+    "orders_arrived",
     "pin_order",
     "preview_moves",
+    "release_reviews",
     "replan_if_planned",
     "replan_market",
     "runner_off_shift",
     "runner_on_shift",
     "select_markets",
+    "set_insertion",
     "solve_day",
     "store_result",
     "to_problem",

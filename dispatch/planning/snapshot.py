@@ -250,7 +250,11 @@ def load_day(
         )
     located = [o for o in orders if o.lat is not None and o.lon is not None]
     carried_orders = [by_id[o] for r in states for o in r.carried if by_id[o].lat is not None]
-    plannable = [o for o in located if o.status in PLANNABLE and o.id not in carried_ids]
+    plannable = [
+        o
+        for o in located
+        if o.status in PLANNABLE and o.id not in carried_ids and not o.awaiting_review
+    ]
     balance = market.balance_cost if market.balance_work else 0
     return MarketDay(
         market_id=market.id,

@@ -351,6 +351,7 @@ def execute_run(
         seed = int(run.params.get("seed", 1))
         by = str(run.params.get("by") or run.params.get("requested_by") or "dispatch")
         service_date = run.service_date
+        kind = str(run.params.get("kind", "dispatch"))
         market_ids = [m.id for m in sorted(run.markets, key=lambda m: m.code)]
     figures: list[dict[str, Any]] = []
     moved: list[Moved] = []
@@ -389,6 +390,12 @@ def execute_run(
         )
     wall = time.perf_counter() - started
     _finish(engine, run_id, owner, RunStatus.DONE, figures, None, wall)
+    if kind != "insert":
+        # Orders that arrived while this run held its markets were refused an insertion run
+        # of their own (the market was busy): they go in now.
+        from dispatch.planning.insert import insert_waiting
+
+        insert_waiting(engine, [str(f["market"]) for f in figures], service_date, settings)
     return DispatchOutcome(
         run_id, RunStatus.DONE, figures, wall, None, tuple(moved), tuple(dropped)
     )

@@ -55,7 +55,7 @@ from sqlmodel import Session, col, select
 from dispatch.db import session_scope
 from dispatch.errors import DomainError
 from dispatch.geo import geocoder_from_setting, inside_city
-from dispatch.intake import Submitted, submit_order
+from dispatch.intake import Submitted, arrived_in, submit_order
 from dispatch.models import (
     DraftStatus,
     Market,
@@ -64,6 +64,7 @@ from dispatch.models import (
     WhatsAppMessage,
     WhatsAppRefusal,
 )
+from dispatch.planning.insert import orders_arrived
 from dispatch.settings import Settings
 from dispatch.validation import GRAMS_PER_UNIT, MAX_WEIGHT_G, UNITS, ItemDraft, validate_order
 from dispatch.whatsapp.outbound import (
@@ -437,6 +438,8 @@ def process_pending(
                 if _claim(session, message_id, now or datetime.now(UTC)):
                     handle_message(session, message_id, settings, now=now)
                     handled += 1
+            # Committed: an order on a day with a plan goes into it (or waits for review).
+            orders_arrived(engine, arrived_in(session), settings, by="whatsapp", now=now)
         except OperationalError:
             # The database is busy or gone: leave the message for the next cycle.
             log.warning("database unavailable; WhatsApp messages wait for the next cycle")
