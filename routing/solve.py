@@ -67,7 +67,7 @@ def solve(problem: Problem, stop: StoppingCriterion, params: SolveParams | None 
     clocked = budget_s is not None
     dropped, servable = precheck(problem)
     model = RoutingModel(problem, servable)
-    model.routing.CloseModelWithParameters(_search_parameters(budget_s if clocked else None))
+    model.routing.CloseModelWithParameters(_read_parameters(budget_s if clocked else None))
     notes: list[str] = []
     engine = "ortools"
     construction_s = 0.0
@@ -169,7 +169,7 @@ def solve(problem: Problem, stop: StoppingCriterion, params: SolveParams | None 
         # A model that has run a search refuses to read plans afterwards (its search limit
         # is spent), so the leftovers are placed and explained on a fresh copy.
         model = RoutingModel(problem, servable)
-        model.routing.CloseModelWithParameters(_search_parameters(_READ_LIMIT_S))
+        model.routing.CloseModelWithParameters(_read_parameters(_READ_LIMIT_S))
         assignment = model.read_plan(plan)
         assert assignment is not None, "a plan the search found reads back"
         assignment, plan, late_dropped = _place_or_explain(model, assignment, plan)
@@ -311,6 +311,21 @@ def _search_parameters(seconds: float | None) -> pywrapcp.DefaultRoutingSearchPa
             routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
         )
         search.time_limit.FromMilliseconds(max(1, int(seconds * 1000)))
+    return search
+
+
+def _read_parameters(seconds: float | None) -> pywrapcp.DefaultRoutingSearchParameters:
+    """The parameters a model is closed with, which its reads of plans
+    (``ReadAssignmentFromRoutes``) run under: the first schedule found for the plan is enough.
+
+    A read fixes the routes and lets the solver find the times (cumuls, slacks); without a
+    solution limit it goes on looking for cheaper times until its time limit. With the
+    balance cost (a global span cost on the time dimension) that search practically never
+    ends: every feasible read ran its whole limit (60 s, then 0.5 s each) for the same
+    objective the first schedule had. The searches themselves take their own parameters.
+    """
+    search = _search_parameters(seconds)
+    search.solution_limit = 1
     return search
 
 

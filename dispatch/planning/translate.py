@@ -63,6 +63,20 @@ def window(order: OrderInput, midnight: datetime, first_shift: int, asap_s: int)
     return TimeWindow(min(start, day_end), max(min(end, day_end), min(start, day_end)))
 
 
+#: Lateness cost (per second) of an order on board whose window can no longer be kept.
+CARRIED_LATENESS_COST = 10
+
+
+def carried_window(hours: TimeWindow) -> TimeWindow:
+    """An order on board is delivered, late if its window has passed meanwhile: its window
+    becomes soft (lateness charged). Kept hard, a late runner makes the whole plan
+    infeasible: the order could only be dropped, which no plan may do with goods on board,
+    and the run failed its check."""
+    if hours.soft:
+        return hours
+    return TimeWindow(hours.start, hours.end, soft=True, lateness_cost=CARRIED_LATENESS_COST)
+
+
 def to_problem(day: MarketDay) -> Problem:
     """The routing problem of ``day`` (it needs at least one runner)."""
     orders = day.orders
@@ -91,7 +105,9 @@ def to_problem(day: MarketDay) -> Problem:
             location=k + 1,
             weight_g=o.weight_g,
             cash_rp=o.cod_rp,
-            window=window(o, midnight, first_shift, day.asap_s),
+            window=carried_window(window(o, midnight, first_shift, day.asap_s))
+            if o.id in carried
+            else window(o, midnight, first_shift, day.asap_s),
             service_s=day.door_service_s,
             picking_s=day.picking_s,
             priority=max(0, o.priority),

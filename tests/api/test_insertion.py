@@ -178,7 +178,8 @@ def test_back_to_auto_inserts_what_waited(client: TestClient, world: World) -> N
     order_id = client.post(ORDERS, json=new_order(world), headers=headers).json()["id"]
     client.patch("/api/v1/markets/sawojajar", json={"insertion": "auto"}, headers=headers)
     found = where(plan_of(client, world), order_id)
-    assert found and found != ["unplanned"]
+    assert found
+    assert found != ["unplanned"]
 
 
 def test_an_unknown_insertion_mode_is_refused_in_bahasa(client: TestClient, world: World) -> None:
@@ -208,7 +209,8 @@ def test_an_order_during_a_dispatch_waits_and_goes_in_when_it_ends(
     outcome = execute_run(engine, run_id, settings, workers=1)
     assert outcome.error is None
     found = where(plan_of(client, world), order_id)
-    assert len(found) == 1 and found != ["unplanned"]
+    assert len(found) == 1
+    assert found != ["unplanned"]
     with Session(engine) as session:
         statuses = session.exec(
             select(Order.status).where(col(Order.id) == uuid.UUID(order_id))

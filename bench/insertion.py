@@ -1,0 +1,264 @@
+"""New orders mid-shift: how long each takes to reach the plan, and how many get in.
+
+    python -m bench.insertion [--market sawojajar] [--orders 120] [--runners 8] [--new 30]
+                              [--dispatch-limit 3] [--replan-limit 0.5] [--base REV]
+
+A market with ``--runners`` runners gets ``--orders`` generated orders for one day, dispatched;
+at 09:00 WIB every runner has delivered its first stop and carries its second (goods on
+board). Then ``--new`` more orders arrive one at a time, each through the intake (a CSV row,
+real SQLite file) followed by the tree's domain call for a new order on a planned day:
+
+- this tree: ``dispatch.planning.orders_arrived`` (an insertion run: snapshot, translate,
+  solve from the current plan with the new order at its cheapest place and a short
+  improvement, store);
+- a tree without it (``--base REV``, e.g. the commit before insertion): the comparable path
+  there, a full re-plan of the market (``replan_market``, ``--replan-limit`` seconds), which
+  is what a coordinator had to press to get a new order planned.
+
+Per tree: p50/p95/max latency of that call (ms) and how many new orders ended on a route vs
+unplanned. The base tree runs in a subprocess with its own code first on ``PYTHONPATH`` (a
+temporary ``git worktree``). The load average is printed (other work on the machine slows
+both sides). Prints a table and writes ``bench/results/insertion-<UTC>.{json,txt}``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from datetime import time as clock
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+RESULTS = Path(__file__).resolve().parent / "results"
+ROOT = Path(__file__).resolve().parent.parent
+DAY = date(2026, 12, 3)
+WIB = ZoneInfo("Asia/Jakarta")
+NOW = datetime.combine(DAY, clock(9, 0), tzinfo=WIB).astimezone(UTC)
+
+
+def measure(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
+    """Build the morning and insert the new orders one at a time with this process's code."""
+    from sqlmodel import Session, col, select
+
+    from dispatch.actions import mark_delivered, mark_picked_up
+    from dispatch.db import make_engine, session_scope, upgrade
+    from dispatch.generate import MarketSpot, generate_orders
+    from dispatch.intake import import_orders
+    from dispatch.models import Market, Order, OrderStatus, Route, RouteStop, Runner
+    from dispatch.planning import dispatch
+    from dispatch.seed import seed
+    from dispatch.settings import Settings
+
+    try:
+        from dispatch.planning import orders_arrived
+    except ImportError:  # a tree before insertion: a full re-plan is its path
+        orders_arrived = None
+    from dispatch.planning import replan_market
+
+    path = folder / "insertion.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    settings = Settings()
+    with Session(engine) as session:
+        seed(session, settings=settings)
+    with session_scope(engine) as session:
+        market = session.exec(select(Market).where(Market.code == args.market)).one()
+        market_id = market.id
+        have = len(session.exec(select(Runner).where(Runner.market_id == market.id)).all())
+        for k in range(have, args.runners):
+            session.add(
+                Runner(
+                    market_id=market.id,
+                    name=f"Kurir Bench {k + 1}",
+                    phone=f"+6281299{k:06d}",
+                    capacity_g=settings.runner_capacity_g,
+                    cash_cap_rp=settings.runner_cash_cap_rp,
+                    max_orders_per_trip=settings.runner_max_orders_per_trip,
+                    shift_start=settings.runner_shift_start,
+                    shift_end=settings.runner_shift_end,
+                )
+            )
+        spot = MarketSpot(market.code, market.lat, market.lon)
+        rows = list(generate_orders([spot], args.orders + args.new, seed=args.seed, day=DAY))
+        report = import_orders(
+            session,
+            ((k + 2, r) for k, r in enumerate(rows[: args.orders])),
+            service_date=DAY,
+            tz=WIB,
+        )
+        assert report.ok, report.refused[:3]
+    run = dispatch(
+        engine, [args.market], DAY, settings, time_limit_s=args.dispatch_limit, workers=1
+    )
+    assert run.error is None, run.error
+    with session_scope(engine) as session:
+        stops = session.exec(
+            select(Route.runner_id, RouteStop.order_id)
+            .join(RouteStop, col(RouteStop.route_id) == col(Route.id))
+            .where(Route.run_id == run.run_id)
+            .order_by(col(RouteStop.sequence))
+        ).all()
+        of: dict[Any, list[Any]] = {}
+        for runner_id, order_id in stops:
+            of.setdefault(runner_id, []).append(order_id)
+        for orders in of.values():
+            for k, order_id in enumerate(orders[:2]):
+                mark_picked_up(session, order_id, by="bench")
+                if k == 0:
+                    mark_delivered(session, order_id, collected_rp=0, by="bench")
+    planned_before = len(stops)
+    latencies: list[float] = []
+    placed = unplanned = 0
+    reasons: list[str] = []
+    for k, row in enumerate(rows[args.orders :]):
+        # A customer who wants it this morning: a window from a quarter past nine.
+        fresh = {**row, "window_start": "09:15", "window_end": "11:15"}
+        with session_scope(engine) as session:
+            made = import_orders(session, [(k + 2, fresh)], service_date=DAY, tz=WIB)
+        ids = [o for _, o in made.created]
+        started = time.perf_counter()
+        if orders_arrived is not None:
+            result = orders_arrived(engine, ids, settings, by="bench", now=NOW)
+            reasons.append(str(result[0].reason_code or result[0].result))
+        else:
+            replan_market(
+                engine,
+                market_id,
+                DAY,
+                by="bench",
+                settings=settings,
+                reason="new order",
+                now=NOW,
+                time_limit_s=args.replan_limit,
+            )
+        latencies.append((time.perf_counter() - started) * 1000)
+        with Session(engine) as session:
+            order = session.get(Order, ids[0])
+            assert order is not None
+            if order.status is OrderStatus.ASSIGNED:
+                placed += 1
+            else:
+                unplanned += 1
+    with Session(engine) as session:  # never an order lost or doubled
+        day_orders = session.exec(
+            select(Order).where(Order.market_id == market_id).where(Order.service_date == DAY)
+        ).all()
+        assert len(day_orders) == args.orders + args.new
+    engine.dispose()
+    ordered = sorted(latencies)
+    return {
+        "path": "orders_arrived (insertion run)" if orders_arrived else "replan_market",
+        "planned_before": planned_before,
+        "new": len(latencies),
+        "inserted": placed,
+        "unplanned": unplanned,
+        "p50_ms": round(statistics.median(ordered), 1),
+        "p95_ms": round(ordered[max(0, round(0.95 * len(ordered)) - 1)], 1),
+        "max_ms": round(ordered[-1], 1),
+        "latencies_ms": [round(x, 1) for x in latencies],
+        "results": reasons,
+    }
+
+
+def run_base(rev: str, argv: list[str]) -> dict[str, Any]:
+    """This benchmark run on tree ``rev`` (a temporary worktree first on the path)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        tree = Path(tmp) / "base"
+        subprocess.run(
+            ["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), rev],
+            check=True,
+            capture_output=True,
+        )
+        try:
+            env = {**os.environ, "PYTHONPATH": str(tree)}
+            done = subprocess.run(
+                [sys.executable, str(Path(__file__).resolve()), "--child", *argv],
+                check=True,
+                capture_output=True,
+                text=True,
+                env=env,
+                cwd=str(tree),
+            )
+            return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+        finally:
+            subprocess.run(
+                ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)],
+                check=False,
+                capture_output=True,
+            )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.insertion", description=__doc__)
+    parser.add_argument("--market", default="sawojajar")
+    parser.add_argument("--orders", type=int, default=120)
+    parser.add_argument("--runners", type=int, default=8)
+    parser.add_argument("--new", type=int, default=30)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--dispatch-limit", type=float, default=3.0)
+    parser.add_argument("--replan-limit", type=float, default=0.5)
+    parser.add_argument("--base", default=None, help="also run the tree at this commit")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    raw = list(sys.argv[1:] if argv is None else argv)
+    args = parser.parse_args(raw)
+    if args.child:
+        with tempfile.TemporaryDirectory() as tmp:
+            print(json.dumps(measure(args, Path(tmp))))
+        return 0
+    load_before = os.getloadavg()
+    sides: dict[str, dict[str, Any]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        sides["this tree"] = measure(args, Path(tmp))
+    if args.base:
+        child = [a for a in raw if not a.startswith("--base")]
+        if "--base" in raw:
+            i = raw.index("--base")
+            child = raw[:i] + raw[i + 2 :]
+        sides[f"base {args.base}"] = run_base(args.base, child)
+    load_after = os.getloadavg()
+    head = (
+        f"{'tree':<22}{'path':<32}{'new':>5}{'in':>5}{'out':>5}"
+        f"{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}"
+    )
+    lines = [
+        f"{args.orders} orders, {args.runners} runners at {args.market}, dispatched; at 09.00 "
+        f"every runner carries goods; {args.new} new orders one at a time",
+        head,
+        "-" * len(head),
+    ]
+    for name, r in sides.items():
+        lines.append(
+            f"{name:<22}{r['path']:<32}{r['new']:>5}{r['inserted']:>5}{r['unplanned']:>5}"
+            f"{r['p50_ms']:>9.1f}{r['p95_ms']:>9.1f}{r['max_ms']:>9.1f}"
+        )
+    lines.append("-" * len(head))
+    lines.append(
+        "load average (1, 5, 15 min) before "
+        + ", ".join(f"{x:.2f}" for x in load_before)
+        + "; after "
+        + ", ".join(f"{x:.2f}" for x in load_after)
+        + f"; {os.cpu_count()} cores"
+    )
+    text = "\n".join(lines)
+    print(text)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    out = RESULTS / f"insertion-{stamp}"
+    payload = {"args": vars(args), "load": [load_before, load_after], "sides": sides}
+    out.with_suffix(".json").write_text(json.dumps(payload, indent=2) + "\n")
+    out.with_suffix(".txt").write_text(text + "\n")
+    print(f"\nresults: {out}.json, {out}.txt")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
