@@ -88,7 +88,9 @@ def measure(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
                 )
             )
         spot = MarketSpot(market.code, market.lat, market.lon)
-        rows = list(generate_orders([spot], args.orders + args.new, seed=args.seed, day=DAY))
+        # Some generated orders are collected at the market (pickup): extra rows leave
+        # ``--new`` deliveries after the morning's.
+        rows = list(generate_orders([spot], args.orders + 2 * args.new, seed=args.seed, day=DAY))
         report = import_orders(
             session,
             ((k + 2, r) for k, r in enumerate(rows[: args.orders])),
@@ -115,11 +117,24 @@ def measure(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
                 mark_picked_up(session, order_id, by="bench")
                 if k == 0:
                     mark_delivered(session, order_id, collected_rp=0, by="bench")
+    # The coordinator's re-plan at nine, from where everyone is: the plan holds then (the
+    # morning's plan does not any more), and new orders go into it.
+    replan_market(
+        engine,
+        market_id,
+        DAY,
+        by="bench",
+        settings=settings,
+        reason="nine o'clock",
+        now=NOW,
+        time_limit_s=args.dispatch_limit,
+    )
     planned_before = len(stops)
     latencies: list[float] = []
     placed = unplanned = 0
     reasons: list[str] = []
-    for k, row in enumerate(rows[args.orders :]):
+    arriving = [r for r in rows[args.orders :] if r.get("fulfilment") != "pickup"][: args.new]
+    for k, row in enumerate(arriving):
         # A customer who wants it this morning: a window from a quarter past nine.
         fresh = {**row, "window_start": "09:15", "window_end": "11:15"}
         with session_scope(engine) as session:
@@ -152,7 +167,7 @@ def measure(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
         day_orders = session.exec(
             select(Order).where(Order.market_id == market_id).where(Order.service_date == DAY)
         ).all()
-        assert len(day_orders) == args.orders + args.new
+        assert len(day_orders) == args.orders + len(arriving)
     engine.dispose()
     ordered = sorted(latencies)
     return {

@@ -45,11 +45,11 @@ from dispatch.models import (
 from dispatch.planning.snapshot import PLANNABLE, load_day
 from dispatch.planning.solve import solve_day
 from dispatch.planning.store import create_run, execute_run, select_markets
-from dispatch.plans import current_run_id, market_plan
+from dispatch.plans import WAITING_PLAN, current_run_id
 from dispatch.settings import Settings
 
 #: Seconds an insertion's solve takes at most: insertion, then a short improvement.
-INSERT_TIME_S = 0.15
+INSERT_TIME_S = 0.1
 #: How many times an insertion run looks again for orders that arrived while it worked.
 _ROUNDS = 3
 
@@ -139,7 +139,7 @@ def insert_now(
             raise RuntimeError(outcome.error)
         if not waiting(engine, market_id, day):
             break  # nothing arrived meanwhile
-    return places(engine, market_id, day, order_ids)
+    return places(engine, outcome.run_id, order_ids)
 
 
 def insert_waiting(engine: Engine, codes: Iterable[str], day: date, settings: Settings) -> None:
@@ -184,26 +184,34 @@ def waiting(engine: Engine, market_id: uuid.UUID, day: date) -> list[uuid.UUID]:
         return [o for o in open_orders if o not in known]
 
 
-def places(
-    engine: Engine, market_id: uuid.UUID, day: date, order_ids: list[uuid.UUID]
-) -> list[Inserted]:
-    """Where the current plan has each of ``order_ids``."""
+def places(engine: Engine, run_id: uuid.UUID, order_ids: list[uuid.UUID]) -> list[Inserted]:
+    """Where run ``run_id`` (the current plan) put each of ``order_ids``: a route and its
+    place in it, or unplanned with the reason."""
     with Session(read_only(engine)) as session:
-        plan = market_plan(session, _market(session, market_id), day)
-    where: dict[uuid.UUID, tuple[uuid.UUID, int]] = {}
-    for route in plan.routes:
-        for k, stop in enumerate(route.stops):
-            where[stop.order_id] = (route.runner_id, k + 1)
-    reasons = plan.reasons
+        where = {
+            order_id: (runner_id, sequence)
+            for order_id, runner_id, sequence in session.exec(
+                select(RouteStop.order_id, Route.runner_id, RouteStop.sequence)
+                .join(Route, col(Route.id) == col(RouteStop.route_id))
+                .where(Route.run_id == run_id)
+                .where(col(RouteStop.order_id).in_(order_ids))
+            ).all()
+        }
+        reasons = dict(
+            session.exec(
+                select(DroppedOrder.order_id, DroppedOrder.reason_code)
+                .where(DroppedOrder.run_id == run_id)
+                .where(col(DroppedOrder.order_id).in_(order_ids))
+            ).all()
+        )
     out = []
     for order_id in order_ids:
         if order_id in where:
             runner, position = where[order_id]
             out.append(Inserted(order_id, "inserted", runner, position))
         else:
-            code = reasons.get(order_id, ("waiting_plan", ""))[0]
-            result: Result = "review" if code == "awaiting_review" else "unplanned"
-            out.append(Inserted(order_id, result, reason_code=code))
+            code = reasons.get(order_id, WAITING_PLAN)
+            out.append(Inserted(order_id, "unplanned", reason_code=code))
     return out
 
 

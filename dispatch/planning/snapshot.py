@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from dispatch.models import (
+    DroppedOrder,
     Fulfilment,
     Market,
     Order,
@@ -126,6 +127,9 @@ class MarketDay:
     planned_on: tuple[tuple[uuid.UUID, uuid.UUID], ...] = ()
     """(order, runner) of every order still to deliver in the current plan, whether or not
     that runner is planned now (a runner gone off shift included)."""
+    still_dropped: tuple[tuple[uuid.UUID, str, str], ...] = ()
+    """An insertion's day: the orders the current plan left out (order, reason code, reason),
+    not tried again (only new orders are placed) and listed as they were."""
 
     @property
     def midnight(self) -> datetime:
@@ -171,9 +175,17 @@ def order_input(order: Order) -> OrderInput:
 
 
 def load_day(
-    session: Session, market: Market, day: date, settings: Settings, now: datetime
+    session: Session,
+    market: Market,
+    day: date,
+    settings: Settings,
+    now: datetime,
+    *,
+    insertion: bool = False,
 ) -> MarketDay:
-    """The state of ``market``'s ``day`` at ``now`` (see the module's docstring)."""
+    """The state of ``market``'s ``day`` at ``now`` (see the module's docstring); for an
+    ``insertion`` (new orders into the current plan) the orders that plan left out stay out
+    (``still_dropped``)."""
     tz = ZoneInfo(settings.timezone)
     midnight = datetime.combine(day, datetime.min.time(), tzinfo=tz)
     now_s = _seconds_of(now, midnight) if now.astimezone(tz).date() == day else 0
@@ -250,10 +262,21 @@ def load_day(
         )
     located = [o for o in orders if o.lat is not None and o.lon is not None]
     carried_orders = [by_id[o] for r in states for o in r.carried if by_id[o].lat is not None]
+    still_dropped: tuple[tuple[uuid.UUID, str, str], ...] = ()
+    if insertion and run_id is not None:
+        still_dropped = tuple(
+            (d.order_id, d.reason_code, d.reason)
+            for d in session.exec(select(DroppedOrder).where(DroppedOrder.run_id == run_id)).all()
+            if d.order_id in by_id and by_id[d.order_id].status in PLANNABLE
+        )
+    left_out = {d[0] for d in still_dropped}
     plannable = [
         o
         for o in located
-        if o.status in PLANNABLE and o.id not in carried_ids and not o.awaiting_review
+        if o.status in PLANNABLE
+        and o.id not in carried_ids
+        and not o.awaiting_review
+        and o.id not in left_out
     ]
     balance = market.balance_cost if market.balance_work else 0
     return MarketDay(
@@ -273,6 +296,7 @@ def load_day(
         balance_cost=balance,
         has_plan=run_id is not None,
         planned_on=planned_on,
+        still_dropped=still_dropped,
     )
 
 

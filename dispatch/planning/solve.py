@@ -49,7 +49,7 @@ def solve_day(day: MarketDay, time_limit_s: float, seed: int = 1) -> MarketPlanR
         dropped = tuple(
             DroppedPlan(o.id, "no_runner", "no runner is available at this market")
             for o in day.orders
-        )
+        ) + tuple(DroppedPlan(*d) for d in day.still_dropped)
         figures["dropped"] = len(dropped)
         return MarketPlanResult(day.market_id, day.market_code, (), dropped, figures)
     problem = to_problem(day)
@@ -59,6 +59,7 @@ def solve_day(day: MarketDay, time_limit_s: float, seed: int = 1) -> MarketPlanR
         msg = f"{day.market_code}: the plan failed its check: {problems[:3]}"
         raise RuntimeError(msg)
     routes, dropped = from_solution(day, solution)
+    dropped += tuple(DroppedPlan(*d) for d in day.still_dropped)
     length = {r.runner_id: r.duration_s for r in routes}
     days = [length.get(r.id, 0) for r in day.runners if r.on_shift or r.id in length]
     figures |= {

@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import update
+from sqlalchemy import insert, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -232,6 +232,9 @@ def store_result(
     if link.stored_at is not None:
         return ()
     wanted: dict[uuid.UUID, OrderStatus] = {}
+    # Rows as plain values, inserted in bulk: a plan is a few hundred rows, and building ORM
+    # objects for them was most of an insertion's time.
+    stop_rows: list[dict[str, Any]] = []
     for planned in result.routes:
         figures = {k: v for k, v in asdict(planned).items() if k != "stops"}
         route = Route(
@@ -242,11 +245,16 @@ def store_result(
         for stop in planned.stops:
             fields = asdict(stop)
             fields["planned_arrival"] = fields.pop("arrival")
-            session.add(RouteStop(route_id=route.id, **fields))
+            stop_rows.append({"id": uuid.uuid4(), "route_id": route.id, **fields})
             wanted[stop.order_id] = OrderStatus.ASSIGNED
+    dropped_rows = []
     for dropped in result.dropped:
-        session.add(DroppedOrder(run_id=run.id, **asdict(dropped)))
+        dropped_rows.append({"id": uuid.uuid4(), "run_id": run.id, **asdict(dropped)})
         wanted[dropped.order_id] = OrderStatus.PENDING
+    if stop_rows:
+        session.execute(insert(RouteStop), stop_rows)
+    if dropped_rows:
+        session.execute(insert(DroppedOrder), dropped_rows)
     before = day.previous_runner()
     for order_id in before:
         wanted.setdefault(order_id, OrderStatus.PENDING)
@@ -366,7 +374,9 @@ def execute_run(
                 for market_id in market_ids:
                     market = session.get(Market, market_id)
                     assert market is not None
-                    days[market_id] = load_day(session, market, service_date, settings, at)
+                    days[market_id] = load_day(
+                        session, market, service_date, settings, at, insertion=kind == "insert"
+                    )
             for result in _solve_all(
                 list(days.values()), time_limit, seed, workers, executor, scheduler
             ):
