@@ -83,7 +83,7 @@ from dispatch.geo import geocoder_from_setting
 from dispatch.i18n import Lang, Translator, choose_lang
 from dispatch.intake import RowRefusal, import_orders
 from dispatch.models import DispatchRun, Market, Order, Runner, RunnerStatus
-from dispatch.planning import dispatch, fail_lapsed_runs, orders_arrived
+from dispatch.planning import dispatch, fail_lapsed_runs, orders_arrived, release_reviews
 from dispatch.plans import list_runs, summarise
 from dispatch.reasons import drop_texts, run_error_text
 from dispatch.report import day_report, report_csv, report_json, report_table
@@ -248,12 +248,18 @@ def _markets_update(args: argparse.Namespace) -> int:
     cells = _given(args, MARKET_HEADER[1:])
     t = _t(args)
     values = read_market(cells, only=cells)
-    with _database(args.settings) as engine, session_scope(engine) as session:
-        market = market_of(session, args.code)
-        if market is None:
-            raise DomainError("market.not_found", field="code", params={"code": args.code})
-        changed = update_market(session, market, values)
-        code = market.code
+    if args.insertion is not None:
+        values["insertion"] = args.insertion
+    with _database(args.settings) as engine:
+        with session_scope(engine) as session:
+            market = market_of(session, args.code)
+            if market is None:
+                raise DomainError("market.not_found", field="code", params={"code": args.code})
+            changed = update_market(session, market, values)
+            code, market_id = market.code, market.id
+        if "insertion" in changed:
+            # Back to auto: the orders that waited for review go into their plans.
+            release_reviews(engine, market_id, args.settings)
     if not changed:
         out.print(t("cli.market_unchanged", code=code), markup=False)
         return 0
@@ -1116,6 +1122,7 @@ def _add_fleet_commands(commands: Any, runner_commands: Any, h: Translator) -> N
     mupdate = market_commands.add_parser("update", help=h("cli.help.markets_update"))
     mupdate.add_argument("code", metavar=h("cli.metavar.code"), help=h("cli.help.market_code"))
     market_options(mupdate, new=False)
+    mupdate.add_argument("--insertion", choices=("auto", "review"), help=h("cli.help.insertion"))
     mupdate.set_defaults(run=_markets_update)
 
     def runner_options(parser: argparse.ArgumentParser, *, new: bool) -> None:
