@@ -39,13 +39,14 @@ from api.console.routes import (
     _page,
 )
 from api.console.session import ConsoleSession, csrf_matches
-from api.deps import SessionDep, SettingsDep
+from api.deps import EngineDep, SessionDep, SettingsDep
 from api.lang import request_lang
 from dispatch import fleet
 from dispatch.errors import DomainError
 from dispatch.fleet import MARKET_HEADER, RUNNER_HEADER, FleetImport
 from dispatch.i18n import Translator
 from dispatch.models import Market, Runner, RunnerStatus
+from dispatch.planning import release_reviews
 from dispatch.settings import Settings
 
 router = APIRouter(prefix=PREFIX, route_class=ConsoleRoute, include_in_schema=False)
@@ -117,6 +118,16 @@ def _market_fields(t: Translator, *, new: bool) -> list[Field]:
         Field("lon", required=True, attrs='inputmode="decimal" placeholder="112.6460"'),
         Field("opens", hint=t("console.default_hint", value="05.00"), attrs=clock),
         Field("closes", hint=t("console.default_hint", value="12.00"), attrs=clock),
+        None
+        if new
+        else Field(
+            "insertion",
+            kind="select",
+            options=(
+                ("auto", t("console.insertion_auto")),
+                ("review", t("console.insertion_review")),
+            ),
+        ),
     ]
     return [f for f in fields if f is not None]
 
@@ -130,6 +141,7 @@ def _market_values(market: Market) -> dict[str, str]:
         "lon": repr(market.lon),
         "opens": _clock(market.opens),
         "closes": _clock(market.closes),
+        "insertion": market.insertion,
     }
 
 
@@ -226,14 +238,24 @@ def edit_market_form(
 
 @router.post("/markets/{code}/edit")
 def edit_market(
-    code: str, request: Request, console: CheckedDep, form: FormDep, session: SessionDep
+    code: str,
+    request: Request,
+    console: CheckedDep,
+    form: FormDep,
+    session: SessionDep,
+    engine: EngineDep,
+    settings: SettingsDep,
 ) -> Response:
-    """Save the changed values by the same rules; a form that changes nothing says so."""
+    """Save the changed values by the same rules; a form that changes nothing says so.
+    ``insertion`` back to ``auto`` inserts the orders that waited for review."""
     market = _managed_market(session, console, code)
     lang = request_lang(request)
     names = [n for n in MARKET_FIELDS if n != "code"]
     try:
-        changed = fleet.update_market(session, market, fleet.read_market(form, only=names))
+        values = fleet.read_market(form, only=names)
+        if form.get("insertion"):
+            values["insertion"] = form.get("insertion")
+        changed = fleet.update_market(session, market, values)
     except DomainError as error:
         session.rollback()
         errors = FormErrors()
@@ -243,6 +265,10 @@ def edit_market(
             request, console, values=form, errors=errors, editing=market, status=422
         )
     session.commit()
+    if "insertion" in changed and form.get("insertion") == "auto":
+        market_id = market.id
+        session.close()  # its transaction ends first: on SQLite it would hold the write lock
+        release_reviews(engine, market_id, settings)
     return _redirect(f"{PREFIX}/markets", ok="market_updated" if changed else "nothing_changed")
 
 

@@ -111,7 +111,13 @@ from dispatch.models import (
     Runner,
     RunStatus,
 )
-from dispatch.planning import create_run, orders_arrived, preview_moves, replan_if_planned
+from dispatch.planning import (
+    accept_suggestion,
+    create_run,
+    orders_arrived,
+    preview_moves,
+    replan_if_planned,
+)
 from dispatch.plans import Cash, run_plan, runner_route
 from dispatch.reasons import run_error_text
 from dispatch.settings import Settings
@@ -140,6 +146,7 @@ FLASHES: Final = frozenset(
         "order_unpinned",
         "sequence_locked",
         "sequence_unlocked",
+        "insertion_accepted",
     }
 )
 STATUS_FILTERS: Final = ("open", "all", *(s.value for s in OrderStatus))
@@ -944,6 +951,20 @@ def create_order(
     orders_arrived(engine, arrived_in(session), settings, by=actor(console.principal))
     flash = "order_created" if submitted.created else "order_exists"
     return _redirect(_market_url(row, day, ok=flash) + f"#order-{submitted.order_id}")
+
+
+@router.post("/{market}/orders/{order_id}/accept-insertion")
+def accept_insertion(
+    order_id: uuid.UUID,
+    console: CheckedDep,
+    row: ConsoleMarketDep,
+    day: ConsoleDayDep,
+    engine: EngineDep,
+    settings: SettingsDep,
+) -> Response:
+    """Accept the suggested insertion of a new order that waits for review (one click)."""
+    accept_suggestion(engine, row.id, order_id, settings, by=actor(console.principal))
+    return _redirect(_market_url(row, day, ok="insertion_accepted") + f"#order-{order_id}")
 
 
 def _order_of(

@@ -156,6 +156,9 @@ class OrderRow:
     """A delivery not yet picked up: it may be moved to another runner, pinned or unpinned."""
     pinned_runner_id: str | None
     pinned_runner_name: str
+    suggestion_text: str = ""
+    """A new order waiting for review: where insertion would put it ("" otherwise)."""
+    can_accept: bool = False
 
 
 def _search(query: str) -> ColumnElement[bool]:
@@ -264,6 +267,14 @@ def order_row(
         can_move=not pickup and order.status in BEFORE_PICKUP,
         pinned_runner_id=None if pinned is None else str(pinned),
         pinned_runner_name="" if pinned is None else names.get(pinned, ""),
+        suggestion_text=t(
+            "console.suggestion",
+            runner=names.get(order.suggested_runner_id, "-"),
+            position=order.suggested_position,
+        )
+        if order.awaiting_review and order.suggested_runner_id is not None
+        else "",
+        can_accept=order.awaiting_review and order.status is OrderStatus.PENDING,
     )
 
 
