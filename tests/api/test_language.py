@@ -210,6 +210,20 @@ def test_every_page_speaks_the_language_asked_for(
         findings.page(where, client.get(path, headers=accept).text)
         findings.page(where + " (?lang)", client.get(f"{path}?lang={lang}").text)
 
+    # New orders on the planned day: one waiting for review (with its suggestion and the
+    # button that accepts it), one that arrived while a run held the market.
+    with Session(engine, expire_on_commit=False) as session:
+        review = add_order(
+            session,
+            world.markets["sawojajar"],
+            "lang-review",
+            world.day,
+            awaiting_review=True,
+            suggested_runner_id=world.runner.id,
+            suggested_position=2,
+        )
+        add_order(session, world.markets["sawojajar"], "lang-during-run", world.day)
+
     # The console, signed in as the operator (who also sees the list of markets).
     _sign_in(client, world.operator, lang, findings)
     market = f"/console/sawojajar?tanggal={tanggal}"
@@ -225,6 +239,7 @@ def test_every_page_speaks_the_language_asked_for(
         "order, pinned": f"/console/sawojajar/orders/{day.assigned}",
         "order, pickup": f"/console/sawojajar/orders/{day.pickup}",
         "order, cancelled": f"/console/sawojajar/orders/{day.cancelled}",
+        "order, awaiting review": f"/console/sawojajar/orders/{review.id}",
         "edit form": f"/console/sawojajar/orders/{day.assigned}/edit",
         "edit of a delivered order (error page)": f"/console/sawojajar/orders/{day.delivered}/edit",
         "runner": f"/console/sawojajar/runners/{world.runner.id}?tanggal={tanggal}",
@@ -567,6 +582,8 @@ def test_every_command_speaks_the_language_asked_for(
     antar("markets", "update", "dinoyo", "--closes", "13:00", "--name", "Pasar Dinoyo Baru")
     antar("markets", "update", "dinoyo", "--closes", "13:00")
     antar("markets", "update", "dinoyo", "--closes", "04:00")
+    antar("markets", "update", "dinoyo", "--insertion", "review")
+    antar("markets", "update", "dinoyo", "--insertion", "kadang")
     antar("markets", "update", "nowhere", "--closes", "13:00")
     antar("markets", "import", str(markets))
     antar("markets", "import", str(markets))
