@@ -118,7 +118,7 @@ async def create_order(
     placed = await to_thread.run_sync(
         partial(orders_arrived, engine, [out.id], settings, by=actor(principal))
     )
-    if placed:
+    if placed and placed[0].result != "no_plan":  # a day without a plan: as a repeat says
         out.placement = PlacementOut.model_validate(asdict(placed[0]))
     return out
 
