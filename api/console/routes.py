@@ -958,12 +958,16 @@ def accept_insertion(
     order_id: uuid.UUID,
     console: CheckedDep,
     row: ConsoleMarketDep,
-    day: ConsoleDayDep,
     engine: EngineDep,
     settings: SettingsDep,
 ) -> Response:
-    """Accept the suggested insertion of a new order that waits for review (one click)."""
+    """Accept the suggested insertion of a new order that waits for review (one click);
+    back to the order's day."""
     accept_suggestion(engine, row.id, order_id, settings, by=actor(console.principal))
+    with Session(read_only(engine)) as session:
+        order = session.get(Order, order_id)
+        assert order is not None
+        day = order.service_date
     return _redirect(_market_url(row, day, ok="insertion_accepted") + f"#order-{order_id}")
 
 
