@@ -179,7 +179,7 @@ class MarketUpdateIn(StrictIn):
     ] = None
     photo_required: Annotated[Flag, Field(description="deliveries need a photo")] = None
     insertion: Annotated[
-        Literal["auto", "review"] | None,
+        Literal["auto", "review"],
         Field(
             description="a new order on a day with a plan: inserted at once (auto) or "
             "waiting for a coordinator with the suggested runner and place (review)"

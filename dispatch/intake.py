@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import cache
-from typing import Any, cast
+from typing import Any, Final, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Table, bindparam, func, true
@@ -108,6 +108,7 @@ def store_order_at_once(
     `submit_order` makes six, which is most of the intake's time on PostgreSQL. A repeat
     inserts nothing and reads the order its key made."""
     order, items, history = _new_rows(draft, market_id, service_date, by)
+    order = {**_SCALAR_DEFAULTS, **order}
     params = {
         **order,
         "item_id": [item["id"] for item in items],
@@ -204,6 +205,13 @@ _ORDERS = cast(Table, Order.__table__)
 _ITEMS = cast(Table, OrderItem.__table__)
 _HISTORY = cast(Table, OrderStatusChange.__table__)
 _ITEM_INSERT = sa_insert(_ITEMS)
+#: The orders' columns with a default of their own (``awaiting_review``: false), which the
+#: one-statement INSERT must be given as values.
+_SCALAR_DEFAULTS: Final = {
+    c.name: c.default.arg
+    for c in _ORDERS.c
+    if c.default is not None and getattr(c.default, "is_scalar", False)
+}
 _HISTORY_INSERT = sa_insert(_HISTORY)
 
 
