@@ -18,8 +18,9 @@ URL = "/api/v1/reports/day"
 
 @pytest.fixture
 def played(engine: Engine, world: World) -> dict[str, Any]:
-    """Sawojajar: one order delivered Rp 5.000 short, one failed, one never dispatched;
-    Gadang: one delivered with the exact cash."""
+    """Sawojajar: one order delivered Rp 5.000 short, one failed, one that arrived after the
+    plan and waits for it (unplanned, ``waiting_plan``); Gadang: one delivered with the exact
+    cash."""
     saw, gadang = world.markets["sawojajar"], world.markets["gadang"]
     first, second = world.runners["sawojajar"][:2]
     with Session(engine) as session:
@@ -58,7 +59,8 @@ def test_operator_gets_every_market(
     assert body["date"] == str(world.day)
     assert len(body["markets"]) == 6
     saw = _market(body, "sawojajar")["total"]
-    assert (saw["orders"], saw["delivered"], saw["failed"], saw["pending"]) == (3, 1, 1, 1)
+    assert (saw["orders"], saw["delivered"], saw["failed"], saw["pending"]) == (3, 1, 1, 0)
+    assert saw["dropped_by_reason"] == {"waiting_plan": 1}
     assert saw["failed_by_reason"] == {"refused": 1}
     assert saw["on_time_share"] in (0.0, 1.0)
     assert saw["cod_expected_rp"] - saw["cod_collected_rp"] == 5_000
@@ -68,7 +70,7 @@ def test_operator_gets_every_market(
     assert flag["runner"] == played["first"]
     runners = _market(body, "sawojajar")["runners"]
     assert runners[-1]["runner_id"] is None
-    assert runners[-1]["pending"] == 1
+    assert runners[-1]["dropped"] == 1
     assert sum(r["orders"] for r in runners) == 3
     assert _market(body, "gadang")["total"]["flagged"] == []
 
