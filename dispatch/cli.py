@@ -1,9 +1,10 @@
 """The ``antar`` command line: what an operator drives.
 
     antar db upgrade                       migrate the database (ANTAR_DATABASE_URL)
-    antar seed                             upgrade, then add the six markets and their runners
+    antar seed                             upgrade, then add the six markets, their runners and
+                                           a few generated sellers each
     antar orders import FILE.csv [--date D]
-    antar orders generate --per-market N --seed S [--date D] [--csv FILE]
+    antar orders generate --per-market N --seed S [--date D] [--csv FILE] [--seller-share F]
     antar dispatch (--market CODE ... | --all) [--date D] [--time-limit S] [--workers N]
                    [--executor local|dask] [--scheduler ADDRESS]
     antar runs list | antar runs show ID
@@ -23,6 +24,11 @@
                       [--shift-end T]
     antar runners import FILE.csv | antar runners list [--market C]
     antar runners update ID|PHONE [--market C] [--name ...] [--phone NEW] [--status S]
+    antar sellers add --code C --name N --cluster K --category G --phone P --address A
+                      --lat Y --lon X [--nib NIB] [--market C] [--opens T] [--closes T]
+                      [--verification pending|verified|suspended]
+    antar sellers import FILE.csv [--verified] | antar sellers list [--market C]
+                      [--verification V] | antar sellers update CODE [--name ...]
     antar whatsapp parse "TEXT" | -         read an order message (- reads stdin), print JSON
     antar report [--date D] [--market CODE] [--format table|csv|json]   the day's report
 
@@ -54,7 +60,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from dispatch.auth import Role, create_token, revoke_token, runner_link_token
-from dispatch.csv_io import CSV_HEADER, SafeDictWriter, read_order_rows, refusal_line
+from dispatch.csv_io import ORDER_COLUMNS, SafeDictWriter, read_order_rows, refusal_line
 from dispatch.db import current_revision, make_engine, session_scope, upgrade
 from dispatch.errors import DomainError, shown
 from dispatch.export import FORMATS, day_export, render
@@ -78,16 +84,36 @@ from dispatch.fleet import (
     update_market,
     update_runner,
 )
-from dispatch.generate import MarketSpot, generate_orders
+from dispatch.generate import SELLER_SHARE, MarketSpot, SellerSpot, generate_orders
 from dispatch.geo import geocoder_from_setting
 from dispatch.i18n import Lang, Translator, choose_lang
 from dispatch.intake import RowRefusal, import_orders
-from dispatch.models import DispatchRun, Market, Order, Runner, RunnerStatus
+from dispatch.models import (
+    DispatchRun,
+    Market,
+    Order,
+    Runner,
+    RunnerStatus,
+    SellerCategory,
+    SellerCluster,
+    SellerVerification,
+)
 from dispatch.planning import dispatch, fail_lapsed_runs, orders_arrived, release_reviews
 from dispatch.plans import list_runs, summarise
 from dispatch.reasons import drop_texts, run_error_text
 from dispatch.report import day_report, report_csv, report_json, report_table
 from dispatch.seed import seed
+from dispatch.sellers import (
+    SELLER_HEADER,
+    add_seller,
+    check_verification,
+    import_seller_file,
+    known_seller,
+    list_sellers,
+    read_seller,
+    seller_input,
+    update_seller,
+)
 from dispatch.settings import Settings, get_settings
 from dispatch.signing import with_secret_key
 from dispatch.whatsapp.parser import parse_order_text
@@ -185,7 +211,11 @@ def _seed(args: argparse.Namespace) -> int:
         out.print(t("cli.seed_market", code=code))
     for runner in result.runners:
         out.print(t("cli.seed_runner", runner=runner))
+    for code in result.sellers:
+        out.print(t("cli.seed_seller", code=code), markup=False)
     out.print(t("cli.seed_done", markets=len(result.markets), runners=len(result.runners)))
+    if result.sellers:
+        out.print(t("cli.seed_sellers_done", sellers=len(result.sellers)))
     return 0
 
 
@@ -359,6 +389,72 @@ def _runners_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _seller_cells(args: argparse.Namespace, names: Iterable[str]) -> dict[str, str | None]:
+    cells = _given(args, names)
+    if getattr(args, "verification", None) is not None:
+        cells["verification"] = args.verification
+    return cells
+
+
+def _sellers_add(args: argparse.Namespace) -> int:
+    values = read_seller(_seller_cells(args, SELLER_HEADER))
+    with _database(args.settings) as engine, session_scope(engine) as session:
+        seller = add_seller(session, seller_input(values))
+        code, market = seller.code, seller.market.code
+    out.print(_t(args)("cli.seller_added", code=code, market=market), markup=False)
+    return 0
+
+
+def _sellers_update(args: argparse.Namespace) -> int:
+    cells = _seller_cells(args, SELLER_HEADER[1:])
+    t = _t(args)
+    values = read_seller(cells, only=cells)
+    with _database(args.settings) as engine, session_scope(engine) as session:
+        seller = known_seller(session, args.code)
+        changed = update_seller(session, seller, values)
+        code = seller.code
+    if not changed:
+        out.print(t("cli.seller_unchanged", code=code), markup=False)
+        return 0
+    out.print(t("cli.seller_updated", code=code, fields=_fields_text(changed, t)), markup=False)
+    return 0
+
+
+def _sellers_import(args: argparse.Namespace) -> int:
+    with _database(args.settings) as engine, session_scope(engine) as session:
+        report = import_seller_file(session, args.file, verified=args.verified)
+    return _print_fleet_import(report, _t(args))
+
+
+def _sellers_list(args: argparse.Namespace) -> int:
+    t = _t(args)
+    verification = None if args.verification is None else check_verification(args.verification)
+    with _database(args.settings) as engine, Session(engine) as session:
+        market_id = None
+        if args.market is not None:
+            market_id = known_market(session, args.market).id
+        rows = list_sellers(session, market_id=market_id, verification=verification)
+    if not rows:
+        out.print(t("cli.no_sellers"), markup=False)
+        return 0
+    table = Table(title=t("cli.sellers_title"))
+    for name in ("code", "name", "cluster", "category", "market", "phone", "hours", "verification"):
+        table.add_column(t(f"cli.col_{name}"))
+    for seller, market in rows:
+        table.add_row(
+            seller.code,
+            seller.name,
+            t(f"seller_cluster.{seller.cluster.value}"),
+            t(f"seller_category.{seller.category.value}"),
+            market.code,
+            seller.phone,
+            _hours(seller.opens, seller.closes, t),
+            t(f"seller_verification.{seller.verification.value}"),
+        )
+    out.print(table)
+    return 0
+
+
 # -- orders ----------------------------------------------------------------------------------
 
 
@@ -404,13 +500,28 @@ def _orders_generate(args: argparse.Namespace) -> int:
         with Session(engine) as session:
             markets = session.exec(select(Market).order_by(col(Market.code))).all()
             spots = [MarketSpot(m.code, m.lat, m.lon) for m in markets]
+            sellers: dict[str, list[SellerSpot]] = {}
+            verified = list_sellers(session, verification=SellerVerification.VERIFIED)
+            for seller, market in verified:
+                sellers.setdefault(market.code, []).append(
+                    SellerSpot(seller.code, seller.category.value)
+                )
         if not spots:
             err.print(f"antar: {_t(args)('cli.no_markets')}", markup=False)
             return 2
-        rows = list(generate_orders(spots, args.per_market, args.seed, day))
+        rows = list(
+            generate_orders(
+                spots,
+                args.per_market,
+                args.seed,
+                day,
+                sellers=sellers,
+                seller_share=args.seller_share,
+            )
+        )
         if args.csv:
             with Path(args.csv).open("w", newline="", encoding="utf-8") as fh:
-                writer = SafeDictWriter(fh, fieldnames=CSV_HEADER)
+                writer = SafeDictWriter(fh, fieldnames=ORDER_COLUMNS)
                 writer.writeheader()
                 writer.writerows(rows)
             out.print(_t(args).n("cli.generate_written", len(rows), count=len(rows), path=args.csv))
@@ -621,7 +732,11 @@ def _demo(args: argparse.Namespace) -> int:
     out.rule(t("cli.demo_step_seed"))
     _seed(ns)
     out.rule(t("cli.demo_step_orders", count=args.per_market))
-    _orders_generate(argparse.Namespace(**vars(ns), per_market=args.per_market, seed=1, csv=None))
+    _orders_generate(
+        argparse.Namespace(
+            **vars(ns), per_market=args.per_market, seed=1, csv=None, seller_share=SELLER_SHARE
+        )
+    )
     out.rule(t("cli.demo_step_dispatch"))
     status = _dispatch(
         argparse.Namespace(
@@ -915,6 +1030,13 @@ def build_parser(lang: Lang = "id") -> argparse.ArgumentParser:
     gen.add_argument(
         "--csv", type=Path, metavar=h("cli.metavar.file"), help=h("cli.help.generate_csv")
     )
+    gen.add_argument(
+        "--seller-share",
+        type=_share,
+        default=SELLER_SHARE,
+        metavar=h("cli.metavar.share"),
+        help=h("cli.help.seller_share"),
+    )
     gen.set_defaults(run=_orders_generate)
 
     disp = commands.add_parser("dispatch", help=h("cli.help.dispatch"))
@@ -1073,6 +1195,7 @@ def build_parser(lang: Lang = "id") -> argparse.ArgumentParser:
     rlink.add_argument("--date", type=_parse_date, metavar=h("cli.metavar.date"), help=day_help)
     rlink.set_defaults(run=_runners_link)
     _add_fleet_commands(commands, runner_commands, h)
+    _add_seller_commands(commands, h)
 
     report = commands.add_parser("report", help=h("cli.help.report"))
     report.add_argument("--date", metavar=h("cli.metavar.date"), help=day_help)
@@ -1165,6 +1288,84 @@ def _add_fleet_commands(commands: Any, runner_commands: Any, h: Translator) -> N
         "--status", choices=[s.value for s in RunnerStatus], help=h("cli.help.runner_status")
     )
     rupdate.set_defaults(run=_runners_update)
+
+
+def _add_seller_commands(commands: Any, h: Translator) -> None:
+    """``antar sellers add|import|list|update``: options named as the CSV's columns."""
+    clock, degrees = h("cli.metavar.clock"), h("cli.metavar.degrees")
+    sellers = commands.add_parser("sellers", help=h("cli.help.sellers"))
+    seller_commands = sellers.add_subparsers(dest="sellers_command", required=True)
+    verifications = [v.value for v in SellerVerification]
+
+    def seller_options(parser: argparse.ArgumentParser, *, new: bool) -> None:
+        parser.add_argument(
+            "--name", required=new, metavar=h("cli.metavar.name"), help=h("cli.help.name")
+        )
+        parser.add_argument(
+            "--cluster",
+            required=new,
+            choices=[c.value for c in SellerCluster],
+            help=h("cli.help.cluster"),
+        )
+        parser.add_argument(
+            "--category",
+            required=new,
+            choices=[c.value for c in SellerCategory],
+            help=h("cli.help.category"),
+        )
+        parser.add_argument(
+            "--phone", required=new, metavar=h("cli.metavar.phone"), help=h("cli.help.seller_phone")
+        )
+        parser.add_argument(
+            "--address",
+            required=new,
+            metavar=h("cli.metavar.address"),
+            help=h("cli.help.street"),
+        )
+        parser.add_argument("--lat", required=new, metavar=degrees, help=h("cli.help.lat"))
+        parser.add_argument("--lon", required=new, metavar=degrees, help=h("cli.help.lon"))
+        parser.add_argument("--nib", metavar=h("cli.metavar.nib"), help=h("cli.help.nib"))
+        parser.add_argument(
+            "--market", metavar=h("cli.metavar.market"), help=h("cli.help.seller_market")
+        )
+        parser.add_argument("--opens", metavar=clock, help=h("cli.help.seller_opens"))
+        parser.add_argument("--closes", metavar=clock, help=h("cli.help.seller_closes"))
+        parser.add_argument(
+            "--verification", choices=verifications, help=h("cli.help.verification")
+        )
+
+    add = seller_commands.add_parser("add", help=h("cli.help.sellers_add"))
+    add.add_argument(
+        "--code", required=True, metavar=h("cli.metavar.code"), help=h("cli.help.seller_code")
+    )
+    seller_options(add, new=True)
+    add.set_defaults(run=_sellers_add)
+    imp = seller_commands.add_parser("import", help=h("cli.help.sellers_import"))
+    imp.add_argument(
+        "file", type=Path, metavar=h("cli.metavar.file"), help=h("cli.help.sellers_csv")
+    )
+    imp.add_argument("--verified", action="store_true", help=h("cli.help.import_verified"))
+    imp.set_defaults(run=_sellers_import)
+    lst = seller_commands.add_parser("list", help=h("cli.help.sellers_list"))
+    lst.add_argument("--market", metavar=h("cli.metavar.market"), help=h("cli.help.list_market"))
+    lst.add_argument("--verification", choices=verifications, help=h("cli.help.verification"))
+    lst.set_defaults(run=_sellers_list)
+    upd = seller_commands.add_parser("update", help=h("cli.help.sellers_update"))
+    upd.add_argument("code", metavar=h("cli.metavar.code"), help=h("cli.help.seller_key"))
+    seller_options(upd, new=False)
+    upd.set_defaults(run=_sellers_update)
+
+
+def _share(text: str) -> float:
+    """A share between 0 and 1 (``0.2``, ``0,2``)."""
+    try:
+        value = float(text.replace(",", "."))
+    except ValueError:
+        value = -1.0
+    if not 0.0 <= value <= 1.0:
+        msg = Translator(_LANG[0])("cli.not_a_share", value=shown(text))
+        raise argparse.ArgumentTypeError(msg)
+    return value
 
 
 #: argparse's own messages (its gettext msgids) -> the catalogue's keys.

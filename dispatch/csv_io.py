@@ -49,6 +49,12 @@ CSV_HEADER: Final[tuple[str, ...]] = (
 )
 """The columns of an order CSV, exactly and in this order."""
 
+#: Columns an order CSV may add after `CSV_HEADER`: ``seller``, the code of the seller whose
+#: goods the order takes (collected there instead of bought at the market).
+ORDER_OPTIONAL: Final[tuple[str, ...]] = ("seller",)
+#: Every column of an order CSV, the optional ones included (what the generator writes).
+ORDER_COLUMNS: Final[tuple[str, ...]] = (*CSV_HEADER, *ORDER_OPTIONAL)
+
 BadRowHandler = Callable[[int, DomainError], object]
 """Told of a row that cannot be read: its line number and a ``csv.bad_row`` (wrong number of
 cells) or ``csv.cell_too_large`` error."""
@@ -91,8 +97,9 @@ def read_order_rows(
     *,
     on_bad_row: BadRowHandler | None = None,
 ) -> Iterator[tuple[int, dict[str, str]]]:
-    """The order rows of a CSV: `read_rows` with `CSV_HEADER`."""
-    return read_rows(source, CSV_HEADER, on_bad_row=on_bad_row)
+    """The order rows of a CSV: `read_rows` with `CSV_HEADER`, and the ``seller`` column
+    after it when the file has one."""
+    return read_rows(source, CSV_HEADER, on_bad_row=on_bad_row, optional=ORDER_OPTIONAL)
 
 
 def read_rows(
@@ -100,10 +107,12 @@ def read_rows(
     header: tuple[str, ...],
     *,
     on_bad_row: BadRowHandler | None = None,
+    optional: tuple[str, ...] = (),
 ) -> Iterator[tuple[int, dict[str, str]]]:
-    """The rows of a CSV whose header is exactly ``header``, as ``(line, row)``: the row's
-    first line number (1-based, the header is line 1) and its cells keyed by ``header``,
-    values as written (not stripped).
+    """The rows of a CSV whose header is exactly ``header`` (or ``header`` then the
+    ``optional`` columns; a row of a file without them has no such keys), as ``(line, row)``: the
+    row's first line number (1-based, the header is line 1) and its cells keyed by
+    ``header``, values as written (not stripped).
 
     ``source`` is a file path (``Path`` or any path-like), the file's bytes (an upload) or
     the CSV text itself (a ``str``). UTF-8, with or without a byte-order mark. Rows whose
@@ -127,6 +136,8 @@ def read_rows(
         first = next(reader, None)
     except csv.Error:
         first = None
+    if optional and tuple(first or []) == (*header, *optional):
+        header = (*header, *optional)
     _check_header(first or [], header)
     line = reader.line_num + 1
     while True:

@@ -6,11 +6,17 @@ spread of about 1.2 km, the rest anywhere in the city); baskets are Malang marke
 (vegetables, spices, tofu and tempe, fish, chicken, rice), a few very heavy (a warung
 restocking 50-120 kg of rice, more than any motorbike takes); 60 % want a two-hour morning
 window; 80 % pay cash on delivery; about 5 % collect the goods themselves.
+
+With sellers, a share of each market's orders (``seller_share``, 20 % by default) is goods of
+one of the market's verified sellers instead (collected there by the runner, or by the
+customer for a pickup order): the seller's own kind of goods (`SELLER_GOODS`). The choice is
+drawn from a stream of its own, so the same seed gives the same doors, baskets and windows
+with or without sellers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -24,6 +30,7 @@ WINDOW_SHARE = 0.6
 COD_SHARE = 0.8
 PICKUP_SHARE = 0.05
 HEAVY_SHARE = 0.02
+SELLER_SHARE = 0.2
 CITY_BOX = (-8.0516, -7.9108, 112.5689, 112.6938)  # lat min, lat max, lon min, lon max
 
 #: (item, unit, grams per unit, price per unit in rupiah, typical quantities)
@@ -64,6 +71,50 @@ STREETS = (
 )  # fmt: skip
 
 
+#: A seller's goods by Malpro category: (item, unit, grams per unit, price per unit, quantities).
+SELLER_GOODS: Mapping[str, tuple[tuple[str, str, int, int, tuple[float, ...]], ...]] = {
+    "makanan-minuman": (
+        ("keripik tempe", "bungkus", 250, 15_000, (2, 4, 10)),
+        ("sari apel", "kotak", 1500, 35_000, (1, 2)),
+        ("bakpao telo", "kotak", 600, 30_000, (1, 2, 3)),
+        ("sambal pecel", "bungkus", 250, 12_000, (2, 5)),
+    ),
+    "fashion-pria": (
+        ("kaos", "pcs", 250, 75_000, (1, 2, 3)),
+        ("kemeja batik", "pcs", 350, 150_000, (1, 2)),
+    ),
+    "fashion-wanita": (
+        ("kain batik", "lembar", 400, 175_000, (1, 2)),
+        ("jilbab", "pcs", 150, 45_000, (1, 2, 4)),
+    ),
+    "peralatan": (
+        ("pisau dapur", "pcs", 300, 60_000, (1, 2)),
+        ("cangkul", "pcs", 2500, 90_000, (1,)),
+    ),
+    "kriya": (
+        ("topeng malangan", "buah", 800, 250_000, (1, 2)),
+        ("gerabah", "buah", 2000, 40_000, (1, 3)),
+    ),
+    "perlengkapan-rumah": (
+        ("sapu ijuk", "buah", 600, 25_000, (1, 2, 3)),
+        ("keset sabut", "buah", 900, 30_000, (1, 2)),
+    ),
+    "jasa": (("jahitan permak", "potong", 500, 25_000, (1, 2, 4)),),
+    "wedding": (
+        ("souvenir nikah", "kotak", 5000, 400_000, (1, 2)),
+        ("parcel hantaran", "buah", 3000, 300_000, (1, 2)),
+    ),
+}
+
+
+@dataclass(frozen=True)
+class SellerSpot:
+    """A verified seller whose goods orders may take: its code and Malpro category."""
+
+    code: str
+    category: str
+
+
 @dataclass(frozen=True)
 class MarketSpot:
     """Where a market is: its code and coordinates (degrees)."""
@@ -74,17 +125,39 @@ class MarketSpot:
 
 
 def generate_orders(
-    markets: Sequence[MarketSpot], per_market: int, seed: int, day: date
+    markets: Sequence[MarketSpot],
+    per_market: int,
+    seed: int,
+    day: date,
+    *,
+    sellers: Mapping[str, Sequence[SellerSpot]] | None = None,
+    seller_share: float = SELLER_SHARE,
 ) -> Iterator[dict[str, str]]:
-    """``per_market`` order rows per market, in the CSV import's columns.
+    """``per_market`` order rows per market, in the order CSV's columns (``seller`` last).
 
-    The same markets, count, seed and day give the same rows; ``external_id`` embeds all
-    four, so generating twice for one day imports nothing new.
+    ``sellers`` are each market's verified sellers (by market code); about ``seller_share``
+    of a market's orders are goods of one of them. The same markets, sellers, count, seed
+    and day give the same rows; ``external_id`` embeds market, count, seed and day, so
+    generating twice for one day imports nothing new.
     """
     for market in markets:
-        rng = np.random.default_rng([seed, per_market, sum(map(ord, market.code))])
+        key = sum(map(ord, market.code))
+        rng = np.random.default_rng([seed, per_market, key])
+        choosing = np.random.default_rng([seed, per_market, key, 1])
+        own = list((sellers or {}).get(market.code, ()))
         for k in range(per_market):
-            yield _order(rng, market, k, seed, day)
+            row = _order(rng, market, k, seed, day)
+            row["seller"] = ""
+            if own and choosing.random() < seller_share:
+                seller = own[int(choosing.integers(0, len(own)))]
+                items, grams, amount = _seller_basket(choosing, seller.category)
+                row |= {
+                    "seller": seller.code,
+                    "items": items,
+                    "weight_kg": f"{grams / 1000:.1f}",
+                    "amount_rp": str(amount),
+                }
+            yield row
 
 
 def _order(rng: np.random.Generator, market: MarketSpot, k: int, seed: int, day: date) -> dict:
@@ -131,6 +204,22 @@ def _door(rng: np.random.Generator, market: MarketSpot) -> tuple[float, float]:
             lat, lon = rng.uniform(lat_min, lat_max), rng.uniform(lon_min, lon_max)
         if inside_city(float(lat), float(lon)):
             return round(float(lat), 6), round(float(lon), 6)
+
+
+def _seller_basket(rng: np.random.Generator, category: str) -> tuple[str, int, int]:
+    """A seller's goods: items text, total grams and amount (rupiah, rounded to Rp 500)."""
+    goods = SELLER_GOODS.get(category) or SELLER_GOODS["makanan-minuman"]
+    chosen = rng.choice(
+        len(goods), size=int(rng.integers(1, min(2, len(goods)) + 1)), replace=False
+    )
+    parts, grams, amount = [], 0, 0
+    for index in sorted(chosen):
+        name, unit, unit_g, price, quantities = goods[index]
+        quantity = float(rng.choice(quantities))
+        parts.append(f"{name} {quantity:g} {unit}")
+        grams += int(quantity * unit_g)
+        amount += int(quantity * price)
+    return "; ".join(parts), max(grams, 100), int(round(amount / 500) * 500)
 
 
 def _basket(rng: np.random.Generator) -> tuple[str, int, int]:

@@ -28,7 +28,8 @@ from sqlmodel import Session, col, select
 
 from dispatch.errors import DomainError, ValidationErrors
 from dispatch.geo import Geocoder
-from dispatch.models import Market, Order, OrderItem, OrderStatus, OrderStatusChange
+from dispatch.models import Market, Order, OrderItem, OrderStatus, OrderStatusChange, Seller
+from dispatch.sellers import seller_refs
 from dispatch.validation import OrderDraft, validate_order
 
 
@@ -64,10 +65,17 @@ def submit_order(
             field="market",
             params={"value": draft.market_code, "known": ", ".join(market_codes(session))},
         )
+    seller_id = None
+    if draft.seller_code is not None:
+        seller_id = session.exec(_SELLER_ID, params={"code": draft.seller_code}).first()
+        if seller_id is None:
+            raise DomainError(
+                "order.unknown_seller", field="seller", params={"value": draft.seller_code}
+            )
     # Core statements, not ORM objects: intake is the API's hot path. The unique
     # (market, key) index settles repeats and races: the insert makes nothing when the key
     # has an order already, and that order is read instead.
-    order, items, history = _new_rows(draft, market_id, service_date, by)
+    order, items, history = _new_rows(draft, market_id, service_date, by, seller_id)
     connection = session.connection()
     inserted = connection.execute(
         _order_insert(connection.dialect.name), order
@@ -100,14 +108,16 @@ def store_order_at_once(
     market_id: uuid.UUID,
     service_date: date,
     by: str = "intake",
+    seller_id: uuid.UUID | None = None,
 ) -> Submitted:
-    """PostgreSQL only: `submit_order` for a market already looked up, in one statement.
+    """PostgreSQL only: `submit_order` for a market (and the seller the draft names)
+    already looked up, in one statement.
 
     The order, its items and its first status go in together (an autocommit connection
     makes the statement its own transaction): one round trip to the server where
     `submit_order` makes six, which is most of the intake's time on PostgreSQL. A repeat
     inserts nothing and reads the order its key made."""
-    order, items, history = _new_rows(draft, market_id, service_date, by)
+    order, items, history = _new_rows(draft, market_id, service_date, by, seller_id)
     order = {**_SCALAR_DEFAULTS, **order}
     params = {
         **order,
@@ -131,7 +141,11 @@ Row = dict[str, Any]
 
 
 def _new_rows(
-    draft: OrderDraft, market_id: uuid.UUID, service_date: date, by: str
+    draft: OrderDraft,
+    market_id: uuid.UUID,
+    service_date: date,
+    by: str,
+    seller_id: uuid.UUID | None = None,
 ) -> tuple[Row, tuple[Row, ...], Row]:
     """The rows a new order is stored as: the order, its items and its first status."""
     now = datetime.now(UTC)
@@ -160,6 +174,7 @@ def _new_rows(
         "collected_rp": None,
         "failure_reason": None,
         "failure_note": None,
+        "seller_id": seller_id,
         "created_at": now,
         "updated_at": now,
     }
@@ -268,6 +283,7 @@ def _store_at_once(columns: tuple[str, ...]) -> Any:
 
 # The intake's lookups, built once: building a statement costs more than running it here.
 _MARKET_ID = select(Market.id).where(Market.code == bindparam("code"))
+_SELLER_ID = select(Seller.id).where(Seller.code == bindparam("code"))
 _ORDER_BY_KEY = (
     select(Order.id)
     .where(Order.market_id == bindparam("market_id"))
@@ -314,10 +330,16 @@ def import_orders(
     """Validate and store numbered CSV rows (no commit: the caller commits all or nothing)."""
     report = ImportReport()
     known = market_codes(session)
+    sellers = seller_refs(session)
     for line, raw in rows:
         try:
             draft = validate_order(
-                raw, day=service_date, tz=tz, known_markets=known, geocoder=geocoder
+                raw,
+                day=service_date,
+                tz=tz,
+                known_markets=known,
+                geocoder=geocoder,
+                sellers=sellers,
             )
         except ValidationErrors as many:
             report.refused.append(RowRefusal(line, _key(raw), tuple(many.errors)))

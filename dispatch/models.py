@@ -125,6 +125,36 @@ class RunStatus(enum.StrEnum):
     FAILED = "failed"
 
 
+class SellerCluster(enum.StrEnum):
+    """Which of the city's clusters a seller belongs to."""
+
+    PASAR = "pasar"
+    KULINER = "kuliner"
+    UMKM = "umkm"
+    IKM = "ikm"
+
+
+class SellerCategory(enum.StrEnum):
+    """Malpro's eight product categories, as slugs."""
+
+    MAKANAN_MINUMAN = "makanan-minuman"
+    FASHION_PRIA = "fashion-pria"
+    FASHION_WANITA = "fashion-wanita"
+    PERALATAN = "peralatan"
+    KRIYA = "kriya"
+    PERLENGKAPAN_RUMAH = "perlengkapan-rumah"
+    JASA = "jasa"
+    WEDDING = "wedding"
+
+
+class SellerVerification(enum.StrEnum):
+    """``pending -> verified``, or ``suspended``; only a verified seller takes orders."""
+
+    PENDING = "pending"
+    VERIFIED = "verified"
+    SUSPENDED = "suspended"
+
+
 # --- Market ------------------------------------------------------------------------------
 
 
@@ -234,6 +264,48 @@ class RunnerPublic(RunnerBase):
     last_seen_at: datetime | None
 
 
+# --- Seller ------------------------------------------------------------------------------
+
+
+class SellerBase(SQLModel):
+    code: str = Field(max_length=40, regex=r"^[a-z0-9]+(-[a-z0-9]+)*$")
+    name: str = Field(max_length=120)
+    cluster: SellerCluster = Field(sa_type=_enum_type(SellerCluster))
+    category: SellerCategory = Field(sa_type=_enum_type(SellerCategory))
+    phone: str = Field(max_length=16, regex=E164_PATTERN)
+    address: str = Field(default="", max_length=300)
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    nib: str | None = Field(
+        default=None, max_length=13, description="Nomor Induk Berusaha, 13 digits"
+    )
+    verification: SellerVerification = Field(
+        default=SellerVerification.PENDING, sa_type=_enum_type(SellerVerification)
+    )
+    opens: time = Field(default=time(7, 0), description="local time (WIB)")
+    closes: time = Field(default=time(17, 0), description="local time (WIB)")
+    generated: bool = Field(default=False, description="made up by antar seed, not a real one")
+
+
+class Seller(SellerBase, table=True):
+    """A business of Malpro (UMKM, kuliner, IKM) whose orders a market's runners collect
+    there and deliver."""
+
+    __tablename__ = "sellers"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    code: str = Field(max_length=40, unique=True)
+    market_id: uuid.UUID = Field(foreign_key="markets.id", index=True, ondelete="RESTRICT")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    market: Market = Relationship()
+
+
+class SellerPublic(SellerBase):
+    id: uuid.UUID
+    market_id: uuid.UUID
+
+
 # --- Order and its items -----------------------------------------------------------------
 
 
@@ -318,6 +390,13 @@ class Order(OrderBase, table=True):
         default=None, description="and its place in the runner's route (1 = first stop)"
     )
     suggestion: str | None = Field(default=None, max_length=300)
+    seller_id: uuid.UUID | None = Field(
+        default=None,
+        foreign_key="sellers.id",
+        index=True,
+        ondelete="RESTRICT",
+        description="the seller whose goods these are (collected there), None: the market's",
+    )
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     items: list[OrderItem] = Relationship(
@@ -382,6 +461,7 @@ class OrderPublic(OrderBase):
     collected_rp: int | None = None
     failure_reason: str | None = None
     failure_note: str | None = None
+    seller_id: uuid.UUID | None = None
     created_at: datetime
     updated_at: datetime
     items: list[OrderItemPublic] = Field(default_factory=list)

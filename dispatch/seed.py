@@ -1,19 +1,34 @@
-"""The six markets of the service and three runners each, loaded idempotently.
+"""The six markets of the service, three runners and four sellers each, loaded idempotently.
 
 Markets come from ``data/malang/markets.csv`` (sources and licences in
 ``data/malang/SOURCES.md``). Runners are fictional: Indonesian names, made-up ``+62812``
 mobile numbers, the default motorbike load, cash cap and morning shift from the settings.
+Sellers are generated (marked ``generated``): Malang-style small businesses across the
+clusters and Malpro's eight categories, at made-up places inside the city near their market
+(a normal spread of 1.5 km), made-up ``+62813`` numbers, verified so that they take orders.
 """
 
 from __future__ import annotations
 
 import csv
+import re
+import zlib
 from dataclasses import dataclass, field
+from datetime import time
 from importlib.resources import files
 
+import numpy as np
 from sqlmodel import Session, select
 
-from dispatch.models import Market, Runner
+from dispatch.geo import inside_city
+from dispatch.models import (
+    Market,
+    Runner,
+    Seller,
+    SellerCategory,
+    SellerCluster,
+    SellerVerification,
+)
 from dispatch.settings import Settings, get_settings
 
 #: The market code (slug) for each ``name`` in ``markets.csv``.
@@ -37,17 +52,40 @@ RUNNER_NAMES: dict[str, tuple[str, str, str]] = {
 }
 
 
+#: Generated sellers: (name, cluster, category, opens, closes, street). Each market takes
+#: `SELLERS_PER_MARKET` of them in turn, so the city has every cluster and category.
+_C, _G = SellerCluster, SellerCategory
+SELLER_TEMPLATES: tuple[tuple[str, SellerCluster, SellerCategory, time, time, str], ...] = (
+    ("Keripik Tempe Sanan", _C.KULINER, _G.MAKANAN_MINUMAN, time(7), time(17), "Jl. Sanan"),
+    ("Batik Malangan Ayu", _C.UMKM, _G.FASHION_WANITA, time(8), time(16), "Jl. Tlogosari"),
+    ("Topeng Malangan Pak Karim", _C.IKM, _G.KRIYA, time(8), time(16), "Jl. Prajurit Slamet"),
+    ("Toko Bumbu Bu Sum", _C.PASAR, _G.MAKANAN_MINUMAN, time(5), time(12), "Jl. Pasar Besar"),
+    ("Kaos Arema Jaya", _C.UMKM, _G.FASHION_PRIA, time(8), time(17), "Jl. Kawi"),
+    ("Pande Besi Sumber Rejeki", _C.IKM, _G.PERALATAN, time(7), time(15), "Jl. Kolonel Sugiono"),
+    ("Sapu Ijuk Makmur", _C.IKM, _G.PERLENGKAPAN_RUMAH, time(7), time(16), "Jl. Mayjen Panjaitan"),
+    ("Jahit Permak Bu Ani", _C.UMKM, _G.JASA, time(8), time(17), "Jl. Bandung"),
+    ("Souvenir Nikah Berkah", _C.UMKM, _G.WEDDING, time(9), time(17), "Jl. Ijen"),
+    ("Bakpao Telo Malang", _C.KULINER, _G.MAKANAN_MINUMAN, time(6), time(14), "Jl. Soekarno-Hatta"),
+    ("Sari Apel Bu Tin", _C.KULINER, _G.MAKANAN_MINUMAN, time(7), time(16), "Jl. Danau Toba"),
+    ("Gerabah Betek", _C.IKM, _G.KRIYA, time(8), time(15), "Jl. Terusan Batu Bara"),
+)  # fmt: skip
+SELLERS_PER_MARKET = 4
+SELLER_SIGMA_KM = 1.5
+
+
 @dataclass
 class SeedResult:
-    """What one call of `seed` added (codes of markets, ``code/name`` of runners)."""
+    """What one call of `seed` added (codes of markets and sellers, ``code/name`` of
+    runners)."""
 
     markets: list[str] = field(default_factory=list)
     runners: list[str] = field(default_factory=list)
+    sellers: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
         """Whether anything was added."""
-        return bool(self.markets or self.runners)
+        return bool(self.markets or self.runners or self.sellers)
 
 
 def read_markets() -> list[Market]:
@@ -77,11 +115,50 @@ def runner_phone(market_index: int, runner_index: int) -> str:
     return f"+62812{3300 + market_index:04d}{7001 + runner_index:04d}"
 
 
-def seed(session: Session, *, settings: Settings | None = None) -> SeedResult:
-    """Add the six markets and their runners that are missing, and commit.
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
 
-    A market is known by its code, a runner by its name within its market; existing rows are
-    left exactly as they are, so seeding twice changes nothing.
+
+def generated_sellers(market: Market, market_index: int) -> list[Seller]:
+    """The generated sellers of ``market`` (the ``market_index``-th of the seed), unsaved:
+    the same market gives the same sellers, at places inside the city near it."""
+    rng = np.random.default_rng(zlib.crc32(market.code.encode()))
+    sellers = []
+    for k in range(SELLERS_PER_MARKET):
+        name, cluster, category, opens, closes, street = SELLER_TEMPLATES[
+            (market_index * SELLERS_PER_MARKET + k) % len(SELLER_TEMPLATES)
+        ]
+        while True:
+            lat = round(float(market.lat + rng.normal(0.0, SELLER_SIGMA_KM / 110.574)), 6)
+            lon = round(float(market.lon + rng.normal(0.0, SELLER_SIGMA_KM / 110.4)), 6)
+            if inside_city(lat, lon):
+                break
+        sellers.append(
+            Seller(
+                code=f"{market.code}-{_slug(name)}"[:40].strip("-"),
+                name=name,
+                cluster=cluster,
+                category=category,
+                phone=f"+62813{4400 + market_index:04d}{8001 + k:04d}",
+                address=f"{street} No. {int(rng.integers(1, 120))}",
+                lat=lat,
+                lon=lon,
+                verification=SellerVerification.VERIFIED,
+                opens=opens,
+                closes=closes,
+                generated=True,
+                market_id=market.id,
+            )
+        )
+    return sellers
+
+
+def seed(session: Session, *, settings: Settings | None = None) -> SeedResult:
+    """Add the six markets, their runners and their generated sellers that are missing, and
+    commit.
+
+    A market and a seller are known by their code, a runner by its name within its market;
+    existing rows are left exactly as they are, so seeding twice changes nothing.
     """
     settings = settings or get_settings()
     result = SeedResult()
@@ -110,5 +187,10 @@ def seed(session: Session, *, settings: Settings | None = None) -> SeedResult:
                 )
             )
             result.runners.append(f"{market.code}/{name}")
+        for seller in generated_sellers(market, market_index):
+            if session.exec(select(Seller.id).where(Seller.code == seller.code)).first():
+                continue
+            session.add(seller)
+            result.sellers.append(seller.code)
     session.commit()
     return result

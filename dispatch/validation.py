@@ -1,7 +1,7 @@
 """Intake validation, without the database: a raw order (CSV row, API body) to an `OrderDraft`.
 
 `validate_order` applies the intake rules to one order's fields, keyed as in the CSV header
-(`dispatch.csv_io.CSV_HEADER`), and returns a draft ready to store, or raises the refusal: one
+(`dispatch.csv_io.ORDER_COLUMNS`), and returns a draft ready to store, or raises the refusal: one
 `DomainError`, or `ValidationErrors` carrying every field error of the order. The parsers it
 uses (`parse_weight_g`, `parse_rupiah`, `parse_clock`, `parse_coordinate`, `parse_items`) are
 public for the other intake paths. Units: grams, whole rupiah, WGS84 degrees; windows are
@@ -18,7 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Final, Literal, TypeVar
 from zoneinfo import ZoneInfo
 
-from dispatch.csv_io import CSV_HEADER
+from dispatch.csv_io import ORDER_COLUMNS
 from dispatch.errors import DomainError, ValidationErrors, listed, shown
 from dispatch.geo import Geocoder, inside_city, kelurahan_in, outside_coordinate
 from dispatch.phones import normalise_phone
@@ -105,6 +105,20 @@ class ItemDraft:
 
 
 @dataclass(frozen=True)
+class SellerRef:
+    """What intake knows of a seller an order names."""
+
+    code: str
+    """The seller's code (slug), e.g. ``keripik-tempe-sanan``."""
+    name: str
+    """The seller's name, as messages quote it."""
+    market: str
+    """The code of the market whose runners serve the seller."""
+    verification: str
+    """``pending``, ``verified`` or ``suspended``; only ``verified`` takes orders."""
+
+
+@dataclass(frozen=True)
 class OrderDraft:
     """A validated order, not yet stored: every value checked and in its internal unit."""
 
@@ -142,6 +156,9 @@ class OrderDraft:
     """Latest wanted delivery, timezone-aware; ``None`` is open (both ``None``: asap)."""
     notes: str
     """Free notes for the runner (``""`` when none)."""
+    seller_code: str | None = None
+    """The seller whose goods these are (collected there, not bought at the market), by
+    code; ``None`` for an order of the market's."""
 
     @property
     def as_soon_as_possible(self) -> bool:
@@ -321,7 +338,7 @@ def cell_error(field: str, value: str | None) -> DomainError | None:
 
 MAX_ITEM_NAME: Final = 120
 #: The CSV header's columns, in order: errors of one row are reported in this order.
-_FIELD_ORDER: Final = {field: k for k, field in enumerate(CSV_HEADER)}
+_FIELD_ORDER: Final = {field: k for k, field in enumerate(ORDER_COLUMNS)}
 MAX_ITEM_UNIT: Final = 20
 
 
@@ -349,12 +366,16 @@ def validate_order(
     tz: ZoneInfo = WIB,
     known_markets: Collection[str],
     geocoder: Geocoder | None = None,
+    sellers: Mapping[str, SellerRef] | None = None,
 ) -> OrderDraft:
     """The order in ``raw`` (fields named as in the CSV header) checked and converted.
 
     ``day`` is the delivery date that ``HH:MM`` windows fall on, in ``tz``; ``known_markets``
     are the market codes that exist (matched case-insensitively); ``geocoder``, when given,
-    places a delivery without coordinates before the kelurahan lookup does.
+    places a delivery without coordinates before the kelurahan lookup does. ``sellers`` are
+    the sellers an order may name in ``seller`` (by code; at least the one it names): an
+    unknown seller, one not verified (pending or suspended) or one of another market than
+    the order's is refused.
 
     Raises `DomainError` for a single problem, `ValidationErrors` (with every field's error,
     in header order) for several.
@@ -362,7 +383,7 @@ def validate_order(
     errors: list[DomainError] = []
     # Lengths and control characters first: a cell that fails them is read as empty.
     unreadable = {}
-    for field in CSV_HEADER:
+    for field in ORDER_COLUMNS:
         error = cell_error(field, raw.get(field))
         if error is not None:
             unreadable[field] = error
@@ -384,6 +405,7 @@ def validate_order(
         return value
 
     market_code = _market(required("market"), known_markets, errors)
+    seller_code = _seller(_text(raw, "seller"), market_code, sellers or {}, errors)
     idempotency_key = required("external_id")
     customer_name = required("customer_name")
     phone_text = required("phone")
@@ -455,7 +477,45 @@ def validate_order(
         window_start=None if start is None else datetime.combine(day, start, tzinfo=tz),
         window_end=None if end is None else datetime.combine(day, end, tzinfo=tz),
         notes=notes,
+        seller_code=seller_code,
     )
+
+
+def _seller(
+    code: str, market_code: str, sellers: Mapping[str, SellerRef], errors: list[DomainError]
+) -> str | None:
+    """The verified seller of the order's market that ``code`` names (any case), ``None``
+    when the order names none; else records why not."""
+    if not code:
+        return None
+    seller = sellers.get(code.casefold())
+    if seller is None:
+        errors.append(DomainError("order.unknown_seller", field="seller", params={"value": code}))
+        return None
+    if seller.verification == "suspended":
+        errors.append(
+            DomainError("order.seller_suspended", field="seller", params={"value": seller.code})
+        )
+        return None
+    if seller.verification != "verified":
+        errors.append(
+            DomainError("order.seller_unverified", field="seller", params={"value": seller.code})
+        )
+        return None
+    if market_code and seller.market != market_code:
+        errors.append(
+            DomainError(
+                "order.seller_other_market",
+                field="seller",
+                params={
+                    "value": seller.code,
+                    "market": seller.market,
+                    "order_market": market_code,
+                },
+            )
+        )
+        return None
+    return seller.code
 
 
 def _market(code: str, known_markets: Collection[str], errors: list[DomainError]) -> str:
