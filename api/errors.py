@@ -60,6 +60,7 @@ STATUS: Final[Mapping[str, int]] = {
     "insertion.invalid_mode": 422,
     "market.exists": 409,
     "runner.exists": 409,
+    "seller.exists": 409,
     "console.upload_too_large": 413,
     "dispatch.no_markets": 422,
     "http.not_found": 404,
@@ -86,7 +87,7 @@ def status_for(code: str) -> int:
         return STATUS[code]
     if code.endswith(".not_found"):
         return 404
-    if code.startswith(("order.", "request.", "runner.", "market.")):
+    if code.startswith(("order.", "request.", "runner.", "market.", "seller.")):
         return 422
     return 400
 

@@ -34,6 +34,7 @@ from api.routes import (
     routes,
     runner,
     runners,
+    sellers,
     whatsapp,
 )
 from api.schemas import ErrorResponse
@@ -155,6 +156,7 @@ def create_app(
     for module in (
         markets,
         runners,
+        sellers,
         orders,
         dispatch_runs,
         routes,

@@ -38,6 +38,10 @@ from dispatch.models import (
     RunnerPublic,
     RunnerStatus,
     RunStatus,
+    SellerCategory,
+    SellerCluster,
+    SellerPublic,
+    SellerVerification,
 )
 
 #: A local time of day (WIB) without an offset, ``HH:MM`` or ``HH:MM:SS`` (JSON Schema's
@@ -246,6 +250,63 @@ class RunnerList(BaseModel):
     count: int
 
 
+SellerAddress = text(300, min_length=1)
+"""Where the runner finds the seller: not empty."""
+NibText = line(20)
+"""A NIB as written (13 digits; spaces and dots are dropped)."""
+
+
+class SellerCreateIn(StrictIn):
+    """A new seller; its code is a lower-case slug such as ``keripik-tempe-sanan``. Left
+    out, ``market`` is the market nearest to it, the hours 07:00-17:00 and the verification
+    ``pending`` (a pending seller takes no orders)."""
+
+    code: Slug
+    name: Name
+    cluster: SellerCluster
+    category: SellerCategory
+    phone: PhoneText = Field(description="any Indonesian form; stored in E.164")
+    address: SellerAddress
+    lat: Latitude
+    lon: Longitude
+    nib: NibText | None = Field(default=None, description="Nomor Induk Berusaha, 13 digits")
+    market: MarketCode | None = Field(
+        default=None, description="code of the market whose runners serve it"
+    )
+    opens: LocalTime = time(7, 0)
+    closes: LocalTime = time(17, 0)
+    verification: SellerVerification = SellerVerification.PENDING
+
+
+class SellerUpdateIn(StrictIn):
+    """Changes to a seller; fields left out stay as they are (``nib: null`` clears the NIB,
+    ``market: ""`` gives it the nearest market)."""
+
+    name: Name = None
+    cluster: SellerCluster = None
+    category: SellerCategory = None
+    phone: PhoneText = None
+    address: SellerAddress = None
+    lat: Latitude = None
+    lon: Longitude = None
+    nib: NibText | None = None
+    market: Word = None
+    opens: LocalTime = None
+    closes: LocalTime = None
+    verification: SellerVerification = None
+
+
+class SellerOut(SellerPublic):
+    market: str = Field(description="code of the market whose runners serve it")
+    opens: LocalTime
+    closes: LocalTime
+
+
+class SellerList(BaseModel):
+    data: list[SellerOut]
+    count: int
+
+
 # -- orders ------------------------------------------------------------------------------------
 
 #: Order fields written as in the CSV, when sent as text.
@@ -292,6 +353,12 @@ class OrderIn(StrictIn):
     window_start: ClockText | None = Field(default=None, examples=["07:00"])
     window_end: ClockText | None = Field(default=None, examples=["08:30"])
     notes: Notes | None = None
+    seller: Word | None = Field(
+        default=None,
+        examples=["keripik-tempe-sanan"],
+        description="a verified seller of the order's market whose goods these are: a runner "
+        "collects them there (or the customer does, with fulfilment pickup)",
+    )
     service_date: IsoDate | None = Field(default=None, description="market day; default today")
 
     def cells(self) -> dict[str, str | None]:
@@ -358,6 +425,9 @@ class PlacementOut(BaseModel):
 
 class OrderOut(OrderPublic):
     market: str = Field(description="market code")
+    seller: str | None = Field(
+        default=None, description="code of the seller whose goods these are (collected there)"
+    )
     items: list[OrderItemOut] = Field(default_factory=list)  # type: ignore[assignment]
     placement: PlacementOut | None = Field(
         default=None, description="a new order only: what the planned day did with it"

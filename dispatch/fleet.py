@@ -68,7 +68,18 @@ RUNNER_HEADER: Final[tuple[str, ...]] = (
 #: Words of the console's own paths (``/console/markets``, ``/console/login``...): a market
 #: with such a code would hide a page, or a page would hide it.
 RESERVED_CODES: Final = frozenset(
-    {"login", "logout", "markets", "runners", "overview", "static", "new", "import", "api"}
+    {
+        "login",
+        "logout",
+        "markets",
+        "runners",
+        "sellers",
+        "overview",
+        "static",
+        "new",
+        "import",
+        "api",
+    }
 )
 #: Opening hours a market gets when none are given (WIB).
 DEFAULT_OPENS: Final = time(5, 0)

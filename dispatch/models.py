@@ -405,6 +405,7 @@ class Order(OrderBase, table=True):
     status_changes: list["OrderStatusChange"] = Relationship(
         back_populates="order", sa_relationship_kwargs={"cascade": "all, delete-orphan"}
     )
+    seller: Seller | None = Relationship()
 
     @property
     def cod_rp(self) -> int:

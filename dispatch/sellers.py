@@ -420,7 +420,7 @@ def list_sellers(
 def seller_refs(session: Session, codes: Iterable[str] | None = None) -> dict[str, SellerRef]:
     """What order intake needs to know of sellers (every seller's, or only ``codes``'),
     by code."""
-    query = select(Seller.code, Seller.verification, Seller.name, Market.code).join(
+    query = select(Seller.code, Seller.verification, Seller.name, Market.code, Seller.id).join(
         Market, col(Market.id) == col(Seller.market_id)
     )
     if codes is not None:
@@ -429,8 +429,10 @@ def seller_refs(session: Session, codes: Iterable[str] | None = None) -> dict[st
             return {}
         query = query.where(col(Seller.code).in_(wanted))
     return {
-        code: SellerRef(code=code, name=name, market=market, verification=str(verification))
-        for code, verification, name, market in session.exec(query).all()
+        code: SellerRef(
+            code=code, name=name, market=market, verification=str(verification), id=seller_id
+        )
+        for code, verification, name, market, seller_id in session.exec(query).all()
     }
 
 

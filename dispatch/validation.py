@@ -11,6 +11,7 @@ timezone-aware datetimes in the markets' zone (WIB).
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -116,6 +117,8 @@ class SellerRef:
     """The code of the market whose runners serve the seller."""
     verification: str
     """``pending``, ``verified`` or ``suspended``; only ``verified`` takes orders."""
+    id: uuid.UUID | None = None
+    """The seller's id where it is stored."""
 
 
 @dataclass(frozen=True)

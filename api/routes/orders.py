@@ -48,8 +48,9 @@ from dispatch.geo import geocoder_from_setting
 from dispatch.intake import store_order_at_once, submit_order
 from dispatch.models import Fulfilment, Market, Order, OrderStatus
 from dispatch.planning import orders_arrived, replan_if_planned
+from dispatch.sellers import seller_refs
 from dispatch.settings import Settings
-from dispatch.validation import validate_order
+from dispatch.validation import SellerRef, validate_order
 
 router = APIRouter(prefix="/orders", tags=["orders"], route_class=GuardedRoute)
 
@@ -60,8 +61,9 @@ CONFLICT: dict[int | str, dict[str, Any]] = {
 
 
 def order_out(order: Order, market_code: str) -> OrderOut:
-    """An order as the API shows it (with its items)."""
-    return OrderOut.model_validate(order, update={"market": market_code})
+    """An order as the API shows it (with its items and its seller's code)."""
+    seller = order.seller.code if order.seller_id is not None and order.seller else None
+    return OrderOut.model_validate(order, update={"market": market_code, "seller": seller})
 
 
 def _order(session: Session, principal: Principal, order_id: uuid.UUID) -> Order:
@@ -138,8 +140,15 @@ def _take_order(
         # cost: one statement to store.
         with engine.connect() as connection:
             connection.execution_options(isolation_level="AUTOCOMMIT")
+            with Session(bind=connection) as session:
+                sellers = _named_sellers(session, raw)
             draft = validate_order(
-                raw, day=day, tz=tz, known_markets=sorted(markets), geocoder=geocoder
+                raw,
+                day=day,
+                tz=tz,
+                known_markets=sorted(markets),
+                geocoder=geocoder,
+                sellers=sellers,
             )
             submitted = store_order_at_once(
                 connection,
@@ -147,6 +156,7 @@ def _take_order(
                 market_id=markets[draft.market_code],
                 service_date=day,
                 by=actor(principal),
+                seller_id=sellers[draft.seller_code].id if draft.seller_code else None,
             )
             if submitted.row is None:
                 with Session(bind=connection) as session:
@@ -156,8 +166,15 @@ def _take_order(
     else:
         # SQLite writers take turns: validation first, outside the write transaction, so
         # only the insert itself is spent holding the lock.
+        with Session(read_only(engine)) as session:
+            sellers = _named_sellers(session, raw)
         draft = validate_order(
-            raw, day=day, tz=tz, known_markets=sorted(markets), geocoder=geocoder
+            raw,
+            day=day,
+            tz=tz,
+            known_markets=sorted(markets),
+            geocoder=geocoder,
+            sellers=sellers,
         )
         with write_session(engine) as session:
             submitted = submit_order(session, draft, service_date=day, by=actor(principal))
@@ -167,9 +184,20 @@ def _take_order(
                 assert order is not None
                 return order_out(order, draft.market_code), False
     out = OrderOut.model_validate(
-        {**submitted.row, "market": draft.market_code, "items": submitted.items}
+        {
+            **submitted.row,
+            "market": draft.market_code,
+            "seller": draft.seller_code,
+            "items": submitted.items,
+        }
     )
     return out, True
+
+
+def _named_sellers(session: Session, raw: dict[str, str | None]) -> dict[str, SellerRef]:
+    """The seller the order names, if any (looked up only then: intake is the hot path)."""
+    code = (raw.get("seller") or "").strip()
+    return seller_refs(session, [code]) if code else {}
 
 
 @router.get("", response_model=OrderList)
@@ -197,7 +225,8 @@ def list_orders(
         query.order_by(col(Order.created_at).desc(), col(Order.id))
         .offset(offset)
         .limit(limit)
-        .options(selectinload(Order.items))  # one query for the page's items, not one each
+        # one query for the page's items (and one for their sellers), not one each
+        .options(selectinload(Order.items), selectinload(Order.seller))
     ).all()
     return OrderList(data=[order_out(order, code) for order, code in rows], count=count)
 

@@ -39,6 +39,21 @@ _INTAKE: Final = frozenset(
         "order.address_required",
         "order.required",  # a cell of spaces only
         "order.too_long",  # an item name longer than its column, inside the list's text
+        "order.unknown_seller",
+        "order.seller_unverified",
+        "order.seller_suspended",
+        "order.seller_other_market",
+    }
+)
+#: A seller's rules over well-formed values (`dispatch.sellers`).
+_SELLER: Final = frozenset(
+    {
+        "seller.invalid_hours",
+        "seller.outside_city",
+        "seller.reserved_code",
+        "seller.invalid_nib",
+        "order.invalid_phone",
+        "request.required",  # an address of spaces only
     }
 )
 
@@ -63,6 +78,8 @@ DOMAIN_REFUSALS: Final[Mapping[tuple[str, str], frozenset[str]]] = {
     ("PATCH", "/api/v1/runners/{runner_id}"): frozenset(
         {"order.invalid_phone", "runner.invalid_shift"}
     ),
+    ("POST", "/api/v1/sellers"): _SELLER,
+    ("PATCH", "/api/v1/sellers/{seller_code}"): _SELLER,
     ("POST", "/api/v1/runner/{link}/position"): frozenset({"runner.position_time"}),
     # any bytes fit the schema's binary body; only a real picture is kept
     ("POST", "/api/v1/runner/{link}/stops/{order_id}/photo"): frozenset({"photo.not_image"}),
@@ -73,7 +90,9 @@ DOMAIN_REFUSALS: Final[Mapping[tuple[str, str], frozenset[str]]] = {
 
 
 #: Codes that only gather several refusals (their details carry the codes that count).
-_AGGREGATES: Final = frozenset({"order.invalid", "market.invalid", "runner.invalid"})
+_AGGREGATES: Final = frozenset(
+    {"order.invalid", "market.invalid", "runner.invalid", "seller.invalid"}
+)
 
 
 def refusal_codes(body: Any) -> set[str]:

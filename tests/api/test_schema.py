@@ -57,6 +57,7 @@ def existing(engine: Engine, world: World) -> dict[str, str]:
             "runner_id": str(world.runner.id),
             "run_id": str(run.id),
             "code": "sawojajar",
+            "seller_code": "sawojajar-keripik-tempe-sanan",
             "link": world.link,
         }
 
