@@ -262,6 +262,11 @@ def test_every_page_speaks_the_language_asked_for(
         "one market's runners": "/console/runners?pasar=sawojajar",
         "new runner form": "/console/runners/new?pasar=sawojajar",
         "runner edit form": f"/console/runners/{world.runner.id}/edit",
+        "sellers to manage": "/console/sellers",
+        "one market's sellers": "/console/sellers?pasar=sawojajar&verifikasi=verified",
+        "new seller form": "/console/sellers/new?pasar=sawojajar",
+        "seller edit form": "/console/sellers/sawojajar-keripik-tempe-sanan/edit",
+        "an unknown seller (error page)": "/console/sellers/nowhere/edit",
     }
     for where, path in pages.items():
         findings.page(f"console {where}", client.get(path).text)
@@ -357,6 +362,41 @@ def _check_fleet_pages(client: TestClient, world: World, csrf: str, findings: Fi
     )
     assert market.status_code == 422
     findings.page("console new market form with errors", market.text)
+    seller = client.post(
+        "/console/sellers/new",
+        data={
+            "csrf": csrf,
+            "code": "Bad Code",
+            "name": "",
+            "cluster": "warung",
+            "category": "elektronik",
+            "phone": "12",
+            "lat": "-7.1",
+            "lon": "x",
+            "nib": "123",
+            "market": "nowhere",
+            "opens": "10:00",
+            "closes": "09:00",
+            "verification": "pending",
+        },
+    )
+    assert seller.status_code == 422
+    findings.page("console new seller form with errors", seller.text)
+    sellers = (
+        "code,name,cluster,category,phone,address,lat,lon,nib,market,opens,closes\n"
+        "kue-lumpur,Kue Lumpur,kuliner,makanan-minuman,0813-1111-2222,Jl. Ijen,-7.97,112.62,,,,\n"
+        "batu,Keripik Batu,kuliner,makanan-minuman,0813-3300-2001,Jl. Batu,-7.8671,112.5239,,,,\n"
+        "kaos,Kaos,umkm,elektronik,12,Jl. Kawi,-7.97,112.62,123,nowhere,09:00,08:00\n"
+        "kue-lumpur,Kue Lumpur,kuliner\n"
+    )
+    for where, text in (("first", sellers), ("changed", sellers.replace("Jl. Ijen", "Jl. Ijen 2"))):
+        imported = client.post(
+            "/console/sellers/import",
+            data={"csrf": csrf, "verified": "1"},
+            files={"file": ("penjual.csv", text.encode(), "text/csv")},
+        )
+        assert imported.status_code == 200
+        findings.page(f"console sellers import result ({where})", imported.text)
     runner = client.post(
         f"/console/runners/{world.runner.id}/edit",
         data={"csrf": csrf, "name": "", "phone": "12", "capacity_kg": "0", "shift_end": "25:00"},
@@ -393,6 +433,7 @@ def _check_fleet_pages(client: TestClient, world: World, csrf: str, findings: Fi
     findings.page("console markets import of a bad file (error page)", bad_header.text)
     _sign_in(client, world.coordinator, findings.lang, findings)
     findings.page("console runners (coordinator)", client.get("/console/runners").text)
+    findings.page("console sellers (coordinator)", client.get("/console/sellers").text)
     findings.page("console markets (coordinator, error page)", client.get("/console/markets").text)
 
 
@@ -438,6 +479,52 @@ def _api_errors(
         ),
         "a report of an unknown market": client.get(
             "/api/v1/reports/day?date=2026-11-26&market=nowhere", headers=auth
+        ),
+        "an invalid seller": client.post(
+            "/api/v1/sellers",
+            headers=auth,
+            json={
+                "code": "import",
+                "name": "Kue",
+                "cluster": "kuliner",
+                "category": "jasa",
+                "phone": "0000000",
+                "address": "Jl. Ijen",
+                "lat": -7.2,
+                "lon": 112.6,
+                "nib": "12",
+                "opens": "10:00",
+                "closes": "09:00",
+            },
+        ),
+        "an unknown seller": client.get("/api/v1/sellers/nowhere", headers=auth),
+        "an order of an unknown seller": client.post(
+            "/api/v1/orders",
+            headers=auth,
+            json={
+                "market": "sawojajar",
+                "external_id": "api-seller-lang",
+                "customer_name": "Ibu Wulan",
+                "phone": "0812-3456-7890",
+                "address": "Jl. Danau Toba 12",
+                "weight_kg": 1,
+                "amount_rp": 1000,
+                "seller": "nowhere",
+            },
+        ),
+        "an order of another market's seller": client.post(
+            "/api/v1/orders",
+            headers=auth,
+            json={
+                "market": "sawojajar",
+                "external_id": "api-seller-lang-2",
+                "customer_name": "Ibu Wulan",
+                "phone": "0812-3456-7890",
+                "address": "Jl. Danau Toba 12",
+                "weight_kg": 1,
+                "amount_rp": 1000,
+                "seller": "gadang-kaos-arema-jaya",
+            },
         ),
     }
     for where, answer in answers.items():
@@ -598,6 +685,52 @@ def test_every_command_speaks_the_language_asked_for(
     antar("runners", "import", str(runners))
     antar("runners", "list")
     antar("runners", "list", "--market", "dinoyo")
+    sellers = tmp_path / "penjual.csv"
+    sellers.write_text(
+        "code,name,cluster,category,phone,address,lat,lon,nib,market,opens,closes\n"
+        "kue-lumpur,Kue Lumpur,kuliner,makanan-minuman,0813-1111-2222,Jl. Ijen,-7.97,112.62,,,,\n"
+        "batu,Keripik Batu,kuliner,makanan-minuman,0813-3300-2001,Jl. Batu,-7.8671,112.5239,,,,\n"
+        "kaos,Kaos,umkm,elektronik,12,Jl. Kawi,-7.97,112.62,123,nowhere,09:00,08:00\n"
+        "kue-lumpur,Kue Lumpur,kuliner\n",
+        encoding="utf-8",
+    )
+    antar("sellers", "--help")
+    antar("sellers", "add", "--help")
+    antar("sellers", "import", str(sellers))
+    antar("sellers", "import", str(sellers), "--verified")
+    antar("sellers", "import", str(bad_header))
+    antar(
+        "sellers", "add", "--code", "sari-apel", "--name", "Sari Apel", "--cluster", "kuliner",
+        "--category", "makanan-minuman", "--phone", "0813-1111-3333", "--address", "Jl. Ijen",
+        "--lat", "-7.97", "--lon", "112.62", "--verification", "verified",
+    )  # fmt: skip
+    antar(
+        "sellers", "add", "--code", "Bad Code", "--name", "X", "--cluster", "ikm",
+        "--category", "kriya", "--phone", "12", "--address", "Jl. Ijen",
+        "--lat", "-7.2", "--lon", "112.62", "--nib", "1",
+    )  # fmt: skip
+    antar("sellers", "update", "kue-lumpur", "--verification", "verified")
+    antar("sellers", "update", "kue-lumpur", "--verification", "verified")
+    antar("sellers", "update", "kue-lumpur", "--closes", "04:00")
+    antar("sellers", "update", "nowhere", "--name", "X")
+    antar("sellers", "list")
+    antar("sellers", "list", "--market", "sawojajar", "--verification", "verified")
+    seller_orders = tmp_path / "pesanan-penjual.csv"
+    seller_orders.write_text(
+        CSV_TEXT.splitlines()[0] + ",seller\n"
+        "sawojajar,sp-1,Ibu Wulan,0812-3456-7890,Jl. Danau Toba 12,-7.9712,112.6655,"
+        "keripik 2 bungkus,1,delivery,cod,25000,5000,,,,sawojajar-keripik-tempe-sanan\n"
+        "sawojajar,sp-2,Ibu Wulan,0812-3456-7890,Jl. Danau Toba 12,-7.9712,112.6655,"
+        "keripik 2 bungkus,1,delivery,cod,25000,5000,,,,nowhere\n"
+        "sawojajar,sp-3,Ibu Wulan,0812-3456-7890,Jl. Danau Toba 12,-7.9712,112.6655,"
+        "kaos,1,delivery,cod,25000,5000,,,,gadang-kaos-arema-jaya\n"
+        "sawojajar,sp-4,Ibu Wulan,0812-3456-7890,Jl. Danau Toba 12,-7.9712,112.6655,"
+        "kaos,1,delivery,cod,25000,5000,,,,kue-lumpur\n",
+        encoding="utf-8",
+    )
+    antar("orders", "import", str(seller_orders), "--date", day)
+    antar("orders", "generate", "--per-market", "2", "--seller-share", "0.5", "--date", day)
+    antar("orders", "generate", "--per-market", "2", "--seller-share", "2")
     antar("route", str(solomon), "--time-limit", "0.3")
     antar("route", str(tmp_path / "missing.txt"))
     antar("demo", "--out", str(tmp_path / "demo"), "--per-market", "2", "--time-limit", "0.2")
