@@ -55,6 +55,7 @@ from dispatch.fleet import (
     _Faults,
     check_text,
     known_market,
+    market_of,
 )
 from dispatch.geo import inside_city, outside_coordinate
 from dispatch.models import (
@@ -345,7 +346,8 @@ def add_seller(session: Session, seller_in: SellerInput, *, market: Market | Non
     values = _seller_faults(
         {f.name: getattr(seller_in, f.name) for f in fields(SellerInput)}, faults
     )
-    if market is None and not faults.errors:
+    # A market named is checked with the rest; the nearest needs a place that passed.
+    if market is None and (seller_in.market.strip() or not faults.errors):
         market = faults.attempt(
             lambda: _market_for(session, seller_in.market, seller_in.lat, seller_in.lon)
         )
@@ -380,7 +382,7 @@ def update_seller(session: Session, seller: Seller, changes: Mapping[str, Any]) 
     faults = _Faults("seller.invalid", _ORDER)
     checked = _seller_faults(merged, faults)
     market = None
-    if not faults.errors:
+    if (merged["market"] or "").strip() or not faults.errors:
         market = faults.attempt(
             lambda: _market_for(session, merged["market"] or "", checked["lat"], checked["lon"])
         )
@@ -439,6 +441,24 @@ def seller_refs(session: Session, codes: Iterable[str] | None = None) -> dict[st
 # -- imports -------------------------------------------------------------------------------------
 
 
+def _read_row(session: Session, cells: Mapping[str, str | None]) -> dict[str, Any]:
+    """`read_seller` of a CSV row; when the row is refused, a market it names that does not
+    exist is among its faults too (every fault of a row at once)."""
+    try:
+        return read_seller(cells)
+    except DomainError as error:
+        code = (cells.get("market") or "").strip()
+        if not code or market_of(session, code) is not None:
+            raise
+        faults = _Faults("seller.invalid", _ORDER)
+        faults.errors = [
+            *_errors_of(error),
+            DomainError("market.not_found", field="market", params={"code": code}),
+        ]
+        faults.raise_any()
+        raise
+
+
 def import_sellers(
     session: Session,
     rows: Iterable[tuple[int, Mapping[str, str | None]]],
@@ -454,7 +474,7 @@ def import_sellers(
     for line, cells in rows:
         key = (cells.get("code") or "").strip().lower()
         try:
-            values = read_seller(cells)
+            values = _read_row(session, cells)
             code = values["code"]
             if code in seen:
                 raise DomainError(
