@@ -22,7 +22,7 @@ from pydantic import ValidationError
 
 from api.errors import validation_error
 from api.schemas import OrderUpdateIn
-from dispatch.csv_io import CSV_HEADER
+from dispatch.csv_io import ORDER_COLUMNS
 from dispatch.errors import DomainError, Lang, ValidationErrors, listed, shown
 from dispatch.models import Order
 from dispatch.phones import normalise_phone
@@ -41,8 +41,9 @@ T = TypeVar("T")
 MAX_FORM_BYTES: Final = 64 * 1024
 _MAX_FIELDS: Final = 100
 
-#: The new-order form's fields: the CSV columns but the market (the page's), plus the day.
-ORDER_FIELDS: Final = tuple(f for f in CSV_HEADER if f not in ("market", "external_id"))
+#: The new-order form's fields: the CSV columns (``seller`` included) but the market (the
+#: page's), plus the day.
+ORDER_FIELDS: Final = tuple(f for f in ORDER_COLUMNS if f not in ("market", "external_id"))
 
 #: The edit form's fields: the API's PATCH fields, weight in kg and windows as HH:MM (WIB).
 EDIT_FIELDS: Final = (

@@ -110,6 +110,7 @@ from dispatch.models import (
     OrderStatus,
     Runner,
     RunStatus,
+    SellerVerification,
 )
 from dispatch.planning import (
     accept_suggestion,
@@ -120,6 +121,7 @@ from dispatch.planning import (
 )
 from dispatch.plans import Cash, run_plan, runner_route
 from dispatch.reasons import run_error_text
+from dispatch.sellers import list_sellers, seller_refs
 from dispatch.settings import Settings
 from dispatch.validation import validate_order
 from maps import (
@@ -884,9 +886,19 @@ def _order_form(
     errors: FormErrors,
     status: int = 200,
     editing: Order | None = None,
+    session: Session | None = None,
 ) -> HTMLResponse:
-    """The order form: a new order for ``day``, or ``editing`` an existing one."""
+    """The order form: a new order for ``day`` (with the market's verified sellers to
+    choose from), or ``editing`` an existing one."""
     action = "new" if editing is None else f"{editing.id}/edit"
+    sellers = []
+    if editing is None and session is not None:
+        sellers = [
+            (seller.code, seller.name)
+            for seller, _ in list_sellers(
+                session, market_id=market.id, verification=SellerVerification.VERIFIED
+            )
+        ]
     return _page(
         request,
         "console_order_form.html",
@@ -896,6 +908,7 @@ def _order_form(
         day=day,
         editing=editing,
         fields=ORDER_FIELDS if editing is None else EDIT_FIELDS,
+        sellers=sellers,
         values=values,
         errors=errors,
         action=f"{PREFIX}/{market.code}/orders/{action}",
@@ -905,11 +918,17 @@ def _order_form(
 
 @router.get("/{market}/orders/new", response_class=HTMLResponse)
 def new_order_form(
-    request: Request, console: ConsoleDep, row: ConsoleMarketDep, day: ConsoleDayDep
+    request: Request,
+    console: ConsoleDep,
+    row: ConsoleMarketDep,
+    day: ConsoleDayDep,
+    session: ReadSessionDep,
 ) -> HTMLResponse:
     """The form for an order taken by phone, with a fresh idempotency key."""
     values = {"external_id": _new_key(), "fulfilment": "delivery", "payment": "cod"}
-    return _order_form(request, console, row, day=day, values=values, errors=FormErrors())
+    return _order_form(
+        request, console, row, day=day, values=values, errors=FormErrors(), session=session
+    )
 
 
 @router.post("/{market}/orders/new")
@@ -939,12 +958,15 @@ def create_order(
             tz=ZoneInfo(settings.timezone),
             known_markets=[row.code],
             geocoder=geocoder_from_setting(settings.geocoder),
+            sellers=seller_refs(session, [form.get("seller", "")]),
         )
     except DomainError as error:
         errors.add(error, lang, fields)
     if errors or draft is None:
         session.rollback()
-        return _order_form(request, console, row, day=day, values=form, errors=errors, status=422)
+        return _order_form(
+            request, console, row, day=day, values=form, errors=errors, status=422, session=session
+        )
     submitted = submit_order(session, draft, service_date=day, by=actor(console.principal))
     session.commit()
     # Committed: on a day with a plan, the order goes into it now (or waits for review).

@@ -289,3 +289,36 @@ def test_a_coordinator_reads_its_own_sellers_in_the_console(
     csrf = csrf_of(client, "/console/sellers")
     data = (CITY / "sellers.csv").read_bytes()
     assert upload(client, "/console/sellers/import", csrf, "s.csv", data).status_code == 403
+
+
+def test_a_coordinator_takes_a_seller_order_by_phone(
+    client: TestClient, world: World, engine: Engine, sellers_of_sawojajar: dict[str, str]
+) -> None:
+    """The new-order form offers the market's verified sellers (not the pending or
+    suspended ones); an order for one is stored with it; a seller that may not take orders
+    is refused beside the field."""
+    assert sign_in(client, world.coordinator).status_code == 303
+    day = world.day.isoformat()
+    page = client.get(f"/console/sawojajar/orders/new?tanggal={day}")
+    offered = re.findall(r'<option value="([a-z0-9-]+)"', page.text.split('name="seller"')[1])
+    assert sellers_of_sawojajar["verified"] in offered
+    assert "kaos" not in offered
+    assert "sapu" not in offered
+    csrf = csrf_of(client, f"/console/sawojajar/orders/new?tanggal={day}")
+    form = {k: str(v) for k, v in order_fields().items() if k != "market"}
+    form |= {"csrf": csrf, "service_date": day}
+    refused = client.post(
+        "/console/sawojajar/orders/new", data=form | {"external_id": "c-1", "seller": "sapu"}
+    )
+    assert refused.status_code == 422
+    assert 'id="field-seller"' in refused.text
+    assert "sedang dibekukan" in _text(refused.text)
+    seller = sellers_of_sawojajar["verified"]
+    taken = client.post(
+        "/console/sawojajar/orders/new", data=form | {"external_id": "c-2", "seller": seller}
+    )
+    assert taken.status_code == 200, taken.text
+    with Session(engine) as session:
+        order = session.exec(select(Order).where(Order.idempotency_key == "c-2")).one()
+        assert order.seller is not None
+        assert order.seller.code == seller
