@@ -2,7 +2,10 @@
 
 Rendering works on the plans' plain dataclasses, read from the database in one place
 (``dispatch.plans``), so each format is a pure function that tests can pin.
-The JSON form is a contract other programs read: its keys are fixed.
+The JSON form is a contract other programs read: its keys are fixed. Every stop of a route is
+written, in visiting order: deliveries (``"kind": "delivery"``) and the pickups at sellers
+(``"kind": "pickup"``, at the seller's place, before the order's delivery, on the same
+runner); each stop names its order's seller (``"seller"``: the seller's code, or null).
 """
 
 from __future__ import annotations
@@ -73,8 +76,10 @@ def to_json(day: DayExport) -> str:
                         "duration_s": r.duration_s,
                         "stops": [
                             {
+                                "kind": s.kind.value,
                                 "order_id": str(s.order_id),
                                 "external_id": s.external_id,
+                                "seller": s.seller.code if s.seller else None,
                                 "sequence": s.sequence,
                                 "trip": s.trip,
                                 "lat": _coordinate(s.lat, m.lat),
@@ -83,7 +88,7 @@ def to_json(day: DayExport) -> str:
                                 "weight_g": s.weight_g,
                                 "cod_rp": s.cod_rp,
                             }
-                            for s in r.stops
+                            for s in r.visits
                         ],
                     }
                     for r in m.routes
@@ -106,20 +111,23 @@ def to_json(day: DayExport) -> str:
 
 CSV_COLUMNS = (
     "date", "market", "runner", "sequence", "trip", "order_id", "external_id", "lat", "lon",
-    "arrival", "weight_g", "cod_rp", "reason_code", "reason",
+    "arrival", "weight_g", "cod_rp", "reason_code", "reason", "kind", "seller",
 )  # fmt: skip
 
 
 def to_csv(day: DayExport) -> str:
-    """One row per planned stop, then one per dropped order (with its reason)."""
+    """One row per planned stop (pickups at sellers too), then one per dropped order (with
+    its reason)."""
     out = io.StringIO()
     writer = SafeDictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
     for m in day.markets:
         for r in m.routes:
-            for s in r.stops:
+            for s in r.visits:
                 writer.writerow(
                     {
+                        "kind": s.kind.value,
+                        "seller": s.seller.code if s.seller else "",
                         "date": day.date.isoformat(),
                         "market": m.market_code,
                         "runner": r.runner_name,
@@ -153,7 +161,7 @@ def to_csv(day: DayExport) -> str:
 def _trip_paths(m: MarketPlan, r: RoutePlan) -> list[list[tuple[float, float]]]:
     """Per trip, the (lon, lat) path from the market through its stops."""
     trips: dict[int, list[tuple[float, float]]] = {}
-    for s in r.stops:
+    for s in r.visits:
         trips.setdefault(s.trip, [(m.lon, m.lat)]).append(
             (_coordinate(s.lon, m.lon), _coordinate(s.lat, m.lat))
         )
@@ -179,9 +187,11 @@ def to_geojson(day: DayExport) -> str:
                     },
                 }
             )
-            for s in r.stops:
+            for s in r.visits:
                 props = {
                     "kind": "stop",
+                    "stop_kind": s.kind.value,
+                    "seller": s.seller.code if s.seller else None,
                     "market": m.market_code,
                     "runner": r.runner_name,
                     "sequence": s.sequence,
@@ -226,7 +236,7 @@ def to_gpx(day: DayExport) -> str:
     root = ET.Element(f"{{{GPX_NS}}}gpx", {"version": "1.1", "creator": "Pasar Antar"})
     for m in day.markets:
         for r in m.routes:
-            for s in r.stops:
+            for s in r.visits:
                 wpt = ET.SubElement(
                     root,
                     f"{{{GPX_NS}}}wpt",
@@ -235,6 +245,9 @@ def to_gpx(day: DayExport) -> str:
                 ET.SubElement(wpt, f"{{{GPX_NS}}}time").text = _local(s.planned_arrival)
                 name = f"{m.market_code} {r.runner_name} #{s.sequence} ({s.external_id})"
                 ET.SubElement(wpt, f"{{{GPX_NS}}}name").text = name
+                if s.seller is not None:  # GPX 1.1 orders a waypoint's elements: desc, then type
+                    ET.SubElement(wpt, f"{{{GPX_NS}}}desc").text = s.seller.code
+                ET.SubElement(wpt, f"{{{GPX_NS}}}type").text = s.kind.value
         for r in m.routes:
             trk = ET.SubElement(root, f"{{{GPX_NS}}}trk")
             ET.SubElement(trk, f"{{{GPX_NS}}}name").text = f"{m.market_code} {r.runner_name}"

@@ -116,6 +116,15 @@ class OrderStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+class StopKind(enum.StrEnum):
+    """What the runner does at a stop of its route."""
+
+    DELIVERY = "delivery"
+    """Hands a customer its goods (and collects its cash)."""
+    PICKUP = "pickup"
+    """Collects an order's goods at its seller (goods not bought at the market)."""
+
+
 class RunStatus(enum.StrEnum):
     """``queued -> running -> done | failed``."""
 
@@ -604,7 +613,12 @@ class RoutePublic(RouteBase):
 
 
 class RouteStopBase(SQLModel):
-    sequence: int = Field(ge=1, description="1 for the first delivery of the route")
+    sequence: int = Field(ge=1, description="1 for the first stop of the route")
+    kind: StopKind = Field(
+        default=StopKind.DELIVERY,
+        sa_type=_enum_type(StopKind),
+        description="delivery at the door, or pickup at the order's seller",
+    )
     trip: int = Field(ge=1, description="1 for the first trip from the market")
     planned_arrival: datetime | None = Field(default=None, sa_type=UTCDateTime)
     distance_m: int = Field(default=0, ge=0, description="leg from the previous stop, metres")

@@ -25,11 +25,10 @@ Units: metres, seconds, grams, whole rupiah; datetimes timezone-aware in UTC.
 
 from __future__ import annotations
 
-import enum
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from functools import cached_property
 from typing import Final
@@ -50,6 +49,7 @@ from dispatch.models import (
     RouteStop,
     Runner,
     RunStatus,
+    StopKind,
 )
 
 #: A stop still to make.
@@ -58,11 +58,16 @@ OPEN: Final = frozenset({OrderStatus.ASSIGNED, OrderStatus.PICKED_UP})
 DONE: Final = frozenset({OrderStatus.DELIVERED, OrderStatus.FAILED})
 
 
-class StopKind(enum.StrEnum):
-    """What the runner does at a stop."""
+@dataclass(frozen=True)
+class SellerInfo:
+    """The seller whose goods an order takes (collected there, not bought at the market)."""
 
-    DELIVERY = "delivery"
-    """Hands a customer the goods bought at the market (and collects its cash)."""
+    code: str
+    name: str
+    phone: str
+    address: str
+    lat: float
+    lon: float
 
 
 @dataclass(frozen=True)
@@ -113,15 +118,22 @@ class PlanStop:
     pinned_runner_id: uuid.UUID | None
     recipient_name: str | None = None
     """Who took the goods at the door, when the runner was told."""
+    seller: SellerInfo | None = None
+    """The order's seller, if its goods come from one (on its pickup and its delivery)."""
 
     @property
     def done(self) -> bool:
-        """Delivered or failed: the stop is behind the runner."""
+        """The stop is behind the runner: a delivery delivered or failed; a pickup once the
+        goods are collected (or the order failed)."""
+        if self.kind is StopKind.PICKUP:
+            return self.status in DONE or self.status is OrderStatus.PICKED_UP
         return self.status in DONE
 
     @property
     def open(self) -> bool:
-        """Assigned or picked up: the stop is still to make."""
+        """The stop is still to make: a delivery assigned or picked up; a pickup assigned."""
+        if self.kind is StopKind.PICKUP:
+            return self.status is OrderStatus.ASSIGNED
         return self.status in OPEN
 
     @property
@@ -196,8 +208,17 @@ class RoutePlan:
     ends_at: datetime | None
     """Last return to the market: never before the last stop's planned arrival."""
     stops: tuple[PlanStop, ...]
+    """The deliveries, in visiting order."""
     trips: tuple[TripPlan, ...]
     cash: Cash
+    visits: tuple[PlanStop, ...] = ()
+    """Every stop in visiting order: the deliveries and the pickups at sellers (a pickup
+    before its delivery)."""
+
+    @property
+    def pickups(self) -> tuple[PlanStop, ...]:
+        """The stops at sellers, in visiting order."""
+        return tuple(s for s in self.visits if s.kind is StopKind.PICKUP)
 
     @property
     def duration_s(self) -> int:
@@ -446,7 +467,10 @@ def _read(
                 .where(col(RouteStop.route_id).in_(route_ids))
                 .where(Order.status != OrderStatus.CANCELLED)
                 .order_by(col(RouteStop.route_id), col(RouteStop.sequence))
-                .options(selectinload(Order.items))  # type: ignore[arg-type]
+                .options(
+                    selectinload(Order.items),  # type: ignore[arg-type]
+                    selectinload(Order.seller),  # type: ignore[arg-type]
+                )
             )
             if order_id is not None:
                 stop_query = stop_query.where(RouteStop.order_id == order_id)
@@ -530,7 +554,8 @@ def _add_waiting(
 
 
 def _route(route: Route, runner: Runner, rows: Sequence[tuple[RouteStop, Order]]) -> RoutePlan:
-    stops = tuple(_stop(stop, order) for stop, order in rows)
+    visits = tuple(_stop(stop, order) for stop, order in rows)
+    stops = tuple(s for s in visits if s.kind is StopKind.DELIVERY)
     by_trip: dict[int, list[PlanStop]] = defaultdict(list)
     for stop in stops:
         by_trip[stop.trip].append(stop)
@@ -538,8 +563,8 @@ def _route(route: Route, runner: Runner, rows: Sequence[tuple[RouteStop, Order]]
         TripPlan(number, tuple(trip), Cash.of(trip)) for number, trip in sorted(by_trip.items())
     )
     starts_at = ends_at = None
-    if stops:
-        first, last = stops[0], stops[-1]
+    if visits:
+        first, last = visits[0], visits[-1]
         starts_at = first.planned_arrival - timedelta(seconds=first.leg_duration_s)
         # The stored duration runs from the first departure to the last return; a plan
         # whose duration ends before its last arrival is read up to that arrival.
@@ -556,10 +581,38 @@ def _route(route: Route, runner: Runner, rows: Sequence[tuple[RouteStop, Order]]
         stops=stops,
         trips=trips,
         cash=Cash.of(stops),
+        visits=visits,
+    )
+
+
+def _seller(order: Order) -> SellerInfo | None:
+    seller = order.seller if order.seller_id is not None else None
+    if seller is None:
+        return None
+    return SellerInfo(
+        seller.code, seller.name, seller.phone, seller.address, seller.lat, seller.lon
     )
 
 
 def _stop(stop: RouteStop, order: Order) -> PlanStop:
+    assert stop.planned_arrival is not None, "every planned stop has an arrival"
+    seller = _seller(order)
+    if stop.kind is StopKind.PICKUP and seller is not None:
+        # At the seller: its place; no cash changes hands there (the customer pays at the door).
+        return replace(
+            _delivery(stop, order, seller),
+            kind=StopKind.PICKUP,
+            address=seller.address,
+            lat=seller.lat,
+            lon=seller.lon,
+            location_approximate=False,
+            cod_rp=0,
+            collected_rp=None,
+        )
+    return _delivery(stop, order, seller)
+
+
+def _delivery(stop: RouteStop, order: Order, seller: SellerInfo | None) -> PlanStop:
     assert stop.planned_arrival is not None, "every planned stop has an arrival"
     return PlanStop(
         order_id=order.id,
@@ -589,6 +642,7 @@ def _stop(stop: RouteStop, order: Order) -> PlanStop:
         window_end=order.window_end,
         pinned_runner_id=order.pinned_runner_id,
         recipient_name=order.recipient_name,
+        seller=seller,
     )
 
 

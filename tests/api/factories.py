@@ -17,6 +17,7 @@ from dispatch.models import (
     RouteStop,
     Runner,
     RunStatus,
+    StopKind,
 )
 from tests.dispatch.factories import make_order
 
@@ -49,8 +50,15 @@ def add_plan(session: Session, market: Market, day: date) -> DispatchRun:
     return run
 
 
-def add_stop(session: Session, run: DispatchRun, runner: Runner, order: Order) -> RouteStop:
-    """``order`` appended to ``runner``'s route in ``run``, and assigned."""
+def add_stop(
+    session: Session,
+    run: DispatchRun,
+    runner: Runner,
+    order: Order,
+    kind: StopKind = StopKind.DELIVERY,
+) -> RouteStop:
+    """``order``'s delivery (or, ``kind`` pickup, its collection at its seller) appended to
+    ``runner``'s route in ``run``, and the order assigned."""
     route = session.exec(
         select(Route).where(Route.run_id == run.id).where(Route.runner_id == runner.id)
     ).one()
@@ -64,7 +72,12 @@ def add_stop(session: Session, run: DispatchRun, runner: Runner, order: Order) -
         minutes=10 * sequence
     )
     stop = RouteStop(
-        route_id=route.id, order_id=order.id, sequence=sequence, trip=1, planned_arrival=arrival
+        route_id=route.id,
+        order_id=order.id,
+        sequence=sequence,
+        trip=1,
+        planned_arrival=arrival,
+        kind=kind,
     )
     order.status = OrderStatus.ASSIGNED
     session.add(stop)

@@ -1,5 +1,5 @@
-"""Sellers (Malpro's UMKM, kuliner and IKM businesses) and the seller an order's goods come
-from.
+"""Sellers (Malpro's UMKM, kuliner and IKM businesses), the seller an order's goods come
+from, and route stops that collect them there (``kind``: delivery or pickup).
 
 Revision ID: 0008
 Revises: 0007
@@ -76,9 +76,20 @@ def upgrade() -> None:
             ondelete="RESTRICT",
         )
         batch.create_index(op.f("ix_orders_seller_id"), ["seller_id"], unique=False)
+    with op.batch_alter_table("route_stops") as batch:
+        batch.add_column(
+            sa.Column(
+                "kind",
+                _enum("delivery", "pickup"),
+                nullable=False,
+                server_default="delivery",
+            )
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("route_stops") as batch:
+        batch.drop_column("kind")
     with op.batch_alter_table("orders") as batch:
         batch.drop_index(op.f("ix_orders_seller_id"))
         batch.drop_constraint(op.f("fk_orders_seller_id_sellers"), type_="foreignkey")
