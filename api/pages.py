@@ -30,7 +30,7 @@ from api.guard import GuardedRoute
 from api.headers import content_security_policy
 from api.lang import request_lang
 from api.routes.runner import linked_runner, route_out
-from api.schemas import RunnerRouteOut
+from api.schemas import RunnerRouteOut, RunnerStopOut
 from dispatch.actions import FailureReason
 from dispatch.errors import DomainError
 from dispatch.i18n import Lang, Translator, catalogue, placeholders
@@ -101,7 +101,8 @@ PAGE_WORDS: Final = (
     "note_placeholder", "notes", "paid", "pending_stop", "photo", "photo_failed", "photo_kept",
     "photo_needed", "photo_required", "picked_up", "position_off", "position_on", "recipient",
     "recipient_was", "refused", "shopping", "stop_meta", "trip", "trip_bought", "trip_done",
-    "trip_over", "trip_weight", "updated", "whatsapp", "no_stops",
+    "trip_over", "trip_weight", "updated", "whatsapp", "no_stops", "pickup_title",
+    "picked_up_at_seller", "pickup_no_cash", "collect_first",
 )  # fmt: skip
 
 
@@ -117,6 +118,7 @@ def page_words(t: Translator) -> dict[str, object]:
     words["done"] = [t.n("runner.done", k, count="{count}") for k in (1, 2)]
     words["arrival"] = t("console.arrival_wib", time="{time}")
     words["status"] = {s.value: t(f"status.stop.{s.value}") for s in OrderStatus}
+    words["pickup_status"] = {k: t(f"status.pickup.{k}") for k in ("open", "done")}
     words["reasons"] = [[r.value, t.failure_reason(r.value)] for r in FailureReason]
     return words
 
@@ -133,8 +135,13 @@ def _script_json(value: object) -> str:
 
 def _map_view(route: RunnerRouteOut, t: Translator, tz: ZoneInfo, title: str,
               market_name: str, market: MapPoint) -> RouteView:  # fmt: skip
-    open_statuses = ("assigned", "picked_up")
-    next_id = next((s.order_id for s in route.stops if s.status.value in open_statuses), None)
+    def is_open(stop: RunnerStopOut) -> bool:
+        if stop.kind == "pickup":
+            return stop.status is OrderStatus.ASSIGNED
+        return stop.status in (OrderStatus.ASSIGNED, OrderStatus.PICKED_UP)
+
+    visits = sorted([*route.stops, *route.pickups], key=lambda s: s.sequence)
+    first_open = next((s for s in visits if is_open(s)), None)
     views = tuple(
         StopView(
             sequence=stop.sequence,
@@ -147,14 +154,18 @@ def _map_view(route: RunnerRouteOut, t: Translator, tz: ZoneInfo, title: str,
                 " ".join(p for p in (i.name, t.number(i.quantity, 3), i.unit) if p)
                 for i in stop.items
             ),
-            amount_text=t("runner.collect", amount=t.rupiah(stop.cash_to_collect_rp))
+            amount_text=t("runner.pickup_no_cash")
+            if stop.kind == "pickup"
+            else t("runner.collect", amount=t.rupiah(stop.cash_to_collect_rp))
             if stop.cash_to_collect_rp
             else t("runner.paid"),
             arrival_text=t("console.arrival_wib", time=t.clock(stop.planned_arrival, tz)),
-            status=stop.status.value,  # type: ignore[arg-type]
-            is_next=stop.order_id == next_id,
+            status=(  # a collected pickup is behind the runner
+                "delivered" if stop.kind == "pickup" and not is_open(stop) else stop.status.value
+            ),  # type: ignore[arg-type]
+            is_next=stop is first_open,
         )
-        for stop in route.stops
+        for stop in visits
     )
     return RouteView(runner_name=title, market_name=market_name, market=market, stops=views)
 

@@ -604,11 +604,30 @@ class ItemOut(BaseModel):
     unit: str
 
 
+class RunnerSellerOut(BaseModel):
+    """The seller whose goods an order takes: collected there, not bought at the market."""
+
+    code: str
+    name: str
+    phone: str
+    address: str
+    lat: float
+    lon: float
+
+
 class RunnerStopOut(BaseModel):
     """One stop of a runner's route, with what the runner needs at the door."""
 
     order_id: uuid.UUID
     external_id: str
+    kind: str = Field(
+        default="delivery",
+        description="delivery, or pickup: collecting the order's goods at its seller",
+        examples=["delivery"],
+    )
+    seller: RunnerSellerOut | None = Field(
+        default=None, description="the order's seller, on its pickup and its delivery"
+    )
     sequence: int
     trip: int
     planned_arrival: datetime | None
@@ -649,6 +668,11 @@ class RunnerRouteOut(BaseModel):
     expires_at: datetime
     photo_required: bool = Field(default=False, description="deliveries need a photo")
     stops: list[RunnerStopOut]
+    pickups: list[RunnerStopOut] = Field(
+        default=[],
+        description="the visits at sellers (kind pickup): the seller's name, address and "
+        "phone, what to collect; the order's status says whether it is collected",
+    )
     distance_m: int = Field(description="the route's distance, metres")
     duration_s: int = Field(description="first departure to last return, seconds")
     starts_at: datetime | None = Field(description="first departure")

@@ -44,6 +44,7 @@ from api.schemas import (
     PositionIn,
     PositionOut,
     RunnerRouteOut,
+    RunnerSellerOut,
     RunnerStopOut,
 )
 from dispatch.actions import (
@@ -142,9 +143,21 @@ def stop_out(
 ) -> RunnerStopOut:
     """A stop with what the runner needs at the door; with ``order``, its status and cash
     as they are now (after the runner's change)."""
+    seller = stop.seller
     return RunnerStopOut(
         order_id=stop.order_id,
         external_id=stop.external_id,
+        kind=stop.kind.value,
+        seller=None
+        if seller is None
+        else RunnerSellerOut(
+            code=seller.code,
+            name=seller.name,
+            phone=seller.phone,
+            address=seller.address,
+            lat=seller.lat,
+            lon=seller.lon,
+        ),
         sequence=stop.sequence,
         trip=stop.trip,
         planned_arrival=stop.planned_arrival,
@@ -179,6 +192,35 @@ def greeting(order: PlanStop, runner_name: str, arrival: str) -> str:
     if name:
         return text("wa.to_customer", "id", customer=name, runner=first, arrival=arrival)
     return text("wa.to_customer_no_name", "id", runner=first, arrival=arrival)
+
+
+def seller_greeting(stop: PlanStop, runner_name: str, arrival: str) -> str:
+    """The runner's WhatsApp text to the seller of a pickup, in Bahasa Indonesia."""
+    assert stop.seller is not None
+    first = runner_name.split()[0] if runner_name.split() else runner_name
+    return text(
+        "wa.to_seller", "id", seller=stop.seller.name, runner=first, arrival=arrival,
+        order=stop.external_id,
+    )  # fmt: skip
+
+
+def _pickup_out(stop: PlanStop, runner_name: str, tz: ZoneInfo) -> RunnerStopOut:
+    """A visit at a seller: the seller's name, place and phone; the goods to collect; no cash."""
+    assert stop.seller is not None
+    arrival = clock(stop.planned_arrival, tz, "id")
+    out = stop_out(stop, whatsapp_text=seller_greeting(stop, runner_name, arrival))
+    return out.model_copy(
+        update={
+            "customer_name": stop.seller.name,
+            "phone": stop.seller.phone,
+            "address": stop.seller.address,
+            "lat": stop.seller.lat,
+            "lon": stop.seller.lon,
+            "location_approximate": False,
+            "cash_to_collect_rp": 0,
+            "collected_rp": None,
+        }
+    )
 
 
 def _counts(
@@ -254,6 +296,9 @@ def route_out(session: Session, linked: LinkedRunner, settings: Settings) -> Run
         duration_s=0 if plan is None else plan.duration_s,
         starts_at=None if plan is None else plan.starts_at,
         ends_at=None if plan is None else plan.ends_at,
+        pickups=[]
+        if plan is None
+        else [_pickup_out(p, runner.name, tz) for p in plan.pickups if p.seller is not None],
         trips=[] if plan is None else [trip_out(trip) for trip in plan.trips],
         cash=cash_out(Cash(0, 0, 0) if plan is None else plan.cash),
         cash_cap_rp=runner.cash_cap_rp,

@@ -120,6 +120,21 @@
     return stops;
   }
 
+  // The visits at sellers: a pickup is open while its order is still to collect (assigned),
+  // as the phone knows it (the queue included); it has no action of its own on the server.
+  function effectivePickups(stops) {
+    var byId = {};
+    stops.forEach(function (s) { byId[s.order_id] = s; });
+    return (route.pickups || []).map(function (p) {
+      var delivery = byId[p.order_id];
+      return Object.assign({}, p, {
+        status: delivery ? delivery.status : p.status,
+        pending: delivery ? delivery.pending : false
+      });
+    });
+  }
+  function isOpen(s) { return s.kind === "pickup" ? s.status === "assigned" : !!OPEN[s.status]; }
+
   function reasonText(code) {
     var found = W.reasons.filter(function (r) { return r[0] === code; })[0];
     return found ? found[1] : code;
@@ -127,10 +142,12 @@
 
   function stopHead(s, isNext) {
     var meta = fill(W.stop_meta, { trip: s.trip, arrival: fill(W.arrival, { time: clock(s.planned_arrival) }) });
-    meta += " · " + (W.status[s.status] || s.status);
+    var pickup = s.kind === "pickup";
+    meta += " · " + (pickup ? W.pickup_status[isOpen(s) ? "open" : "done"] : (W.status[s.status] || s.status));
     return el("div", { "class": "stop__head" }, [
       el("span", { "class": "stop__number", text: String(s.sequence) }),
       el("div", {}, [
+        pickup ? el("p", { "class": "stop__kind", text: W.pickup_title }) : null,
         el("div", { "class": "stop__title" }, [el("h3", { text: s.customer_name || W.customer }),
           isNext ? el("span", { "class": "stop__flag", text: W.next }) : null]),
         el("p", { "class": "stop__meta" }, [meta, s.pending ? el("span", { "class": "stop__pending", text: " · " + W.pending_stop }) : null])
@@ -141,6 +158,33 @@
   function refusedNote(s) {
     var refusal = refusals[s.order_id];
     return refusal ? el("p", { "class": "stop__refused", role: "alert", text: fill(W.refused, { reason: refusal.reason }) }) : null;
+  }
+
+  function pickupCard(p, isNext) {
+    var items = p.items.map(function (i) {
+      return [i.name, decimal(i.quantity, 3), i.unit].filter(Boolean).join(" ");
+    }).join(", ");
+    var open = isOpen(p);
+    var card = el("article", {
+      "class": "stop stop--pickup stop--" + (open ? "assigned" : "collected") + (isNext ? " stop--next" : ""),
+      "data-order-id": p.order_id, "data-kind": "pickup", "data-status": p.status, "data-trip": String(p.trip), id: "pickup-" + p.order_id
+    }, [
+      stopHead(p, isNext),
+      el("p", { "class": "stop__address", text: p.address }),
+      open && items ? el("p", { "class": "stop__items", text: items }) : null,
+      open ? el("p", { "class": "stop__amount", text: W.pickup_no_cash }) : null,
+      open ? el("div", { "class": "links" }, [
+        el("a", { "class": "button", target: "_blank", rel: "noopener", text: W.navigate,
+          href: "https://www.google.com/maps/dir/?api=1&travelmode=driving&destination=" + p.lat + "," + p.lon }),
+        el("a", { "class": "button", href: "tel:" + p.phone, text: W.call }),
+        el("a", { "class": "button", target: "_blank", rel: "noopener", text: W.whatsapp,
+          href: "https://wa.me/" + p.phone.replace(/^\+/, "") + "?text=" + encodeURIComponent(p.whatsapp_text || "") })
+      ]) : null
+    ]);
+    if (open) {
+      card.appendChild(el("button", { type: "button", "class": "primary", "data-action": "picked-up", text: W.picked_up_at_seller }));
+    }
+    return card;
   }
 
   function openCard(s, isNext) {
@@ -165,7 +209,9 @@
           href: "https://wa.me/" + s.phone.replace(/^\+/, "") + "?text=" + encodeURIComponent(s.whatsapp_text || "") })
       ])
     ]);
-    if (s.status === "assigned") {
+    if (s.status === "assigned" && s.seller) {  // the goods wait at the seller: collected first
+      card.appendChild(el("p", { "class": "stop__notes stop__collect-first", text: fill(W.collect_first, { seller: s.seller.name }) }));
+    } else if (s.status === "assigned") {
       card.appendChild(el("button", { type: "button", "class": "primary", "data-action": "picked-up", text: W.picked_up }));
     } else {
       card.appendChild(el("form", { "class": "deliver", "data-form": "delivered" }, [
@@ -188,6 +234,7 @@
   }
 
   function doneCard(s) {
+    if (s.kind === "pickup") { return pickupCard(s, false); }
     var lines = [];
     if (s.status === "delivered") {
       var amount = fill(W.collected, { amount: rupiah(s.collected_rp || 0) });
@@ -216,7 +263,8 @@
 
   function tripHeader(trip, stops) {
     var info = route.trips.filter(function (t) { return t.trip === trip; })[0];
-    var toBuy = stops.filter(function (s) { return s.status === "assigned"; });
+    // bought at the market: not the goods collected at a seller
+    var toBuy = stops.filter(function (s) { return s.kind !== "pickup" && !s.seller && s.status === "assigned"; });
     var load = route.runner.capacity_g;
     var header = el("section", { "class": "trip", "data-trip": String(trip) }, [el("h2", { text: fill(W.trip, { trip: trip }) })]);
     if (info) {
@@ -247,8 +295,9 @@
     dirty = false;
     var kept = keepForms();
     var stops = effectiveStops();
-    var open = stops.filter(function (s) { return OPEN[s.status]; });
-    var done = stops.filter(function (s) { return !OPEN[s.status]; });
+    var visits = stops.concat(effectivePickups(stops)).sort(function (a, b) { return a.sequence - b.sequence; });
+    var open = visits.filter(isOpen);
+    var done = visits.filter(function (s) { return !isOpen(s); });
     var next = open[0];
     stopsEl.textContent = "";
     // An action refused for a stop that is no longer on the route (moved to another runner)
@@ -265,7 +314,7 @@
     trips.forEach(function (trip) {
       var mine = open.filter(function (s) { return s.trip === trip; });
       stopsEl.appendChild(tripHeader(trip, mine));
-      mine.forEach(function (s) { stopsEl.appendChild(openCard(s, s === next)); });
+      mine.forEach(function (s) { stopsEl.appendChild(s.kind === "pickup" ? pickupCard(s, s === next) : openCard(s, s === next)); });
     });
     var shown = doneEl.querySelector("details");
     var doneOpen = shown ? shown.open : false;
@@ -278,12 +327,12 @@
     restoreForms(kept);
     // The map's markers follow the phone's state: the next stop ringed, done stops grey.
     document.querySelectorAll(".map .antar-stop[data-sequence]").forEach(function (marker) {
-      var s = stops.filter(function (x) { return String(x.sequence) === marker.getAttribute("data-sequence"); })[0];
+      var s = visits.filter(function (x) { return String(x.sequence) === marker.getAttribute("data-sequence"); })[0];
       if (!s) { return; }
       marker.classList.toggle("antar-stop--next", s === next);
-      marker.classList.toggle("antar-stop--done", !OPEN[s.status]);
+      marker.classList.toggle("antar-stop--done", !isOpen(s));
     });
-    var cash = open.reduce(function (sum, s) { return sum + s.cash_to_collect_rp; }, 0);
+    var cash = open.reduce(function (sum, s) { return sum + (s.kind === "pickup" ? 0 : s.cash_to_collect_rp); }, 0);
     document.querySelector("[data-cash-total]").textContent = rupiah(cash);
     document.querySelector("[data-pending]").textContent = String(queue.length);
     document.querySelector("[data-updated]").textContent = fill(W.updated, { time: clock(routeAt) });
@@ -512,7 +561,7 @@
       var trip = Number(button.getAttribute("data-trip"));
       var chain = Promise.resolve();
       effectiveStops().forEach(function (stop) {
-        if (stop.trip === trip && stop.status === "assigned") {
+        if (stop.trip === trip && stop.status === "assigned" && !stop.seller) {
           chain = chain.then(function () { return enqueue("picked-up", stop.order_id, stopPath(stop, "picked-up"), {}); });
         }
       });

@@ -6,19 +6,25 @@ from __future__ import annotations
 import csv
 import io
 import json
+import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from api.main import create_app
 from dispatch.actions import mark_delivered, mark_picked_up
 from dispatch.export import day_export, render
-from dispatch.models import Order, Seller, StopKind
+from dispatch.models import Order, OrderStatus, Seller, StopKind
 from dispatch.plans import market_plan
+from dispatch.settings import Settings
 from tests.api.conftest import World
 from tests.api.factories import add_order, add_plan, add_stop
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, Watch
+from tests.serving import serving
 
 
 @dataclass
@@ -135,3 +141,108 @@ def test_every_export_shows_the_pickup_before_its_delivery(
     types = [w.findtext("g:type", namespaces=ns) for w in gpx.findall("g:wpt", ns)]
     assert types.count("pickup") == 1
     assert types.count("delivery") == 2
+
+
+def test_the_runner_route_has_the_pickup_at_the_seller(
+    client: TestClient, world: World, seller_day: SellerDay
+) -> None:
+    """The phone's route JSON: the pickup visit (kind pickup) with the seller's name, address
+    and phone, what to collect and no cash; the delivery names its seller; "Sudah diambil"
+    is the order's picked-up action, after which the pickup is collected."""
+    order_id = str(seller_day.seller_order.id)
+    seller = seller_day.seller
+    route = client.get(f"/api/v1/runner/{world.link}/route").json()
+    assert [s["external_id"] for s in route["stops"]] == ["plain-1", "seller-1"]
+    assert [s["kind"] for s in route["stops"]] == ["delivery", "delivery"]
+    [pickup] = route["pickups"]
+    assert pickup["kind"] == "pickup"
+    assert pickup["order_id"] == order_id
+    assert (pickup["customer_name"], pickup["address"], pickup["phone"]) == (
+        seller.name,
+        seller.address,
+        seller.phone,
+    )
+    assert (pickup["lat"], pickup["lon"]) == (seller.lat, seller.lon)
+    assert pickup["cash_to_collect_rp"] == 0
+    assert pickup["items"] == route["stops"][1]["items"]
+    assert pickup["status"] == "assigned"
+    assert seller.name in pickup["whatsapp_text"]
+    delivery = route["stops"][1]
+    assert delivery["seller"]["code"] == seller.code
+    assert delivery["sequence"] > pickup["sequence"] > route["stops"][0]["sequence"]
+    assert route["stops"][0]["seller"] is None
+    done = client.post(f"/api/v1/runner/{world.link}/stops/{order_id}/picked-up")
+    assert done.status_code == 200, done.text
+    route = client.get(f"/api/v1/runner/{world.link}/route").json()
+    assert route["pickups"][0]["status"] == "picked_up"
+
+
+def _status(engine: Engine, order: Order) -> OrderStatus:
+    with Session(engine) as session:
+        stored = session.get(Order, order.id)
+        assert stored is not None
+        return stored.status
+
+
+def _wait_for(engine: Engine, order: Order, status: OrderStatus) -> None:
+    """Until the phone's queue has reached the server (it sends in the background)."""
+    for _ in range(100):
+        if _status(engine, order) is status:
+            return
+        time.sleep(0.1)
+    assert _status(engine, order) is status
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium")
+def test_the_runner_phone_draws_the_pickup_card_at_the_seller(
+    engine: Engine, settings: Settings, world: World, seller_day: SellerDay
+) -> None:
+    """On the phone (Chromium, 390x844): the pickup card at the seller comes before its
+    delivery, with the seller's name, address, phone, what to collect and "Sudah diambil";
+    the delivery says to collect first and cannot be delivered yet; the market's "Semua
+    sudah dibeli" leaves the seller's order alone. "Sudah diambil" goes through the phone's
+    queue, the order is picked up on the server, and the delivery can be made."""
+    from playwright.sync_api import expect, sync_playwright
+
+    order_id = str(seller_day.seller_order.id)
+    seller = seller_day.seller
+    live = settings.model_copy(update={"tiles_url": "https://tiles.invalid/{z}/{x}/{y}.png"})
+    with serving(create_app(live, engine)) as base, sync_playwright() as p:
+        watch = Watch(base)
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 390, "height": 844}, locale="id-ID")
+        watch.guard(context)
+        page = watch.page(context)
+        page.goto(f"{base}/r/{world.link}", wait_until="load")
+        cards = page.locator("#stops [data-order-id]")
+        assert [cards.nth(k).get_attribute("data-kind") for k in range(3)] == [
+            None,
+            "pickup",
+            None,
+        ]
+        pickup = page.locator(f"#pickup-{order_id}")
+        text = pickup.inner_text()
+        assert pickup.locator(".stop__kind").text_content() == "Ambil di penjual"
+        assert seller.name in text
+        assert seller.address in text
+        assert "Tidak ada pembayaran di penjual" in text
+        assert pickup.locator(f"a[href='tel:{seller.phone}']").count() == 1
+        assert pickup.locator("[data-action=picked-up]").inner_text() == "Sudah diambil"
+        delivery = page.locator(f"#stop-{order_id}")
+        assert f"Ambil dulu barangnya di {seller.name}." in delivery.inner_text()
+        assert delivery.locator("[data-action=picked-up], [data-action=delivered]").count() == 0
+        assert page.locator(".antar-stop").count() == 3
+
+        page.locator("[data-action=trip-bought]").first.click()
+        _wait_for(engine, seller_day.market_order, OrderStatus.PICKED_UP)
+        expect(page.locator("[data-pending]")).to_have_text("0")
+        assert _status(engine, seller_day.seller_order) is OrderStatus.ASSIGNED
+
+        pickup.locator("[data-action=picked-up]").click()
+        expect(page.locator("[data-pending]")).to_have_text("0")
+        expect(delivery.locator("[data-action=delivered]")).to_be_visible()
+        expect(page.locator(f"#done #pickup-{order_id}")).to_contain_text("Sudah diambil")
+        _wait_for(engine, seller_day.seller_order, OrderStatus.PICKED_UP)
+        expect(page.locator("[data-pending]")).to_have_text("0")
+        browser.close()
+    watch.assert_clean()
