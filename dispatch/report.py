@@ -13,6 +13,10 @@ latest finished run that routed it. Pending orders (dropped, or waiting for a di
 orders never routed (pickup orders collected at the market) go under "no runner". Planned
 distance and time are the current plan's.
 
+Orders of a seller (goods collected at the seller) are also summed per seller: how many,
+how many delivered, the cash the runners collected on them and the goods' value delivered
+(what the seller is owed).
+
 Reading the database (`day_report`) and summing (`market_report`, pure) are apart, so the
 sums can be checked on any list of orders; the renderers are pure functions of the report.
 """
@@ -40,6 +44,7 @@ from dispatch.models import (
     OrderStatusChange,
     Payment,
     Runner,
+    Seller,
 )
 from dispatch.plans import earlier_carriers, market_plan
 from dispatch.settings import Settings, get_settings
@@ -72,6 +77,10 @@ class OrderFacts:
     due_by: datetime
     """The end of its window, see `due_by`."""
     runner_id: uuid.UUID | None
+    seller: str | None = None
+    """The code of the seller whose goods these are (``None``: bought at the market)."""
+    goods_rp: int = 0
+    """The goods' price, rupiah (what a seller is owed for them once delivered)."""
 
     @property
     def outcome(self) -> Outcome:
@@ -171,6 +180,46 @@ class RunnerReport:
 
 
 @dataclass(frozen=True)
+class SellerReport:
+    """A seller's orders of the day: how many, how many delivered, the cash the runners
+    collected on them (delivered COD orders) and the goods' value delivered (rupiah)."""
+
+    seller: str
+    name: str
+    orders: int
+    delivered: int
+    cod_collected_rp: int
+    goods_delivered_rp: int
+
+
+def seller_reports(
+    orders: Iterable[OrderFacts], names: Mapping[str, str]
+) -> tuple[SellerReport, ...]:
+    """Per seller (by code) the sums of its orders (pure)."""
+    by_seller: dict[str, list[OrderFacts]] = {}
+    for order in orders:
+        if order.seller is not None:
+            by_seller.setdefault(order.seller, []).append(order)
+    reports = []
+    for code in sorted(by_seller):
+        own = by_seller[code]
+        delivered = [o for o in own if o.status is OrderStatus.DELIVERED]
+        reports.append(
+            SellerReport(
+                seller=code,
+                name=names.get(code, code),
+                orders=len(own),
+                delivered=len(delivered),
+                cod_collected_rp=sum(
+                    o.collected_rp or 0 for o in delivered if o.payment is Payment.COD
+                ),
+                goods_delivered_rp=sum(o.goods_rp for o in delivered),
+            )
+        )
+    return tuple(reports)
+
+
+@dataclass(frozen=True)
 class MarketReport:
     """A market's day: the total, each runner's share, and the latest run's dropped orders."""
 
@@ -181,6 +230,7 @@ class MarketReport:
     total: Figures
     runners: tuple[RunnerReport, ...]
     dropped: tuple[DroppedEntry, ...]
+    sellers: tuple[SellerReport, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -291,6 +341,7 @@ def market_report(
     orders: Sequence[OrderFacts],
     routes: Sequence[PlannedRoute],
     dropped: Sequence[DroppedEntry] = (),
+    seller_names: Mapping[str, str] | None = None,
 ) -> MarketReport:
     """The market's total and each runner's share (pure: sums what it is given).
 
@@ -330,6 +381,7 @@ def market_report(
         total=total,
         runners=tuple(shares),
         dropped=tuple(d for d in dropped if d.order_id in pending_dropped),
+        sellers=seller_reports(orders, seller_names or {}),
     )
 
 
@@ -395,6 +447,11 @@ def _read_market(
     ]
     drop_codes = {d.order_id: d.reason_code for d in dropped}
     delivered_at = _delivered_at(session, market, day)
+    seller_ids = {o.seller_id for o in orders if o.seller_id is not None}
+    sellers = {
+        seller.id: seller
+        for seller in session.exec(select(Seller).where(col(Seller.id).in_(seller_ids))).all()
+    }
     first_shift = min((r.shift_start for r in runners), default=market.opens)
     facts = [
         OrderFacts(
@@ -411,10 +468,13 @@ def _read_market(
                 o.window_start, o.window_end, o.created_at, day, first_shift, tz, asap_s
             ).astimezone(tz),
             runner_id=None if o.status is OrderStatus.PENDING else carriers.get(o.id),
+            seller=sellers[o.seller_id].code if o.seller_id in sellers else None,
+            goods_rp=o.amount_rp,
         )
         for o in orders
     ]
-    return market_report(market, run_id, names, facts, routes, dropped)
+    seller_names = {seller.code: seller.name for seller in sellers.values()}
+    return market_report(market, run_id, names, facts, routes, dropped, seller_names)
 
 
 def _delivered_at(session: Session, market: Market, day: date) -> dict[uuid.UUID, datetime]:
@@ -492,6 +552,18 @@ def flagged_cells(diff: CashDifference, t: Translator) -> dict[str, str]:
     }
 
 
+def seller_cells(seller: SellerReport, t: Translator) -> dict[str, str]:
+    """A seller's day as people read it: name, orders, delivered, cash, goods."""
+    return {
+        "name": seller.name,
+        "code": seller.seller,
+        "orders": str(seller.orders),
+        "delivered": str(seller.delivered),
+        "collected": t.rupiah(seller.cod_collected_rp),
+        "goods": t.rupiah(seller.goods_delivered_rp),
+    }
+
+
 def _grid(rows: list[list[str]]) -> list[str]:
     """Rows as aligned text: the first column left, the others right."""
     widths = [max(len(row[k]) for row in rows) for k in range(len(rows[0]))]
@@ -545,6 +617,10 @@ def report_table(
         lines.append(f"{t('report.flagged_list')}:{none}")
         for diff in total.flagged:
             lines.append("  " + t("report.flagged_line", **flagged_cells(diff, t)))
+        if m.sellers:
+            lines.append(f"{t('report.sellers')}:")
+            for seller in m.sellers:
+                lines.append("  " + t("report.seller_line", **seller_cells(seller, t)))
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
@@ -554,7 +630,7 @@ CSV_COLUMNS: Final = (
     "failed_by_reason", "cancelled", "dropped", "dropped_by_reason", "pending", "assigned",
     "picked_up", "open", "on_time", "on_time_share", "planned_distance_m",
     "planned_duration_s", "cod_expected_rp", "cod_collected_rp", "cod_difference_rp",
-    "flagged", "flagged_orders",
+    "flagged", "flagged_orders", "seller", "goods_delivered_rp",
 )  # fmt: skip
 
 
@@ -597,7 +673,9 @@ def _csv_row(
 
 def report_csv(report: DayReport) -> str:
     """One row per market and runner (``row`` ``runner``, or ``no_runner``), then the
-    market's ``total`` row; reasons as ``code=count;...``, flagged orders by external id."""
+    market's ``total`` row, then one per seller (``row`` ``seller``: its orders, delivered,
+    cash collected and goods delivered); reasons as ``code=count;...``, flagged orders by
+    external id."""
     out = io.StringIO()
     writer = SafeDictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
@@ -606,6 +684,19 @@ def report_csv(report: DayReport) -> str:
             kind = "runner" if share.runner_id is not None else "no_runner"
             writer.writerow(_csv_row(report.date, m.market, kind, share, share.figures))
         writer.writerow(_csv_row(report.date, m.market, "total", None, m.total))
+        for seller in m.sellers:
+            writer.writerow(
+                {
+                    "date": report.date.isoformat(),
+                    "market": m.market,
+                    "row": "seller",
+                    "seller": seller.seller,
+                    "orders": seller.orders,
+                    "delivered": seller.delivered,
+                    "cod_collected_rp": seller.cod_collected_rp,
+                    "goods_delivered_rp": seller.goods_delivered_rp,
+                }
+            )
     return out.getvalue()
 
 
@@ -672,6 +763,17 @@ def report_json(report: DayReport) -> dict[str, Any]:
                         "reason": d.reason,
                     }
                     for d in m.dropped
+                ],
+                "sellers": [
+                    {
+                        "seller": s.seller,
+                        "name": s.name,
+                        "orders": s.orders,
+                        "delivered": s.delivered,
+                        "cod_collected_rp": s.cod_collected_rp,
+                        "goods_delivered_rp": s.goods_delivered_rp,
+                    }
+                    for s in m.sellers
                 ],
             }
             for m in report.markets

@@ -34,6 +34,7 @@ from dispatch.report import (
     report_columns,
     report_csv,
     report_row,
+    seller_cells,
 )
 
 router = APIRouter(prefix=PREFIX, route_class=ConsoleRoute, include_in_schema=False)
@@ -79,6 +80,7 @@ def report_page(
             flagged_cells(d, t) | {"id": str(d.order_id), "customer": names.get(d.order_id, "-")}
             for d in report.total.flagged
         ],
+        sellers=[seller_cells(seller, t) for seller in report.sellers],
         market_url=_market_url(row, day),
         csv_url=f"/console/{row.code}/report.csv?tanggal={day.isoformat()}",
     )

@@ -20,9 +20,11 @@ from dispatch.actions import mark_delivered, mark_picked_up
 from dispatch.export import day_export, render
 from dispatch.models import Order, OrderStatus, Seller, StopKind
 from dispatch.plans import market_plan
+from dispatch.report import day_report, report_csv, report_json, report_table
 from dispatch.settings import Settings
 from tests.api.conftest import World
 from tests.api.factories import add_order, add_plan, add_stop
+from tests.api.test_console import sign_in
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, Watch
 from tests.serving import serving
 
@@ -246,3 +248,31 @@ def test_the_runner_phone_draws_the_pickup_card_at_the_seller(
         expect(page.locator("[data-pending]")).to_have_text("0")
         browser.close()
     watch.assert_clean()
+
+
+def test_the_report_sums_each_sellers_orders(
+    client: TestClient, engine: Engine, world: World, seller_day: SellerDay
+) -> None:
+    """Per seller: its orders, those delivered, the cash collected on them and the goods'
+    value delivered; in the API's JSON, the CSV, the terminal's table and the console."""
+    order_id = seller_day.seller_order.id
+    with Session(engine) as session:
+        mark_picked_up(session, order_id, by="runner test")
+        mark_delivered(session, order_id, collected_rp=65_000, by="runner test")
+        session.commit()
+        report = day_report(session, world.day, ["sawojajar"], settings=Settings())
+    [seller] = report.markets[0].sellers
+    assert (seller.seller, seller.orders, seller.delivered) == (seller_day.seller.code, 1, 1)
+    assert (seller.cod_collected_rp, seller.goods_delivered_rp) == (65_000, 60_000)
+    as_json = report_json(report)["markets"][0]["sellers"]
+    assert as_json[0]["cod_collected_rp"] == 65_000
+    rows = [r for r in csv.DictReader(io.StringIO(report_csv(report))) if r["row"] == "seller"]
+    assert [(r["seller"], r["delivered"], r["goods_delivered_rp"]) for r in rows] == [
+        (seller_day.seller.code, "1", "60000")
+    ]
+    table = report_table(report)
+    assert f"{seller_day.seller.name} ({seller_day.seller.code}): 1 pesanan, 1 terkirim" in table
+    assert sign_in(client, world.operator).status_code == 303
+    page = client.get(f"/console/sawojajar/report?tanggal={world.day.isoformat()}").text
+    assert f'data-seller="{seller_day.seller.code}"' in page
+    assert "Rp 65.000" in page
