@@ -140,7 +140,7 @@ def generated_sellers(market: Market, market_index: int) -> list[Seller]:
                 cluster=cluster,
                 category=category,
                 phone=f"+62813{4400 + market_index:04d}{8001 + k:04d}",
-                address=f"{street} No. {int(rng.integers(1, 120))}",
+                address=f"{street} {int(rng.integers(1, 120))}",
                 lat=lat,
                 lon=lon,
                 verification=SellerVerification.VERIFIED,

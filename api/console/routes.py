@@ -1184,7 +1184,7 @@ def _runner_parts(
     (from the plan's read model, `dispatch.plans`)."""
     live_after = last_change_id(session, [market.id])
     route = runner_route(session, runner, day)
-    plan_stops = () if route is None else route.stops
+    plan_stops = () if route is None else route.visits
     cash = Cash(0, 0, 0) if route is None else route.cash
     over_cap = () if route is None else route.trips_over_cap
     return {

@@ -34,6 +34,7 @@ from dispatch.models import (
     OrderStatusChange,
     Runner,
     RunnerStatus,
+    StopKind,
 )
 from dispatch.plans import (
     MarketPlan,
@@ -159,6 +160,8 @@ class OrderRow:
     suggestion_text: str = ""
     """A new order waiting for review: where insertion would put it ("" otherwise)."""
     can_accept: bool = False
+    seller_name: str = ""
+    """The seller whose goods these are (collected there), ``""``: the market's."""
 
 
 def _search(query: str) -> ColumnElement[bool]:
@@ -275,6 +278,7 @@ def order_row(
         if order.awaiting_review and order.suggested_runner_id is not None
         else "",
         can_accept=order.awaiting_review and order.status is OrderStatus.PENDING,
+        seller_name=order.seller.name if order.seller_id is not None and order.seller else "",
     )
 
 
@@ -352,24 +356,48 @@ def is_stale(seen: datetime | None, now: datetime, stale_s: int | None) -> bool:
 # -- maps --------------------------------------------------------------------------------------
 
 
+def _is_pickup(stop: PlanStop) -> bool:
+    return stop.kind is StopKind.PICKUP and stop.seller is not None
+
+
+def stop_title(stop: PlanStop, t: Translator) -> str:
+    """Who a stop is for: the customer, or "Ambil di penjual: ..." at a seller."""
+    if _is_pickup(stop):
+        assert stop.seller is not None
+        return t("console.pickup_at", seller=stop.seller.name)
+    return stop.customer_name or "-"
+
+
+def stop_cash_text(stop: PlanStop, t: Translator) -> str:
+    """The cash of a stop: none at a seller."""
+    return t("runner.pickup_no_cash") if _is_pickup(stop) else cash_text(stop, t)
+
+
+def stop_status_label(stop: PlanStop, t: Translator) -> str:
+    """A stop's state in words (a pickup: collected or not yet)."""
+    if _is_pickup(stop):
+        return t("status.pickup.done" if stop.done else "status.pickup.open")
+    return t.order_status(stop.status, stop.fulfilment == Fulfilment.PICKUP)
+
+
 def stop_views(
     stops: Sequence[PlanStop], market: Market, tz: ZoneInfo, t: Translator
 ) -> tuple[StopView, ...]:
-    """A route's stops for a map, the next open one marked."""
-    next_id = next((s.order_id for s in stops if s.open), None)
+    """A route's stops for a map (pickups at sellers too), the next open one marked."""
+    first_open = next((s for s in stops if s.open), None)
     return tuple(
         StopView(
             sequence=stop.sequence,
             trip=stop.trip,
             lat=float(stop.lat if stop.lat is not None else market.lat),
             lon=float(stop.lon if stop.lon is not None else market.lon),
-            title=stop.customer_name or "-",
+            title=stop_title(stop, t),
             address=stop.address,
             items_text=items_text(stop, t) or stop.notes,
-            amount_text=cash_text(stop, t),
+            amount_text=stop_cash_text(stop, t),
             arrival_text=t("console.arrival_wib", time=t.clock(stop.planned_arrival, tz)),
-            status=stop.status.value,  # type: ignore[arg-type]
-            is_next=stop.order_id == next_id,
+            status=("picked_up" if _is_pickup(stop) and stop.done else stop.status.value),  # type: ignore[arg-type]
+            is_next=stop is first_open,
         )
         for stop in stops
     )
@@ -394,7 +422,7 @@ def overview_view(
     routes = []
     for runner in runners:
         route = plan.route_of(runner.id)
-        stops = () if route is None else stop_views(route.stops, market, tz, t)
+        stops = () if route is None else stop_views(route.visits, market, tz, t)
         if stops:
             routes.append(
                 RouteView(
@@ -557,6 +585,7 @@ class RunnerStop:
     cash_text: str
     status: str
     status_label: str
+    kind: str = "delivery"
 
 
 def runner_stop_rows(stops: Sequence[PlanStop], *, t: Translator, tz: ZoneInfo) -> list[RunnerStop]:
@@ -566,13 +595,14 @@ def runner_stop_rows(stops: Sequence[PlanStop], *, t: Translator, tz: ZoneInfo) 
             sequence=stop.sequence,
             trip=stop.trip,
             arrival_text=t("console.arrival_wib", time=t.clock(stop.planned_arrival, tz)),
-            customer_name=stop.customer_name or "-",
-            phone=stop.phone,
+            customer_name=stop_title(stop, t),
+            phone=stop.seller.phone if _is_pickup(stop) and stop.seller else stop.phone,
             address=stop.address,
             items=items_text(stop, t) or stop.notes,
-            cash_text=cash_text(stop, t),
+            cash_text=stop_cash_text(stop, t),
             status=stop.status.value,
-            status_label=t.order_status(stop.status, stop.fulfilment == Fulfilment.PICKUP),
+            status_label=stop_status_label(stop, t),
+            kind=stop.kind.value,
         )
         for stop in stops
     ]

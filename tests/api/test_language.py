@@ -35,7 +35,15 @@ from dispatch.actions import (
 from dispatch.cli import main
 from dispatch.db import make_engine
 from dispatch.i18n import Lang
-from dispatch.models import DispatchRun, DroppedOrder, Fulfilment, OrderEvent, Runner
+from dispatch.models import (
+    DispatchRun,
+    DroppedOrder,
+    Fulfilment,
+    OrderEvent,
+    Runner,
+    Seller,
+    StopKind,
+)
 from dispatch.planning import pin_order
 from dispatch.settings import Settings
 from dispatch.whatsapp.tracking import tracking_token
@@ -116,12 +124,24 @@ def build_day(engine: Engine, world: World) -> Day:
             fulfilment=Fulfilment.PICKUP,
         )
         cancelled = add_order(session, market, "wa-lang-6", world.day, customer_name="Mbak Rina")
+        seller = session.exec(
+            select(Seller).where(Seller.code == "sawojajar-keripik-tempe-sanan")
+        ).one()
+        collected = add_order(
+            session, market, "wa-lang-7", world.day, customer_name="Bu Sari", seller_id=seller.id
+        )
+        to_collect = add_order(
+            session, market, "wa-lang-8", world.day, customer_name="Pak Dodi", seller_id=seller.id
+        )
         run = add_plan(session, market, world.day)
         replan = add_plan(session, market, world.day)
         replan.params = {"kind": "replan", "reason": "runner off shift", "by": "coordinator x"}
         session.add(replan)
         for plan in (run, replan):
             for order in (delivered, failed, assigned):
+                add_stop(session, plan, runner, order)
+            for order in (collected, to_collect):  # goods of a seller: collected there first
+                add_stop(session, plan, runner, order, kind=StopKind.PICKUP)
                 add_stop(session, plan, runner, order)
             session.add(
                 DroppedOrder(
@@ -143,6 +163,7 @@ def build_day(engine: Engine, world: World) -> Day:
             by="runner test",
         )
         cancel_order(session, cancelled.id, by="coordinator test", reason="")
+        mark_picked_up(session, collected.id, by="runner test")
         stored = session.get(Runner, runner.id)
         assert stored is not None
         stored.last_lat, stored.last_lon = -7.975, 112.661

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
@@ -276,3 +277,20 @@ def test_the_report_sums_each_sellers_orders(
     page = client.get(f"/console/sawojajar/report?tanggal={world.day.isoformat()}").text
     assert f'data-seller="{seller_day.seller.code}"' in page
     assert "Rp 65.000" in page
+
+
+def test_the_console_shows_the_pickup_and_the_orders_seller(
+    client: TestClient, world: World, seller_day: SellerDay
+) -> None:
+    """The runner's console page lists the pickup at the seller before the delivery (no
+    cash there); the order's page names its seller."""
+    assert sign_in(client, world.coordinator).status_code == 303
+    day = world.day.isoformat()
+    page = client.get(f"/console/sawojajar/runners/{world.runner.id}?tanggal={day}").text
+    kinds = re.findall(r'data-order="([^"]+)" data-kind="(\w+)"', page)
+    order_id = str(seller_day.seller_order.id)
+    assert [k for o, k in kinds if o == order_id] == ["pickup", "delivery"]
+    assert f"Ambil di penjual: {seller_day.seller.name}" in page
+    order = client.get(f"/console/sawojajar/orders/{order_id}").text
+    assert seller_day.seller.name in order
+    assert "diambil kurir di penjual" in order
