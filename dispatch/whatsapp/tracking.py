@@ -140,6 +140,11 @@ class TrackingView:
     """The delivery address's point, shown with the runner on the map."""
     runner_seen_text: str | None = None
     """How old the runner's position is (``2 menit yang lalu``)."""
+    seller_name: str = ""
+    """The seller whose goods these are (collected there), ``""`` for the market's."""
+    pickup_place: str = ""
+    """Where the customer collects a pickup order: the seller's name and address, or the
+    market's name."""
 
 
 def tracking_view(
@@ -149,6 +154,7 @@ def tracking_view(
     t = Translator(lang)
     tz = ZoneInfo(settings.timezone)
     market = session.get(Market, order.market_id)
+    seller = order.seller if order.seller_id is not None else None
     progress = order_progress(session, order)
     open_statuses = (OrderStatus.PENDING, OrderStatus.ASSIGNED, OrderStatus.PICKED_UP)
     eta = progress.planned_arrival if order.status in open_statuses else None
@@ -193,6 +199,10 @@ def tracking_view(
         if on_the_way and order.lat is not None and order.lon is not None
         else None,
         runner_seen_text=t.age((now - seen).total_seconds()) if fresh and seen else None,
+        seller_name=seller.name if seller else "",
+        pickup_place=(
+            f"{seller.name}, {seller.address}" if seller else (market.name if market else "")
+        ),
     )
 
 

@@ -23,6 +23,7 @@ from dispatch.models import Order, OrderStatus, Seller, StopKind
 from dispatch.plans import market_plan
 from dispatch.report import day_report, report_csv, report_json, report_table
 from dispatch.settings import Settings
+from dispatch.whatsapp.tracking import tracking_token
 from tests.api.conftest import World
 from tests.api.factories import add_order, add_plan, add_stop
 from tests.api.test_console import sign_in
@@ -294,3 +295,14 @@ def test_the_console_shows_the_pickup_and_the_orders_seller(
     order = client.get(f"/console/sawojajar/orders/{order_id}").text
     assert seller_day.seller.name in order
     assert "diambil kurir di penjual" in order
+
+
+def test_the_tracking_page_names_the_seller(
+    client: TestClient, world: World, settings: Settings, seller_day: SellerDay
+) -> None:
+    """The customer of a seller's order reads where the goods come from."""
+    token = tracking_token(seller_day.seller_order.id, world.day, settings)
+    page = client.get(f"/t/{token}").text
+    assert f"Barang dari {seller_day.seller.name}, diambil kurir di sana." in page
+    plain = client.get(f"/t/{tracking_token(seller_day.market_order.id, world.day, settings)}")
+    assert "Barang dari" not in plain.text
