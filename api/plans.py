@@ -60,6 +60,7 @@ def route_out(plan: MarketPlan, route: RoutePlan) -> RouteOut:
                 order_id=stop.order_id,
                 external_id=stop.external_id,
                 kind=stop.kind.value,
+                seller=stop.seller.code if stop.seller else None,
                 sequence=stop.sequence,
                 trip=stop.trip,
                 lat=float(plan.lat if stop.lat is None else stop.lat),
@@ -70,7 +71,7 @@ def route_out(plan: MarketPlan, route: RoutePlan) -> RouteOut:
                 status=stop.status,
                 collected_rp=stop.collected_rp,
             )
-            for stop in route.stops
+            for stop in route.visits
         ],
         trips=[trip_out(trip) for trip in route.trips],
         cash=cash_out(route.cash),

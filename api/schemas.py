@@ -467,7 +467,14 @@ class DispatchRunAccepted(BaseModel):
 class StopOut(BaseModel):
     order_id: uuid.UUID
     external_id: str
-    kind: str = Field(description="what the runner does there", examples=["delivery"])
+    kind: str = Field(
+        description="what the runner does there: delivery, or pickup (collects the order's "
+        "goods at its seller, before the delivery)",
+        examples=["delivery"],
+    )
+    seller: str | None = Field(
+        default=None, description="code of the order's seller (goods collected there)"
+    )
     sequence: int
     trip: int
     lat: float

@@ -306,3 +306,21 @@ def test_the_tracking_page_names_the_seller(
     assert f"Barang dari {seller_day.seller.name}, diambil kurir di sana." in page
     plain = client.get(f"/t/{tracking_token(seller_day.market_order.id, world.day, settings)}")
     assert "Barang dari" not in plain.text
+
+
+def test_the_routes_api_lists_the_pickup_with_its_seller(
+    client: TestClient, world: World, seller_day: SellerDay
+) -> None:
+    """``GET /routes``: the pickup (kind, seller, the seller's place) before the delivery."""
+    answer = client.get(
+        "/api/v1/routes",
+        params={"date": world.day.isoformat(), "market": "sawojajar"},
+        headers=world.auth(world.coordinator),
+    )
+    assert answer.status_code == 200, answer.text
+    [route] = [r for m in answer.json()["markets"] for r in m["routes"] if r["stops"]]
+    order_id = str(seller_day.seller_order.id)
+    mine = [(s["kind"], s["seller"], s["lat"]) for s in route["stops"] if s["order_id"] == order_id]
+    seller = seller_day.seller
+    assert mine[0] == ("pickup", seller.code, seller.lat)
+    assert mine[1][:2] == ("delivery", seller.code)
