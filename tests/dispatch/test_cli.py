@@ -157,8 +157,8 @@ def test_generate_dispatch_show_and_export(tmp_path: Path) -> None:
     assert len(doc["markets"]) == 6
     stop = doc["markets"][0]["routes"][0]["stops"][0]
     assert set(stop) == {
-        "order_id", "external_id", "sequence", "trip", "lat", "lon", "arrival", "weight_g",
-        "cod_rp",
+        "kind", "order_id", "external_id", "seller", "sequence", "trip", "lat", "lon",
+        "arrival", "weight_g", "cod_rp",
     }  # fmt: skip
     assert stop["arrival"].endswith("+07:00")
 
