@@ -66,6 +66,10 @@ class Settings(BaseSettings):
     picking_s: int = Field(default=120, ge=0)
     """Time to buy one order's goods at the stalls before a trip, in seconds."""
 
+    seller_service_s: int = Field(default=180, ge=0)
+    """Time at a seller to collect one order's goods (parking, collecting, checking), in
+    seconds."""
+
     reload_s: int = Field(default=300, ge=0)
     """Time to park and load at the market on each return to it, in seconds."""
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, select
 
 from dispatch.models import (
@@ -30,6 +31,7 @@ from dispatch.models import (
     OrderStatus,
     Runner,
     RunnerStatus,
+    StopKind,
 )
 from dispatch.plans import PlanStop, market_plan
 from dispatch.settings import Settings
@@ -39,7 +41,27 @@ PLANNABLE = (OrderStatus.PENDING, OrderStatus.ASSIGNED)
 #: Orders whose stop is done: it stays at the head of its runner's route as it was.
 DONE = (OrderStatus.DELIVERED, OrderStatus.FAILED)
 #: Times and travel a day's plan takes from the settings as they are (same names).
-FROM_SETTINGS = ("door_service_s", "picking_s", "reload_s", "circuity", "speed_kmh", "parking_s")
+FROM_SETTINGS = (
+    "door_service_s",
+    "picking_s",
+    "reload_s",
+    "circuity",
+    "speed_kmh",
+    "parking_s",
+    "seller_service_s",
+)
+
+
+@dataclass(frozen=True)
+class SellerPickup:
+    """Where an order's goods are collected when a seller has them: the seller's code,
+    place (degrees) and opening hours (seconds after local midnight)."""
+
+    code: str
+    lat: float
+    lon: float
+    opens_s: int
+    closes_s: int
 
 
 @dataclass(frozen=True)
@@ -58,12 +80,16 @@ class OrderInput:
     priority: int
     created_at: datetime
     pinned_runner_id: uuid.UUID | None = None
+    pickup: SellerPickup | None = None
+    """The seller to collect the goods at first; ``None``: bought at the market (or the
+    seller's goods are on board already)."""
 
 
 @dataclass(frozen=True)
 class PlannedStop:
-    """One delivery of a route: its order, place in the route, trip and planned arrival, and
-    the leg that reaches it (metres, seconds)."""
+    """One stop of a route: its order, place in the route, trip and planned arrival, the leg
+    that reaches it (metres, seconds), and whether it delivers the order or collects its
+    goods at its seller."""
 
     order_id: uuid.UUID
     sequence: int
@@ -71,6 +97,7 @@ class PlannedStop:
     arrival: datetime
     distance_m: int
     duration_s: int
+    kind: StopKind = StopKind.DELIVERY
 
 
 @dataclass(frozen=True)
@@ -120,6 +147,7 @@ class MarketDay:
     circuity: float
     speed_kmh: float
     parking_s: int
+    seller_service_s: int = 0
     move_cost_m: int = 0
     reorder_cost_m: int = 0
     balance_cost: int = 0
@@ -155,6 +183,16 @@ def _clock_s(runner_time: object) -> int:
     return runner_time.hour * 3600 + runner_time.minute * 60  # type: ignore[attr-defined]
 
 
+def _pickup(order: Order) -> SellerPickup | None:
+    """Where ``order``'s goods are still to be collected: its seller's, until picked up."""
+    seller = order.seller if order.seller_id is not None else None
+    if seller is None or order.status not in PLANNABLE:
+        return None
+    return SellerPickup(
+        seller.code, seller.lat, seller.lon, _clock_s(seller.opens), _clock_s(seller.closes)
+    )
+
+
 def order_input(order: Order) -> OrderInput:
     """``order`` as planning sees it (it must have a location)."""
     assert order.lat is not None
@@ -171,6 +209,7 @@ def order_input(order: Order) -> OrderInput:
         priority=order.priority,
         created_at=order.created_at,
         pinned_runner_id=order.pinned_runner_id,
+        pickup=_pickup(order),
     )
 
 
@@ -195,11 +234,13 @@ def load_day(
         .where(Order.service_date == day)
         .where(Order.fulfilment == Fulfilment.DELIVERY)
         .order_by(col(Order.created_at), col(Order.idempotency_key))
+        .options(selectinload(Order.seller))  # type: ignore[arg-type]
     ).all()
     by_id = {o.id: o for o in orders}
     plan = market_plan(session, market, day)
     run_id = plan.run_id
-    stops_of: dict[uuid.UUID, tuple[PlanStop, ...]] = {r.runner_id: r.stops for r in plan.routes}
+    # Every stop of the current plan: deliveries, and pickups at sellers.
+    stops_of: dict[uuid.UUID, tuple[PlanStop, ...]] = {r.runner_id: r.visits for r in plan.routes}
     runners = session.exec(
         select(Runner).where(Runner.market_id == market.id).order_by(col(Runner.name))
     ).all()
@@ -209,10 +250,16 @@ def load_day(
         (s.order_id, runner_id)
         for runner_id, stops in stops_of.items()
         for s in stops
-        if s.order_id in by_id and by_id[s.order_id].status in (*PLANNABLE, OrderStatus.PICKED_UP)
+        if s.kind is StopKind.DELIVERY
+        and s.order_id in by_id
+        and by_id[s.order_id].status in (*PLANNABLE, OrderStatus.PICKED_UP)
     )
     for runner in runners:
         mine = [s for s in stops_of.get(runner.id, []) if s.order_id in by_id]
+        # A pickup at a seller is done once the goods are collected; open ones follow from
+        # their orders (each plan places them anew), so only deliveries make the trips.
+        collected = [s for s in mine if s.kind is StopKind.PICKUP and _collected(by_id[s.order_id])]
+        mine = [s for s in mine if s.kind is StopKind.DELIVERY]
         carried = tuple(
             s.order_id for s in mine if by_id[s.order_id].status == OrderStatus.PICKED_UP
         )
@@ -252,9 +299,10 @@ def load_day(
                         s.planned_arrival,
                         s.leg_distance_m,
                         s.leg_duration_s,
+                        s.kind,
                     )
-                    for s in mine
-                    if by_id[s.order_id].status in DONE
+                    for s in sorted([*mine, *collected], key=lambda stop: stop.sequence)
+                    if s.kind is StopKind.PICKUP or by_id[s.order_id].status in DONE
                 ),
                 trips=tuple(tuple(trips[t]) for t in sorted(trips)),
                 locked=runner.sequence_locked,
@@ -298,6 +346,11 @@ def load_day(
         planned_on=planned_on,
         still_dropped=still_dropped,
     )
+
+
+def _collected(order: Order) -> bool:
+    """Whether ``order``'s goods have left its seller (collected, or the order is done)."""
+    return order.status is OrderStatus.PICKED_UP or order.status in DONE
 
 
 def _start(

@@ -18,12 +18,21 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
-from dispatch.planning.snapshot import MarketDay, OrderInput, PlannedStop
-from routing import Problem, Solution, Stop, TimeWindow, Vehicle, VisitKind
+from dispatch.models import StopKind
+from dispatch.planning.snapshot import MarketDay, OrderInput, PlannedStop, SellerPickup
+from routing import Pickup, Problem, Solution, Stop, TimeWindow, Vehicle, VisitKind
 from routing.matrix import GreatCircleModel
 
 #: What a vehicle takes from its runner as it is (same names).
 FROM_RUNNER = ("capacity_g", "cash_cap_rp", "max_orders_per_trip", "name")
+
+
+#: The visits of a solution that are stops of a stored route: deliveries, and pickups at
+#: sellers (market visits, starts and ends are not stored).
+STOP_KINDS: dict[VisitKind, StopKind] = {
+    VisitKind.DELIVERY: StopKind.DELIVERY,
+    VisitKind.PICKUP: StopKind.PICKUP,
+}
 
 
 @dataclass(frozen=True)
@@ -77,13 +86,42 @@ def carried_window(hours: TimeWindow) -> TimeWindow:
     return TimeWindow(hours.start, hours.end, soft=True, lateness_cost=CARRIED_LATENESS_COST)
 
 
+def pickup(seller: SellerPickup, places: dict[str, int], day: MarketDay) -> Pickup:
+    """Collecting an order's goods at ``seller``: at its place, while it is open (hard),
+    taking ``seller_service_s``."""
+    return Pickup(
+        location=places[seller.code],
+        service_s=day.seller_service_s,
+        window=TimeWindow(seller.opens_s, max(seller.closes_s, seller.opens_s)),
+        name=seller.code,
+    )
+
+
 def to_problem(day: MarketDay) -> Problem:
     """The routing problem of ``day`` (it needs at least one runner)."""
     orders = day.orders
     index = {o.id: k for k, o in enumerate(orders)}
     travel = GreatCircleModel(day.circuity, day.speed_kmh, day.parking_s)
-    lat = np.array([day.lat, *(o.lat for o in orders), *(r.start_lat for r in day.runners)])
-    lon = np.array([day.lon, *(o.lon for o in orders), *(r.start_lon for r in day.runners)])
+    # Sellers whose goods are still to collect come after the runners' starts, one place
+    # each however many of its orders the day has.
+    sellers = list(dict.fromkeys(o.pickup for o in orders if o.pickup is not None))
+    seller_at = {p.code: len(orders) + 1 + len(day.runners) + k for k, p in enumerate(sellers)}
+    lat = np.array(
+        [
+            day.lat,
+            *(o.lat for o in orders),
+            *(r.start_lat for r in day.runners),
+            *(p.lat for p in sellers),
+        ]
+    )
+    lon = np.array(
+        [
+            day.lon,
+            *(o.lon for o in orders),
+            *(r.start_lon for r in day.runners),
+            *(p.lon for p in sellers),
+        ]
+    )
     distance, duration = travel.matrices(lat, lon)
     midnight = day.midnight
     first_shift = min(r.start_s for r in day.runners)
@@ -109,10 +147,11 @@ def to_problem(day: MarketDay) -> Problem:
             if o.id in carried
             else window(o, midnight, first_shift, day.asap_s),
             service_s=day.door_service_s,
-            picking_s=day.picking_s,
+            picking_s=0 if o.pickup is not None else day.picking_s,
             priority=max(0, o.priority),
             vehicles=allowed[k],
             name=o.external_id,
+            pickup=None if o.pickup is None else pickup(o.pickup, seller_at, day),
         )
         for k, o in enumerate(orders)
     ]
@@ -182,7 +221,7 @@ def from_solution(
         offset = last_trip - 1 if runner.carried else last_trip
         visits = route.visits if route is not None and not route.is_empty else ()
         for visit, prev in zip(visits[1:], visits, strict=False):
-            if visit.kind is not VisitKind.DELIVERY:
+            if visit.kind not in STOP_KINDS:
                 continue
             planned.append(
                 PlannedStop(
@@ -192,6 +231,7 @@ def from_solution(
                     arrival=(midnight + timedelta(seconds=visit.arrival)).astimezone(UTC),
                     distance_m=visit.distance_m,
                     duration_s=visit.arrival - prev.departure,
+                    kind=STOP_KINDS[visit.kind],
                 )
             )
         if runner.done:
