@@ -1,13 +1,16 @@
 """Screenshots of the console's sellers pages (the list, one market's sellers, the edit form,
-an import's result with refused rows) at laptop and phone sizes, in headless Chromium.
+an import's result with refused rows) at laptop and phone sizes, and of a runner's page with
+a pickup card at a seller (phone), in headless Chromium.
 
     python -m bench.seller_pages
 
 Seeds the six markets (and their generated example sellers), imports
 ``tests/data/city/sellers.csv`` (verified), suspends one seller and adds one pending,
-serves the application on loopback, signs in as an operator and saves PNGs as
-``bench/results/sellers-<page>-<laptop|phone>.png`` (1280x800 and 390x844, full page).
-Needs ``/usr/bin/chromium``; only the server on loopback is reached.
+generates tomorrow's sawojajar morning with 40 % seller orders and dispatches it, serves the
+application on loopback, signs in as an operator and saves PNGs as
+``bench/results/sellers-<page>-<laptop|phone>.png`` (1280x800 and 390x844, full page) and
+``bench/results/sellers-runner-pickup-phone.png``. Needs ``/usr/bin/chromium``; only the
+server on loopback is reached.
 """
 
 from __future__ import annotations
@@ -15,15 +18,23 @@ from __future__ import annotations
 import argparse
 import tempfile
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
-from sqlmodel import Session
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
 
 from api.main import create_app
-from dispatch.auth import Role, create_token
+from dispatch.auth import Role, create_token, runner_link_token
 from dispatch.db import make_engine, session_scope, upgrade
+from dispatch.generate import MarketSpot, SellerSpot, generate_orders
+from dispatch.intake import import_orders
+from dispatch.models import Market, Runner, SellerVerification
+from dispatch.planning import dispatch
+from dispatch.plans import market_plan
 from dispatch.seed import seed
-from dispatch.sellers import import_seller_file, known_seller, update_seller
+from dispatch.sellers import import_seller_file, known_seller, list_sellers, update_seller
 from dispatch.settings import Settings
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, Watch
 from tests.serving import serving
@@ -32,6 +43,39 @@ RESULTS = Path(__file__).resolve().parent / "results"
 CITY = Path(__file__).resolve().parents[1] / "tests" / "data" / "city"
 SIZES = {"laptop": (1280, 800), "phone": (390, 844)}
 HEADER = "code,name,cluster,category,phone,address,lat,lon,nib,market,opens,closes\n"
+
+
+def _dispatched_morning(engine: Engine, settings: Settings) -> tuple[str, str]:
+    """Tomorrow's sawojajar morning, 40 % seller orders, dispatched: a runner with a pickup
+    at a seller and its link."""
+    day = datetime.now(ZoneInfo(settings.timezone)).date() + timedelta(days=1)
+    with session_scope(engine) as session:
+        market = session.exec(select(Market).where(Market.code == "sawojajar")).one()
+        own = [
+            SellerSpot(seller.code, seller.category.value)
+            for seller, _ in list_sellers(
+                session, market_id=market.id, verification=SellerVerification.VERIFIED
+            )
+        ]
+        rows = generate_orders(
+            [MarketSpot(market.code, market.lat, market.lon)],
+            12,
+            5,
+            day,
+            sellers={"sawojajar": own},
+            seller_share=0.4,
+        )
+        import_orders(
+            session, enumerate(rows, start=2), service_date=day, tz=ZoneInfo(settings.timezone)
+        )
+    dispatch(engine, ["sawojajar"], day, settings, time_limit_s=1.0, workers=1)
+    with Session(engine) as session:
+        market = session.exec(select(Market).where(Market.code == "sawojajar")).one()
+        plan = market_plan(session, market, day)
+        route = next(r for r in plan.routes if r.pickups)
+        runner = session.get(Runner, route.runner_id)
+        assert runner is not None
+        return runner.name, runner_link_token(runner, day, settings)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -61,6 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 ",,06:00,13:00\n",
             )
             token = create_token(session, role=Role.OPERATOR, label="bench")
+        runner, link = _dispatched_morning(engine, settings)
         bad = (
             HEADER
             + "sari-apel,Sari Apel Bu Tin,kuliner,makanan-minuman,0813-3300-3001,"
@@ -104,8 +149,22 @@ def main(argv: Sequence[str] | None = None) -> int:
                 saved.append(target)
                 context.close()
                 watch.assert_clean()
+            watch = Watch(base)
+            context = watch.guard(
+                browser.new_context(viewport={"width": 390, "height": 844}, locale="id-ID")
+            )
+            page = watch.page(context)
+            page.goto(f"{base}/r/{link}")
+            card = page.locator("li.stop--pickup").first
+            card.scroll_into_view_if_needed()
+            target = args.out / "sellers-runner-pickup-phone.png"
+            page.screenshot(path=str(target), full_page=False)
+            saved.append(target)
+            context.close()
+            watch.assert_clean()
             browser.close()
         engine.dispose()
+    print(f"runner with a pickup: {runner}")
     for target in saved:
         print(target)
     return 0
