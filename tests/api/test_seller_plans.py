@@ -288,7 +288,7 @@ def test_the_console_shows_the_pickup_and_the_orders_seller(
     assert sign_in(client, world.coordinator).status_code == 303
     day = world.day.isoformat()
     page = client.get(f"/console/sawojajar/runners/{world.runner.id}?tanggal={day}").text
-    kinds = re.findall(r'data-order="([^"]+)" data-kind="(\w+)"', page)
+    kinds = re.findall(r'data-order="([^"]+)"[^>]* data-kind="(\w+)"', page)
     order_id = str(seller_day.seller_order.id)
     assert [k for o, k in kinds if o == order_id] == ["pickup", "delivery"]
     assert f"Ambil di penjual: {seller_day.seller.name}" in page
