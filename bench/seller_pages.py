@@ -154,9 +154,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 browser.new_context(viewport={"width": 390, "height": 844}, locale="id-ID")
             )
             page = watch.page(context)
-            page.goto(f"{base}/r/{link}")
-            card = page.locator("li.stop--pickup").first
-            card.scroll_into_view_if_needed()
+            page.goto(f"{base}/r/{link}", wait_until="load")
+            # the cards are drawn on the phone (runner.js) from the route's JSON
+            card = page.locator("#stops article.stop--pickup").first
+            card.wait_for()
+            card.evaluate("card => card.scrollIntoView({block: 'start'})")
             target = args.out / "sellers-runner-pickup-phone.png"
             page.screenshot(path=str(target), full_page=False)
             saved.append(target)
