@@ -190,7 +190,7 @@ def _status(engine: Engine, order: Order) -> OrderStatus:
 
 def _wait_for(engine: Engine, order: Order, status: OrderStatus) -> None:
     """Until the phone's queue has reached the server (it sends in the background)."""
-    for _ in range(100):
+    for _ in range(300):  # a loaded machine may take a while; the answer is what counts
         if _status(engine, order) is status:
             return
         time.sleep(0.1)
