@@ -2,7 +2,7 @@
 from, and route stops that collect them there (``kind``: delivery or pickup).
 
 Revision ID: 0008
-Revises: 0010
+Revises: 0012
 Create Date: 2026-12-07
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008"
-down_revision: str | None = "0010"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
