@@ -130,8 +130,11 @@ from routing import (
 )
 from routing.instances import SCALE, read_solomon, read_vrplib
 
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+# Piped or captured output (a file, grep, a test) is 200 columns wide, so a table's codes and
+# names never wrap mid-word; a terminal keeps its own width.
+_PIPED_WIDTH = None if sys.stdout.isatty() else 200
+out = Console(highlight=False, width=_PIPED_WIDTH)
+err = Console(stderr=True, highlight=False, width=None if sys.stderr.isatty() else 200)
 
 
 # -- helpers ---------------------------------------------------------------------------------
