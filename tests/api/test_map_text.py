@@ -75,13 +75,17 @@ def test_runner_page_map_shows_the_name_as_written(
 def test_console_maps_show_the_name_as_written(
     client: TestClient, world: World, engine: Engine, kind: str
 ) -> None:
-    """The console's market map and runner map show a templated name verbatim, unevaluated."""
+    """The console's market map (the board frames it as a document of its own) and runner map
+    show a templated name verbatim, unevaluated; the board itself does not evaluate it."""
     name = TEMPLATES[kind]
     plan_with(engine, world, name)
     assert sign_in(client, world.coordinator).status_code == 303
     day = world.day.isoformat()
+    board = client.get(f"/console/sawojajar?tanggal={day}")
+    assert board.status_code == 200, board.text
+    assert not evaluated(board.text)
     for path in (
-        f"/console/sawojajar?tanggal={day}",
+        f"/console/sawojajar/map?tanggal={day}",
         f"/console/sawojajar/runners/{world.runner.id}?tanggal={day}",
     ):
         page = client.get(path)
