@@ -799,13 +799,17 @@ def _demo_next_steps(
     else:
         out.print(t("cli.demo_serve_hint"), markup=False)
         port = "" if args.port == 8000 else f" --port {args.port}"
-        out.print(f"  ANTAR_DATABASE_URL={settings.database_url} antar serve{port}", markup=False)
+        out.print(
+            f"  ANTAR_DATABASE_URL={settings.database_url} antar serve{port}",
+            markup=False,
+            soft_wrap=True,
+        )
     out.print(t("cli.demo_console", url=f"{base}/console/login"), markup=False)
-    out.print("  " + t("cli.demo_operator_token", token=operator), markup=False)
+    out.print("  " + t("cli.demo_operator_token", token=operator), markup=False, soft_wrap=True)
     coordinator_line = t(
         "cli.demo_coordinator_token", market=DEMO_COORDINATOR_MARKET, token=coordinator
     )
-    out.print("  " + coordinator_line, markup=False)
+    out.print("  " + coordinator_line, markup=False, soft_wrap=True)
     out.print(t("cli.demo_runner_links", day=day.isoformat()), markup=False)
     for code, name, token in links:
         out.print(f"  {code} · {name}: {base}/r/{token}", markup=False, soft_wrap=True)
