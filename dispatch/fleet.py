@@ -697,7 +697,7 @@ def import_runners(
     return report
 
 
-def _file_rows(
+def file_rows(
     source: str | bytes | os.PathLike[str], header: tuple[str, ...], refused: list[RowRefusal]
 ) -> Iterator[tuple[int, dict[str, str]]]:
     """A CSV's rows; a row with the wrong number of cells is refused, the others go on."""
@@ -708,7 +708,7 @@ def _file_rows(
     return read_rows(source, header, on_bad_row=bad_row)
 
 
-def _with_bad_rows(report: FleetImport, bad: list[RowRefusal]) -> FleetImport:
+def with_bad_rows(report: FleetImport, bad: list[RowRefusal]) -> FleetImport:
     report.refused = sorted([*report.refused, *bad], key=lambda refusal: refusal.line)
     return report
 
@@ -718,7 +718,7 @@ def import_market_file(session: Session, source: str | bytes | os.PathLike[str])
     `MARKET_HEADER` exactly (``csv.bad_header`` refuses the whole file); a row with the
     wrong number of cells is refused and the import goes on."""
     bad: list[RowRefusal] = []
-    return _with_bad_rows(import_markets(session, _file_rows(source, MARKET_HEADER, bad)), bad)
+    return with_bad_rows(import_markets(session, file_rows(source, MARKET_HEADER, bad)), bad)
 
 
 def import_runner_file(
@@ -727,8 +727,8 @@ def import_runner_file(
     """`import_runners` of a runners CSV (a path, its bytes, or the CSV's text), as
     `import_market_file` reads a markets CSV."""
     bad: list[RowRefusal] = []
-    rows = _file_rows(source, RUNNER_HEADER, bad)
-    return _with_bad_rows(import_runners(session, rows, settings=settings), bad)
+    rows = file_rows(source, RUNNER_HEADER, bad)
+    return with_bad_rows(import_runners(session, rows, settings=settings), bad)
 
 
 __all__ = [

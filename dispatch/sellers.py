@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, fields
 from datetime import time
 from typing import Any, Final
@@ -44,7 +44,6 @@ import numpy as np
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from dispatch.csv_io import read_rows
 from dispatch.errors import DomainError, listed, shown
 from dispatch.fleet import (
     MAX_ADDRESS,
@@ -54,8 +53,10 @@ from dispatch.fleet import (
     _errors_of,
     _Faults,
     check_text,
+    file_rows,
     known_market,
     market_of,
+    with_bad_rows,
 )
 from dispatch.geo import inside_city, outside_coordinate
 from dispatch.models import (
@@ -499,15 +500,6 @@ def import_sellers(
     return report
 
 
-def _file_rows(
-    source: str | bytes | os.PathLike[str], refused: list[RowRefusal]
-) -> Iterator[tuple[int, dict[str, str]]]:
-    def bad_row(line: int, error: DomainError) -> None:
-        refused.append(RowRefusal(line, "", (error,)))
-
-    return read_rows(source, SELLER_HEADER, on_bad_row=bad_row)
-
-
 def import_seller_file(
     session: Session, source: str | bytes | os.PathLike[str], *, verified: bool = False
 ) -> FleetImport:
@@ -515,9 +507,8 @@ def import_seller_file(
     must be `SELLER_HEADER` exactly (``csv.bad_header`` refuses the whole file); a row with
     the wrong number of cells is refused and the import goes on."""
     bad: list[RowRefusal] = []
-    report = import_sellers(session, _file_rows(source, bad), verified=verified)
-    report.refused = sorted([*report.refused, *bad], key=lambda refusal: refusal.line)
-    return report
+    rows = file_rows(source, SELLER_HEADER, bad)
+    return with_bad_rows(import_sellers(session, rows, verified=verified), bad)
 
 
 __all__ = [
