@@ -98,7 +98,14 @@ from dispatch.models import (
     SellerCluster,
     SellerVerification,
 )
-from dispatch.planning import dispatch, fail_lapsed_runs, orders_arrived, release_reviews
+from dispatch.planning import (
+    MovedOrder,
+    dispatch,
+    fail_lapsed_runs,
+    moved_orders,
+    orders_arrived,
+    release_reviews,
+)
 from dispatch.plans import list_runs, summarise
 from dispatch.reasons import drop_texts, run_error_text
 from dispatch.report import day_report, report_csv, report_json, report_table
@@ -570,6 +577,16 @@ def _summary_table(markets: list[dict[str, Any]], title: str, t: Translator) -> 
     return table
 
 
+def _moved_table(moved: list[MovedOrder], t: Translator) -> Table:
+    """The orders a run took off runners who had them in their route (and so their link)."""
+    table = Table(title=t("cli.moved_title", count=len(moved)))
+    for name in ("order", "customer", "from_runner", "to_runner"):
+        table.add_column(t(f"cli.col_{name}"))
+    for m in moved:
+        table.add_row(m.external_id, m.customer, m.from_runner, m.to_runner or t("cli.unplanned"))
+    return table
+
+
 def _dispatch(args: argparse.Namespace) -> int:
     settings = args.settings
     day = _day(args, settings)
@@ -596,9 +613,13 @@ def _dispatch(args: argparse.Namespace) -> int:
                 scheduler=args.scheduler,
                 progress=tick,
             )
+        with Session(engine) as session:
+            moved = moved_orders(session, outcome.moved)
     status = t.run_status(outcome.status)
     title = t("cli.run_title", run=outcome.run_id, day=day.isoformat(), status=status)
     out.print(_summary_table(outcome.markets, title, t))
+    if moved:
+        out.print(_moved_table(moved, t))
     out.print(t("cli.wall_time", seconds=t.number(outcome.wall_s, 2)))
     if outcome.error:
         failure = t("cli.dispatch_failed", error=run_error_text(outcome.error, t))

@@ -64,6 +64,8 @@ class MarketDay:
     delivered: int
     runners_out: int
     runners: int
+    movable: int
+    """Orders on runners' routes not yet bought: a new dispatch may move them."""
     cash_text: str
     cash_short: bool
     progress: str
@@ -102,6 +104,15 @@ def _progress(
     if run.status is RunStatus.FAILED and not (routed or dropped):
         return "failed", t.run_status(run.status)
     if routed or dropped or run.status is RunStatus.DONE:
+        moved = sum(
+            len(f.get("moved") or [])
+            for f in (run.figures or {}).get("markets", [])
+            if f.get("market") == market.code
+        )
+        if moved:
+            return "done", t(
+                "console.run_counts_moved", routed=routed, dropped=dropped, moved=moved
+            )
         return "done", t("console.run_counts", routed=routed, dropped=dropped)
     return "waiting", t("console.progress_waiting")
 
@@ -142,6 +153,7 @@ def city(
                 delivered=f.delivered,
                 runners_out=out,
                 runners=len(market.runners),
+                movable=f.assigned,
                 cash_text=t(
                     "console.cash_of",
                     collected=t.rupiah(f.cod_collected_rp),
@@ -218,14 +230,28 @@ def dispatch_all(
     request: Request,
     console: CheckedDep,
     form: FormDep,
+    session: ReadSessionDep,
     engine: EngineDep,
     settings: SettingsDep,
 ) -> Response:
     """Queue one dispatch run over every market for the day (operators only), started as a
-    job; the overview then follows it market by market."""
+    job; the overview then follows it market by market. When markets already have routes out
+    with their runners, the operator first sees which, and confirms (each market's moves
+    would take a solve to preview: the run's page of each market lists them afterwards)."""
     if not console.is_operator:
         raise DomainError("auth.forbidden")
     day = parse_day(form.get("tanggal"), today(settings))
+    if form.get("confirm") != "1":
+        out = [r for r in city(request, console, session, settings, day)["rows"] if r.movable]
+        if out:
+            return _page(
+                request,
+                "console_overview_confirm.html",
+                console=console,
+                day=day,
+                rows=out,
+                time_limit_s=form.get("time_limit_s", ""),
+            )
     params = {
         "time_limit_s": parse_time_limit(form.get("time_limit_s")),
         "seed": 1,

@@ -30,7 +30,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.exc import DataError, OperationalError
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from api.access import market_by_code, today, visible_row
 from api.console.board import arrivals, board_orders, nearest_open_day
@@ -115,6 +115,7 @@ from dispatch.models import (
 from dispatch.planning import (
     accept_suggestion,
     create_run,
+    moved_orders,
     orders_arrived,
     preview_moves,
     replan_if_planned,
@@ -762,25 +763,7 @@ def _confirm_dispatch(
 ) -> HTMLResponse:
     """The orders a dispatch would move off runners who have their link, to confirm."""
     with Session(read_only(request.app.state.engine)) as session:
-        orders = {
-            o.id: o
-            for o in session.exec(
-                select(Order).where(col(Order.id).in_([m[0] for m in moved]))
-            ).all()
-        }
-        names = dict(
-            session.exec(select(Runner.id, Runner.name).where(Runner.market_id == market.id)).all()
-        )
-    rows = [
-        {
-            "external_id": orders[o].idempotency_key,
-            "customer": orders[o].customer_name,
-            "from": names.get(a, "-") if a else "-",
-            "to": names.get(b) if b else None,
-        }
-        for o, a, b in moved
-        if o in orders
-    ]
+        rows = moved_orders(session, moved)
     return _page(
         request,
         "console_dispatch_confirm.html",

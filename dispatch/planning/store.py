@@ -317,6 +317,41 @@ def preview_moves(
     return tuple(m for m in moves(day, result) if m[1] is not None)
 
 
+@dataclass(frozen=True)
+class MovedOrder:
+    """An order a plan takes off the runner who had it, as a coordinator reads it."""
+
+    external_id: str
+    customer: str
+    from_runner: str
+    to_runner: str | None
+    """``None``: no runner takes it (it would be unplanned)."""
+
+
+def moved_orders(session: Session, moved: Sequence[Moved]) -> list[MovedOrder]:
+    """The moves off a runner who had the order (see `relinked`), with the order's external
+    id and customer and the runners' names, in ``moved``'s order."""
+    taken = [m for m in moved if m[1] is not None]
+    if not taken:
+        return []
+    ids = [o for o, _, _ in taken]
+    orders = {o.id: o for o in session.exec(select(Order).where(col(Order.id).in_(ids))).all()}
+    runners = {r for _, a, b in taken for r in (a, b) if r is not None}
+    names = dict(
+        session.exec(select(Runner.id, Runner.name).where(col(Runner.id).in_(runners))).all()
+    )
+    return [
+        MovedOrder(
+            external_id=orders[o].idempotency_key,
+            customer=orders[o].customer_name,
+            from_runner=names.get(a, "-") if a else "-",
+            to_runner=names.get(b, "-") if b else None,
+        )
+        for o, a, b in taken
+        if o in orders
+    ]
+
+
 def relinked(moved: Sequence[Moved]) -> list[dict[str, str | None]]:
     """The moves that take an order from a runner who had it in the plan before: that runner
     has its link (links are sent once a plan is made; nothing records a link being sent or

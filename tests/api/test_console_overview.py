@@ -70,6 +70,23 @@ def test_the_overview_shows_every_market_and_dispatch_all_plans_them_as_one_job(
     assert re.search(r'data-label="Terencana">2<', rows["sawojajar"])
     live = client.get(target.replace("/overview?", "/overview.json?")).json()
     assert 'data-market="gadang"' in live["parts"]["city"]
+    # Routes are out with the runners now: dispatching every market again asks first.
+    form = {"csrf": csrf.group(1), "tanggal": world.day.isoformat(), "time_limit_s": "0.2"}
+    asked = client.post("/console/overview/dispatch", data=form, follow_redirects=False)
+    assert asked.status_code == 200, asked.text
+    assert "Dispatch ulang mengubah kurir" in asked.text
+    assert "2 pasar sudah punya rute yang dikirim ke kurir" in asked.text
+    assert set(re.findall(r'<tr data-market="([^"]+)"', asked.text)) == {"sawojajar", "gadang"}
+    with Session(engine) as session:
+        assert len(session.exec(select(DispatchRun)).all()) == 1  # nothing ran yet
+    again = client.post(
+        "/console/overview/dispatch", data=form | {"confirm": "1"}, follow_redirects=False
+    )
+    assert again.status_code == 303
+    assert app.state.jobs.join(60)
+    with Session(engine) as session:
+        assert [r.status for r in session.exec(select(DispatchRun)).all()] == [RunStatus.DONE] * 2
+
     english = client.get(target + "&lang=en").text
     assert "Dispatch all" in english
     assert "Not planned" in english

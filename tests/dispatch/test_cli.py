@@ -6,12 +6,14 @@ import json
 import os
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 from sqlmodel import Session, select
 
 from dispatch.db import make_engine
 from dispatch.models import Market, Runner
+from dispatch.plans import market_plan
 from tests.dispatch.test_db import HEAD
 
 ANTAR = Path(sys.executable).with_name("antar")
@@ -161,6 +163,41 @@ def test_generate_dispatch_show_and_export(tmp_path: Path) -> None:
         "arrival", "weight_g", "cod_rp",
     }  # fmt: skip
     assert stop["arrival"].endswith("+07:00")
+
+
+def test_a_dispatch_that_moves_orders_off_their_runner_lists_them(tmp_path: Path) -> None:
+    """After a plan went out, one runner can now carry only 1 g: dispatching again gives his
+    orders to others, and `antar dispatch` lists each (order, customer, from, to) in Bahasa,
+    so the operator can tell the runners."""
+    url = f"sqlite:///{tmp_path / 'antar.db'}"
+    day = ("--date", "2026-11-26")
+    assert antar_on(url, "seed").returncode == 0
+    assert (
+        antar_on(url, "orders", "generate", "--per-market", "6", "--seed", "2", *day).returncode
+        == 0
+    )
+    first = antar_on(url, "dispatch", "--market", "mergan", "--time-limit", "0.3", *day)
+    assert first.returncode == 0, first.stderr
+    assert "pindah kurir" not in first.stdout  # a first plan moves nobody's orders
+    engine = make_engine(url)
+    with Session(engine) as session:
+        mergan = session.exec(select(Market).where(Market.code == "mergan")).one()
+        plan = market_plan(session, mergan, date(2026, 11, 26))
+        route = max(plan.routes, key=lambda r: len(r.stops))
+        runner = session.get(Runner, route.runner_id)
+        assert runner is not None
+        runner.capacity_g = 1
+        session.add(runner)
+        session.commit()
+        taken = {s.external_id for s in route.stops}
+        name = runner.name
+    engine.dispose()
+    again = antar_on(url, "dispatch", "--market", "mergan", "--time-limit", "0.3", *day)
+    assert again.returncode == 0, again.stderr
+    assert f"Pesanan pindah kurir ({len(taken)})" in again.stdout
+    for external_id in taken:
+        assert external_id in again.stdout
+    assert name in again.stdout
 
 
 def test_dispatch_of_an_unknown_market_is_refused(tmp_path: Path) -> None:
