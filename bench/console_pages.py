@@ -15,8 +15,9 @@ runners report their positions, then serves the app on loopback (a real uvicorn)
   (a MutationObserver's clock; same machine). Budget: <= 2 s.
 - saves screenshots: ``board-laptop.png`` (1280x800), ``board-phone-orders.png``,
   ``board-phone-map.png``, ``board-phone-runners.png`` (390x844), ``overview-laptop.png``,
-  ``overview-phone.png``, ``overview-dispatching-laptop.png`` (a "Dispatch semua" under
-  way), ``report-laptop.png``, ``report-phone.png``, ``tracking-on-the-way-phone.png`` (the
+  ``overview-phone.png``, ``overview-dispatch-confirm-laptop.png`` ("Dispatch semua" asks
+  first: routes are out), ``overview-dispatching-laptop.png`` (the run under way),
+  ``report-laptop.png``, ``report-phone.png``, ``tracking-on-the-way-phone.png`` (the
   customer's page) and ``order-tracking-link-laptop.png`` (the order's page in the console).
 
 Prints a table; writes ``bench/results/console-pages-<UTC time>.json``. Needs
@@ -244,6 +245,11 @@ def _screenshots(
         if name == "overview-laptop.png":  # then "Dispatch semua", caught while under way
             page.fill("#dispatch-all input[name=time_limit_s]", "1")
             page.click("#dispatch-all button[type=submit]")
+            # The routes are out with the runners: the operator confirms first.
+            page.wait_for_load_state("load")
+            page.screenshot(path=str(RESULTS / "overview-dispatch-confirm-laptop.png"))
+            saved.append("overview-dispatch-confirm-laptop.png")
+            page.click("form[action='/console/overview/dispatch'] button[type=submit]")
             page.wait_for_selector("[data-progress]", timeout=60_000)
             page.wait_for_timeout(1500)
             page.screenshot(path=str(RESULTS / "overview-dispatching-laptop.png"))
