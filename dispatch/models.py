@@ -250,6 +250,18 @@ class Runner(RunnerBase, table=True):
     market: Market = Relationship(back_populates="runners")
 
 
+class ShiftEnd(SQLModel, table=True):
+    """A runner's shift ended early on one day ("Selesai shift"): off that day's plan only.
+    Read through `dispatch.shifts`."""
+
+    __tablename__ = "shift_ends"
+
+    runner_id: uuid.UUID = Field(foreign_key="runners.id", primary_key=True, ondelete="CASCADE")
+    service_date: date = Field(primary_key=True)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    by: str = Field(max_length=120)
+
+
 class RunnerCreate(RunnerBase):
     market_id: uuid.UUID
 

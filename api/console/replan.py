@@ -66,6 +66,7 @@ from dispatch.planning import (
 )
 from dispatch.runner_actions import cash_corrections
 from dispatch.settings import Settings
+from dispatch.shifts import shift_ended
 from dispatch.whatsapp.tracking import tracking_url
 
 router = APIRouter(prefix=PREFIX, route_class=ConsoleRoute, include_in_schema=False)
@@ -201,7 +202,8 @@ def order_page(
     tz = ZoneInfo(settings.timezone)
     runners = market_runners(session, row)
     plan = current_plan(session, row, order.service_date)
-    rows = runner_rows(runners, plan, t=t, now=datetime.now(UTC))
+    ended = shift_ended(session, (r.id for r in runners), order.service_date)
+    rows = runner_rows(runners, plan, t=t, now=datetime.now(UTC), ended=ended)
     flash = request.query_params.get("ok", "")
     return _page(
         request,

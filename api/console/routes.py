@@ -72,6 +72,7 @@ from api.console.views import (
     run_routes,
     runner_rows,
     runner_stop_rows,
+    shift_label,
     stop_views,
 )
 from api.deps import EngineDep, SessionDep, SettingsDep, actor
@@ -124,6 +125,7 @@ from dispatch.plans import Cash, run_plan, runner_route
 from dispatch.reasons import run_error_text
 from dispatch.sellers import list_sellers, seller_refs
 from dispatch.settings import Settings
+from dispatch.shifts import on_shift_ids, shift_ended
 from dispatch.validation import validate_order
 from maps import (
     MapPoint,
@@ -515,7 +517,8 @@ def _board(
     orders = board_orders(rows, times, t=t, tz=tz)
     stale_s = settings.position_stale_s
     run = latest_run(session, row, day)
-    runner_list = runner_rows(runners, plan, t=t, now=now, stale_s=stale_s)
+    ended = shift_ended(session, (r.id for r in runners), day)
+    runner_list = runner_rows(runners, plan, t=t, now=now, stale_s=stale_s, ended=ended)
     colour_of = colours(runners)
     query_string = urlencode({"tanggal": day.isoformat(), "status": status, "q": query})
     return {
@@ -701,7 +704,8 @@ def board_row_json(
     runners = market_runners(session, row)
     one = order_row(order, plan, row, runners, t=t, tz=tz, settings=settings)
     board = board_orders([one], arrivals(plan, runners, now=now, settings=settings), t=t, tz=tz)
-    runner_list = runner_rows(runners, plan, t=t, now=now)
+    ended = shift_ended(session, (r.id for r in runners), order.service_date)
+    runner_list = runner_rows(runners, plan, t=t, now=now, ended=ended)
     html = _templates.get_template("console_board_order.html").render(
         t=t,
         lang=lang,
@@ -1236,6 +1240,7 @@ def runner_page(
     t = Translator(lang)
     tz = ZoneInfo(settings.timezone)
     parts = _runner_parts(session, runner, row, day, t, tz)
+    ended = shift_ended(session, [runner.id], day)
     plan_stops = parts["plan_stops"]
     colour = colours(market_runners(session, row))[runner.id]
     stops = stop_views(plan_stops, row, tz, t)
@@ -1270,7 +1275,8 @@ def runner_page(
         day=day,
         runner=runner,
         colour=colour,
-        status_label=t.runner_status(runner.status),
+        status_label=shift_label(runner, ended, t),
+        on_shift=runner.id in on_shift_ids(session, [runner], day),
         **parts,
         refresh_url=f"{PREFIX}/{row.code}/runners/{runner.id}/board.json?tanggal={day.isoformat()}",
         link=link,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Final
@@ -306,6 +306,13 @@ class RunnerRow:
     """Its last reported position is too old to re-plan from."""
 
 
+def shift_label(runner: Runner, ended: Collection[uuid.UUID], t: Translator) -> str:
+    """The runner's standing status, or "Selesai shift" when its shift ended on the day."""
+    if runner.id in ended and runner.status is RunnerStatus.AVAILABLE:
+        return t("runner_status.shift_ended")
+    return t.runner_status(runner.status)
+
+
 def runner_rows(
     runners: Sequence[Runner],
     plan: MarketPlan,
@@ -313,9 +320,11 @@ def runner_rows(
     t: Translator,
     now: datetime,
     stale_s: int | None = None,
+    ended: Collection[uuid.UUID] = (),
 ) -> list[RunnerRow]:
     """The market's runners with their load: orders and kg on the route, done and left, and
-    whether the last position they reported is older than ``stale_s`` seconds."""
+    whether the last position they reported is older than ``stale_s`` seconds; ``ended``:
+    those whose shift ended on the plan's day (`dispatch.shifts.shift_ended`)."""
     colour_of = colours(runners)
     rows = []
     for runner in runners:
@@ -328,7 +337,7 @@ def runner_rows(
                 id=str(runner.id),
                 name=runner.name,
                 phone=runner.phone,
-                status_label=t.runner_status(runner.status),
+                status_label=shift_label(runner, ended, t),
                 colour=colour_of[runner.id],
                 orders=len(orders),
                 weight_text=t.kg(sum(o.weight_g for o in orders)),
@@ -337,7 +346,7 @@ def runner_rows(
                 last_seen_text=(
                     t("console.never_seen") if seen is None else t.age((now - seen).total_seconds())
                 ),
-                available=runner.status is RunnerStatus.AVAILABLE,
+                available=runner.status is RunnerStatus.AVAILABLE and runner.id not in ended,
                 sequence_locked=runner.sequence_locked,
                 position_stale=is_stale(seen, now, stale_s),
             )

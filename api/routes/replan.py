@@ -308,9 +308,10 @@ def off_shift(
     settings: SettingsDep,
     body: Annotated[OffShiftIn | None, Body()] = None,
 ) -> ReplanOut:
-    """The runner stops: its orders not yet picked up go to the other runners (or are dropped
-    with a reason) as the named day's plan (default today, WIB) of its market is re-planned;
-    what it carries stays with it until delivered or failed."""
+    """The runner stops for the named day (default today, WIB): its orders not yet picked up
+    go to the other runners (or are dropped with a reason) as that day's plan of its market
+    is re-planned; what it carries stays with it until delivered or failed. Other days keep
+    the runner (its standing ``status`` does not change)."""
     return _shift_change(runner_off_shift, runner_id, engine, principal, settings, body)
 
 

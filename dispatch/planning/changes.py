@@ -29,12 +29,12 @@ from dispatch.models import (
     Route,
     RouteStop,
     Runner,
-    RunnerStatus,
 )
 from dispatch.planning.snapshot import PLANNABLE
 from dispatch.planning.store import Moved, dispatch
 from dispatch.plans import current_run_id
 from dispatch.settings import Settings
+from dispatch.shifts import end_shift, on_shift_ids, resume_shift
 
 
 @dataclass(frozen=True)
@@ -208,7 +208,7 @@ def move_order(
                 params={"from": order.status.value, "to": "moved"},
             )
         runner = _runner(session, runner_id, order.market_id)
-        if runner.status != RunnerStatus.AVAILABLE:
+        if runner.id not in on_shift_ids(session, [runner], order.service_date):
             raise DomainError("replan.runner_unavailable", field="runner_id")
         market_id, day, name = order.market_id, order.service_date, runner.name
     with write_session(engine) as session:
@@ -252,21 +252,25 @@ def set_shift(
     """Put ``runner_id`` on shift or take it off, and re-plan ``day``. Off: its stops not yet
     picked up go to the others (what it carries stays with it until delivered or failed) and
     its pins are lifted; on: it takes a share again."""
-    status = RunnerStatus.AVAILABLE if on_shift else RunnerStatus.OFF_DUTY
     with write_session(engine) as session:
         runner = session.get(Runner, runner_id)
         if runner is None:
             raise DomainError("runner.not_found", params={"id": str(runner_id)})
-        runner.status = status
-        session.add(runner)
-        if status is not RunnerStatus.AVAILABLE:
-            pinned = session.exec(select(Order).where(Order.pinned_runner_id == runner.id)).all()
+        if on_shift:
+            resume_shift(session, runner, day)
+        else:
+            end_shift(session, runner, day, by)
+            pinned = session.exec(
+                select(Order)
+                .where(Order.pinned_runner_id == runner.id)
+                .where(Order.service_date == day)
+            ).all()
             for order in pinned:  # a pin to a runner who has gone cannot be kept
                 order.pinned_runner_id = None
                 session.add(order)
                 _log(session, order.id, by, "unpinned", f"{runner.name} off shift")
         market_id = runner.market_id
-    reason = "runner back on shift" if status is RunnerStatus.AVAILABLE else "runner off shift"
+    reason = "runner back on shift" if on_shift else "runner off shift"
     how = {"by": by, "settings": settings, "reason": reason, "now": now}
     outcome = _replan_unless(
         ("replan.no_orders",), engine, market_id, day, time_limit_s=time_limit_s, **how

@@ -30,11 +30,11 @@ from dispatch.models import (
     Order,
     OrderStatus,
     Runner,
-    RunnerStatus,
     StopKind,
 )
 from dispatch.plans import PlanStop, market_plan
 from dispatch.settings import Settings
+from dispatch.shifts import on_shift_ids
 
 #: Orders a plan may (re)place: not yet picked up.
 PLANNABLE = (OrderStatus.PENDING, OrderStatus.ASSIGNED)
@@ -244,6 +244,7 @@ def load_day(
     runners = session.exec(
         select(Runner).where(Runner.market_id == market.id).order_by(col(Runner.name))
     ).all()
+    working = on_shift_ids(session, runners, day)
     states: list[RunnerState] = []
     carried_ids: set[uuid.UUID] = set()
     planned_on = tuple(
@@ -269,7 +270,7 @@ def load_day(
             if order.status in PLANNABLE and order.lat is not None and order.lon is not None:
                 trips[s.trip].append(order.id)
         shift_start, shift_end = _clock_s(runner.shift_start), _clock_s(runner.shift_end)
-        on_shift = runner.status == RunnerStatus.AVAILABLE and now_s < shift_end
+        on_shift = runner.id in working and now_s < shift_end
         if not on_shift and not carried:
             continue  # off duty, or its shift is over: nothing left for it to do
         carried_ids.update(carried)

@@ -40,6 +40,7 @@ from dispatch.models import (
     RouteStop,
     Runner,
     RunnerStatus,
+    ShiftEnd,
 )
 from dispatch.plans import market_plan
 from dispatch.report import day_report
@@ -287,7 +288,9 @@ def clear_market(engine: Engine, market_id: uuid.UUID) -> None:
         session.execute(delete(DispatchRunMarket).where(col(DispatchRunMarket.run_id).in_(run_ids)))
         session.execute(delete(DispatchRun).where(col(DispatchRun.id).in_(run_ids)))
         session.execute(delete(Order).where(col(Order.market_id) == market_id))
-        for runner in session.exec(select(Runner).where(Runner.market_id == market_id)).all():
+        crew = session.exec(select(Runner).where(Runner.market_id == market_id)).all()
+        session.execute(delete(ShiftEnd).where(col(ShiftEnd.runner_id).in_([r.id for r in crew])))
+        for runner in crew:
             runner.status = RunnerStatus.AVAILABLE
             runner.sequence_locked = False
             session.add(runner)

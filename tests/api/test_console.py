@@ -1140,12 +1140,12 @@ def test_replanning_the_market_and_a_runners_end_of_shift(
     )
     assert off.status_code == 303, off.text
     assert "Alasan: kurir selesai shift" in unescape(coordinator.get(off.headers["location"]).text)
-    with Session(engine) as session:
-        runner = session.get(Runner, world.runner.id)
-        assert runner is not None
-        assert runner.status.value == "off_duty"
     page = coordinator.get(f"/console/sawojajar?tanggal={world.day.isoformat()}")
     assert page.text.count("Selesai shift</button>") == 2  # not for the runner off duty
+    assert "Selesai shift hari ini" in page.text
+    later = world.day + timedelta(days=1)
+    next_day = coordinator.get(f"/console/sawojajar?tanggal={later.isoformat()}")
+    assert next_day.text.count("Selesai shift</button>") == 3  # the next day, he works
     too_long = coordinator.post(
         "/console/sawojajar/replan", data={"csrf": csrf, "time_limit_s": "11"}
     )

@@ -61,7 +61,6 @@ from dispatch.models import (
     OrderStatus,
     OrderUpdate,
     Runner,
-    RunnerStatus,
     RunStatus,
 )
 from dispatch.planning import (
@@ -77,6 +76,7 @@ from dispatch.planning import (
 )
 from dispatch.plans import market_plan
 from dispatch.settings import Settings
+from dispatch.shifts import on_shift_ids
 from dispatch.validation import validate_order
 from tests.api.conftest import World
 from tests.api.readers import CODE, clear_market, every_reader_agrees
@@ -171,6 +171,11 @@ class DayMachine(RuleBasedStateMachine):
                     .order_by(col(Order.idempotency_key))
                 ).all()
             )
+
+    def working(self) -> set[uuid.UUID]:
+        """The runners on shift on the machine's day."""
+        with Session(self.ctx.engine) as session:
+            return on_shift_ids(session, self.runners(), self.day)
 
     def runners(self) -> list[Runner]:
         with Session(self.ctx.engine) as session:
@@ -315,7 +320,7 @@ class DayMachine(RuleBasedStateMachine):
         if order is None:
             return
         runner = None if r is None else self.runner(r)
-        if runner is not None and runner.status != RunnerStatus.AVAILABLE:
+        if runner is not None and runner.id not in self.working():
             return  # the console offers only runners on shift
         pin_order(self.ctx.engine, order.id, None if runner is None else runner.id, by=BY)
         self.repinned.add(order.id)
@@ -436,7 +441,8 @@ class DayMachine(RuleBasedStateMachine):
     def readers_agree_and_cash_adds_up(self) -> None:
         ctx = self.ctx
         routes = every_reader_agrees(ctx.client, ctx.world, ctx.engine, ctx.settings, self.day)
-        off = {str(r.id) for r in self.runners() if r.status != RunnerStatus.AVAILABLE}
+        working = self.working()
+        off = {str(r.id) for r in self.runners() if r.id not in working}
         cod = {o.id: o.cod_rp for o in self.orders(*OrderStatus)}
         open_ = ("assigned", "picked_up")
         for runner_id, seen in routes.items():

@@ -22,6 +22,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from dispatch.models import DispatchRun, DispatchRunMarket, Order, OrderStatus, Runner, RunStatus
+from dispatch.shifts import on_shift_ids
 from tests.api.conftest import World
 from tests.api.factories import add_order
 
@@ -398,7 +399,11 @@ def test_a_runner_going_off_shift_hands_its_orders_on(
     """The runner's orders leave its route, each to another runner or dropped with a reason,
     and are reported as moved; the runner is off duty and its pins are lifted."""
     orders, had, outcome = off_shift_after_a_move(client, world, engine)
-    assert stored_runner(engine, world.runner.id).status.value == "off_duty"
+    runner = stored_runner(engine, world.runner.id)
+    today = datetime.now(WIB).date()
+    with Session(engine) as session:  # off today's plan; tomorrow it works as usual
+        assert on_shift_ids(session, [runner], today) == set()
+        assert on_shift_ids(session, [runner], today + timedelta(days=1)) == {runner.id}
     assert stored_order(engine, orders[0].id).pinned_runner_id is None
     dropped = {d["order_id"] for d in outcome["dropped"]}
     for order in orders:

@@ -34,6 +34,7 @@ from dispatch.planning import (
     replan_market,
     runner_off_shift,
 )
+from dispatch.shifts import on_shift_ids
 from tests.dispatch.test_planning import DAY, SETTINGS, WIB, every_order_placed_once, seeded
 
 #: 08:00 WIB on the day: runners are out (their shift starts at 05:30).
@@ -139,7 +140,10 @@ def test_carried_goods_stay_and_done_stops_keep_their_place(
     with Session(engine) as session:
         runner = session.get(Runner, runner_id)
         assert runner is not None
-        assert runner.status == RunnerStatus.OFF_DUTY
+        assert on_shift_ids(session, [runner], DAY) == set()
+        # Its shift ended on that day only: the next day it is planned as usual.
+        assert on_shift_ids(session, [runner], DAY + timedelta(days=1)) == {runner_id}
+        assert runner.status == RunnerStatus.AVAILABLE
 
 
 def test_a_locked_sequence_keeps_its_order(engine: Engine, morning: uuid.UUID) -> None:
