@@ -83,7 +83,7 @@ def test_serve_runs_the_api(cli_env: Settings, world: World, workers: str) -> No
         stderr=subprocess.PIPE,
     )
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # workers import the solvers: slow when loaded
         while True:
             try:
                 answer = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2)
