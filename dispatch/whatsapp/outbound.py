@@ -35,6 +35,7 @@ from sqlmodel import Session, col, select
 
 from dispatch import formats
 from dispatch.db import session_scope
+from dispatch.i18n import text
 from dispatch.models import (
     Market,
     Order,
@@ -385,120 +386,104 @@ def market_names(markets: Sequence[Market]) -> str:
     return ", ".join(m.name.removeprefix("Pasar ").split(" (")[0] for m in markets)
 
 
+def _wa(key: str, /, **params: object) -> str:
+    """A text to a WhatsApp customer: always Bahasa Indonesia (`dispatch/locale`)."""
+    return text(f"wa.customer.{key}", "id", **params)
+
+
 def order_received_text(order: Order, market: Market, settings: Settings) -> str:
     """The confirmation of a new order: items, total if known, how to pay, tracking link."""
     tz = ZoneInfo(settings.timezone)
+    first = _first_name(order.customer_name)
     lines = [
-        f"Terima kasih{_name(order.customer_name)}! Pesanan Anda di {market.name} kami terima."
+        _wa("received", name=first, market=market.name)
+        if first
+        else _wa("received_no_name", market=market.name)
     ]
     if order.items:
-        lines.append("Belanjaan:")
+        lines.append(_wa("items"))
         lines += [f"- {item_line(i.name, i.quantity, i.unit)}" for i in order.items]
     if order.amount_rp:
-        total = order.amount_rp + order.delivery_fee_rp
-        lines.append(f"Total: {rupiah(total)}")
+        lines.append(_wa("total", amount=rupiah(order.amount_rp + order.delivery_fee_rp)))
     else:
-        lines.append("Total: dihitung setelah belanja, sesuai harga pasar hari ini.")
-    if order.payment == Payment.COD:
-        lines.append("Pembayaran: tunai kepada kurir saat barang tiba (COD).")
-    else:
-        lines.append("Pembayaran: LinkAja atau QRIS sebelum diantar; tagihan kami kirim di sini.")
+        lines.append(_wa("total_later"))
+    lines.append(_wa("pay_cod") if order.payment == Payment.COD else _wa("pay_cashless"))
+    start = formats.clock(order.window_start, tz) if order.window_start else ""
+    end = formats.clock(order.window_end, tz) if order.window_end else ""
     if order.fulfilment.value == "pickup":
-        lines.append(f"Diambil sendiri di {market.name}.")
-    elif order.window_start or order.window_end:
-        start = formats.clock(order.window_start, tz) if order.window_start else ""
-        end = formats.clock(order.window_end, tz) if order.window_end else ""
-        lines.append(f"Diantar: {start}–{end} WIB".replace(": –", ": sebelum ").rstrip("–"))
+        lines.append(_wa("pickup", market=market.name))
+    elif start and end:
+        lines.append(_wa("window", start=start, end=end))
+    elif end:
+        lines.append(_wa("window_before", end=end))
+    elif start:
+        lines.append(_wa("window_from", start=start))
     else:
-        lines.append("Diantar secepatnya.")
-    lines.append(f"Lacak pesanan: {tracking_url(order, settings)}")
+        lines.append(_wa("soon"))
+    lines.append(_wa("track", url=tracking_url(order, settings)))
     return "\n".join(lines)
 
 
 def on_the_way_text(session: Session, order: Order, settings: Settings) -> str:
     """The runner has bought the goods: who brings them, when, and the tracking link."""
     progress = order_progress(session, order)
-    runner = progress.runner_first_name or "kurir kami"
+    runner = progress.runner_first_name or _wa("our_runner")
     now = datetime.now(UTC)
     if progress.planned_arrival is not None and progress.planned_arrival > now:
         eta = formats.clock(progress.planned_arrival, ZoneInfo(settings.timezone))
-        when = f"Perkiraan tiba pukul {eta} WIB."
+        when = _wa("eta", time=eta)
     else:
-        when = "Perkiraan tiba sebentar lagi."
-    cash = f" Siapkan {rupiah(order.cod_rp)} untuk dibayar tunai." if order.cod_rp else ""
-    return (
-        f"Pesanan Anda sedang diantar oleh {runner}. {when}{cash}\n"
-        f"Lacak pesanan: {tracking_url(order, settings)}"
-    )
+        when = _wa("eta_soon")
+    parts = [_wa("on_the_way", runner=runner), when]
+    if order.cod_rp:
+        parts.append(_wa("prepare_cash", amount=rupiah(order.cod_rp)))
+    return " ".join(parts) + "\n" + _wa("track", url=tracking_url(order, settings))
 
 
 def delivered_text(order: Order, market: Market) -> str:
     """The goods are handed over."""
-    paid = f" Dibayar tunai: {rupiah(order.collected_rp)}." if order.collected_rp else ""
-    return f"Pesanan Anda sudah diterima.{paid} Terima kasih sudah berbelanja di {market.name}!"
+    if order.collected_rp:
+        return _wa("delivered_paid", amount=rupiah(order.collected_rp), market=market.name)
+    return _wa("delivered", market=market.name)
 
 
 def unreadable_text() -> str:
     """The order text could not be read."""
-    return (
-        "Maaf, pesanan Anda belum bisa kami baca. Tulis satu barang per baris dengan "
-        "jumlahnya, misalnya:\n- bawang merah 1 kg\n- tahu 10 biji\n"
-        "Petugas pasar juga akan memeriksa pesan Anda."
-    )
+    return _wa("unreadable")
 
 
 def under_review_text() -> str:
     """The draft needs a coordinator's eye before it becomes an order."""
-    return (
-        "Pesanan Anda sudah kami terima dan sedang diperiksa petugas pasar. "
-        "Kami kabari lagi di sini."
-    )
+    return _wa("under_review")
 
 
 def outside_area_text(lat: float, lon: float) -> str:
     """The shared location is outside Kota Malang."""
-    return (
-        f"Maaf, lokasi yang Anda bagikan ({lat:.5f}, {lon:.5f}) di luar Kota Malang: layanan "
-        "antar hanya di dalam kota. Bagikan lokasi lain, atau tulis pesanan lagi dengan "
-        '"diambil sendiri" dan nama pasarnya.'
-    )
+    return _wa("outside_area", lat=f"{lat:.5f}", lon=f"{lon:.5f}")
 
 
 def ask_location_text(markets: Sequence[Market]) -> str:
     """An order came without a location: ask for one (or a market, for pickup)."""
-    return (
-        "Pesanan Anda sudah kami catat, tetapi lokasi antarnya belum ada. Bagikan lokasi "
-        "lewat WhatsApp (📎 > Lokasi). Kalau ingin diambil sendiri, tulis pesanan lagi "
-        f'dengan "diambil sendiri" dan nama pasarnya: {market_names(markets)}.'
-    )
+    return _wa("ask_location", markets=market_names(markets))
 
 
 def ask_address_text() -> str:
     """A location came without an address: the runner needs the house number at the gate."""
-    return (
-        "Terima kasih, lokasinya sudah kami terima. Mohon kirim juga alamat lengkapnya "
-        "(nama jalan, nomor rumah, RT/RW atau patokan) agar kurir bisa menemukan rumah Anda. "
-        "Pesanan Anda kami periksa dulu sebelum diproses."
-    )
+    return _wa("ask_address")
 
 
 def ask_market_text(markets: Sequence[Market]) -> str:
     """A pickup order names no market: ask which one."""
-    return (
-        "Pesanan akan diambil di pasar mana? Tulis pesanan lagi dengan nama pasarnya: "
-        f"{market_names(markets)}."
-    )
+    return _wa("ask_market", markets=market_names(markets))
 
 
 def rejected_text(reason: str) -> str:
     """A coordinator turned the draft down."""
-    why = f": {reason}" if reason else "."
-    return f"Maaf, pesanan Anda belum bisa kami proses{why} Silakan hubungi kami di sini."
+    return _wa("rejected", reason=reason) if reason else _wa("rejected_no_reason")
 
 
-def _name(customer_name: str) -> str:
-    first = customer_name.split()[0] if customer_name.split() else ""
-    return f", {first}" if first else ""
+def _first_name(customer_name: str) -> str:
+    return customer_name.split()[0] if customer_name.split() else ""
 
 
 # -- notifications of order events -------------------------------------------------------------

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from dispatch.models import OutboundStatus, WhatsAppOutbound
+from dispatch.models import Market, Order, OutboundStatus, WhatsAppOutbound
+from dispatch.settings import Settings
 from dispatch.whatsapp.outbound import (
     GraphClient,
     StatusUpdate,
     apply_status,
+    order_received_text,
     queue_message,
     requeue_interrupted,
     send_queued,
@@ -248,3 +250,51 @@ def test_callbacks_for_unknown_messages_are_ignored(engine: Engine) -> None:
     """A status for a message we never sent changes nothing."""
     with Session(engine) as session:
         assert not apply_status(session, StatusUpdate("wamid.nope", "read", datetime.now(UTC)))
+
+
+# -- what the customer reads ---------------------------------------------------------------
+
+
+def _order(**fields: object) -> tuple[Order, Market]:
+    market = Market(code="sawojajar", name="Pasar Sawojajar", lat=-7.97, lon=112.66)
+    base: dict[str, object] = {
+        "market_id": market.id,
+        "idempotency_key": "wa-0001",
+        "customer_name": "Ibu Wulan",
+        "phone": "+6281234567890",
+        "address": "Jl. Danau Toba 12",
+        "lat": -7.9712,
+        "lon": 112.6655,
+        "weight_g": 1500,
+        "service_date": date(2026, 12, 8),
+        "amount_rp": 125_000,
+        "delivery_fee_rp": 5_000,
+        "cod_rp": 130_000,
+    }
+    return Order(**(base | fields)), market  # type: ignore[arg-type]
+
+
+def test_the_order_confirmation_reads_well_whatever_the_window() -> None:
+    """The confirmation names the customer and the market, the total, how to pay, when
+    (between, before, from, or as soon as possible) and the tracking link, in Bahasa."""
+    settings = Settings(secret_key="test-secret-key-0123456789")
+    wib = timezone(timedelta(hours=7))
+    seven = datetime(2026, 12, 8, 7, 0, tzinfo=wib)
+    nine = datetime(2026, 12, 8, 9, 0, tzinfo=wib)
+    cases = {
+        (seven, nine): "Diantar: 07.00–09.00 WIB",
+        (None, nine): "Diantar: sebelum 09.00 WIB",
+        (seven, None): "Diantar: mulai 07.00 WIB",
+        (None, None): "Diantar secepatnya.",
+    }
+    for (start, end), when in cases.items():
+        order, market = _order(window_start=start, window_end=end)
+        lines = order_received_text(order, market, settings).splitlines()
+        assert lines[0] == "Terima kasih, Ibu! Pesanan Anda di Pasar Sawojajar kami terima."
+        assert "Total: Rp 130.000" in lines
+        assert "Pembayaran: tunai kepada kurir saat barang tiba (COD)." in lines
+        assert when in lines
+        assert lines[-1].startswith("Lacak pesanan: ")
+    nameless, market = _order(customer_name=" ")
+    first = order_received_text(nameless, market, settings).splitlines()[0]
+    assert first == "Terima kasih! Pesanan Anda di Pasar Sawojajar kami terima."
