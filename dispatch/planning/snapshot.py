@@ -271,8 +271,22 @@ def load_day(
                 trips[s.trip].append(order.id)
         shift_start, shift_end = _clock_s(runner.shift_start), _clock_s(runner.shift_end)
         on_shift = runner.id in working and now_s < shift_end
-        if not on_shift and not carried:
-            continue  # off duty, or its shift is over: nothing left for it to do
+        done = tuple(
+            PlannedStop(
+                s.order_id,
+                s.sequence,
+                s.trip,
+                s.planned_arrival,
+                s.leg_distance_m,
+                s.leg_duration_s,
+                s.kind,
+            )
+            for s in sorted([*mine, *collected], key=lambda stop: stop.sequence)
+            if s.kind is StopKind.PICKUP or by_id[s.order_id].status in DONE
+        )
+        if not on_shift and not carried and not done:
+            continue  # off duty, or its shift is over, and nothing done or to finish
+        # Off shift, it keeps what it carries and the stops it did (they stay in the plan).
         carried_ids.update(carried)
         lat, lon, at_s, reported = _start(
             runner, mine, by_id, market, (midnight, now, now_s), settings.position_stale_s
@@ -292,19 +306,7 @@ def load_day(
                 start_s=at_s,
                 reported=reported,
                 carried=carried,
-                done=tuple(
-                    PlannedStop(
-                        s.order_id,
-                        s.sequence,
-                        s.trip,
-                        s.planned_arrival,
-                        s.leg_distance_m,
-                        s.leg_duration_s,
-                        s.kind,
-                    )
-                    for s in sorted([*mine, *collected], key=lambda stop: stop.sequence)
-                    if s.kind is StopKind.PICKUP or by_id[s.order_id].status in DONE
-                ),
+                done=done,
                 trips=tuple(tuple(trips[t]) for t in sorted(trips)),
                 locked=runner.sequence_locked,
             )

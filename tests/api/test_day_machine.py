@@ -508,3 +508,23 @@ def test_a_stop_done_out_of_turn_keeps_its_number_through_a_replan(
         ("replan", {}),
     )
     assert len(state.done) == 1
+
+
+def test_a_runner_going_off_shift_keeps_the_stops_it_did(
+    client: TestClient, world: World, engine: Engine, settings: Settings
+) -> None:
+    """Found by the explore profile: a runner delivers a stop, then goes off shift with
+    nothing on board; the re-plan left that runner out altogether, so the delivered stop
+    (and the cash collected on it) fell out of the plan and off every reader. An off-shift
+    runner now keeps the stops it did."""
+    state = replay(
+        Context(client, world, engine, settings),
+        ("orders_arrive", {"n": 5, "weights": [23, 18, 11, 8, 11, 18]}),
+        ("replan", {}),
+        ("replan", {}),
+        ("replan", {}),
+        ("picked_up", {"k": 0}),
+        ("delivered_or_failed", {"extra": 0, "k": 7, "ok": True}),
+        ("shift", {"on": False, "r": 0}),
+    )
+    assert len(state.done) == 1
