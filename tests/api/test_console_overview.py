@@ -76,6 +76,7 @@ def test_the_overview_shows_every_market_and_dispatch_all_plans_them_as_one_job(
     assert asked.status_code == 200, asked.text
     assert "Dispatch ulang mengubah kurir" in asked.text
     assert "2 pasar sudah punya rute yang dikirim ke kurir" in asked.text
+    assert f'name="csrf" value="{csrf.group(1)}"' in asked.text  # its button posts again
     assert set(re.findall(r'<tr data-market="([^"]+)"', asked.text)) == {"sawojajar", "gadang"}
     with Session(engine) as session:
         assert len(session.exec(select(DispatchRun)).all()) == 1  # nothing ran yet
