@@ -13,18 +13,40 @@ from its first departure to its last return, so they agree with the arrivals.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import numpy as np
 
 from dispatch.models import StopKind
-from dispatch.planning.snapshot import MarketDay, OrderInput, PlannedStop, SellerPickup
+from dispatch.planning.snapshot import (
+    MarketDay,
+    OrderInput,
+    PlannedStop,
+    RunnerState,
+    SellerPickup,
+)
 from routing import Pickup, Problem, Solution, Stop, TimeWindow, Vehicle, VisitKind
 from routing.matrix import GreatCircleModel
 
 #: What a vehicle takes from its runner as it is (same names).
 FROM_RUNNER = ("capacity_g", "cash_cap_rp", "max_orders_per_trip", "name")
+
+
+def limits(runner: RunnerState, carried: Sequence[OrderInput]) -> dict[str, Any]:
+    """The runner's load, cash cap and order slots for the plan. A runner who bought ahead
+    (picked up a later trip's orders too) may carry more than its load: it still has to
+    deliver all of it, so the plan takes what it carries as the limit (or no plan would
+    exist); its later trips may then be filled up to that as well."""
+    found = {name: getattr(runner, name) for name in FROM_RUNNER}
+    found["capacity_g"] = max(found["capacity_g"], sum(o.weight_g for o in carried))
+    if found["cash_cap_rp"] is not None:
+        found["cash_cap_rp"] = max(found["cash_cap_rp"], sum(o.cod_rp for o in carried))
+    if found["max_orders_per_trip"] is not None:
+        found["max_orders_per_trip"] = max(found["max_orders_per_trip"], len(carried))
+    return found
 
 
 #: The visits of a solution that are stops of a stored route: deliveries, and pickups at
@@ -181,7 +203,7 @@ def to_problem(day: MarketDay) -> Problem:
                 carried=on_board,
                 carried_in_order=runner.locked,
                 locked=locked,
-                **{name: getattr(runner, name) for name in FROM_RUNNER},
+                **limits(runner, [orders[s] for s in on_board]),
             )
         )
         plan = [list(on_board)] if on_board else []

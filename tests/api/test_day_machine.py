@@ -528,3 +528,22 @@ def test_a_runner_going_off_shift_keeps_the_stops_it_did(
         ("shift", {"on": False, "r": 0}),
     )
     assert len(state.done) == 1
+
+
+def test_a_replan_after_two_pickups_beside_a_runner_off_shift_finds_a_plan(
+    client: TestClient, world: World, engine: Engine, settings: Settings
+) -> None:
+    """Found by the explore profile: with one runner off shift, after a run that died and two
+    orders picked up, the re-plan failed ("CP Solver fail") instead of planning the day."""
+    replay(
+        Context(client, world, engine, settings),
+        ("orders_arrive", {"n": 3, "weights": [24, 1, 26, 1, 3, 14]}),
+        ("shift", {"on": False, "r": 0}),
+        ("replan", {}),
+        ("a_run_dies", {"running": False}),
+        ("replan", {}),
+        ("picked_up", {"k": 0}),
+        ("move", {"k": 0, "r": 0}),
+        ("picked_up", {"k": 9}),
+        ("replan", {}),
+    )
