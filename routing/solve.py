@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import copy
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
+from routing.check import Rule, check_routes, schedule_trips
 from routing.construction import pyvrp_plan
 from routing.model import RoutingModel
 from routing.problem import Problem
@@ -73,6 +75,7 @@ def solve(problem: Problem, stop: StoppingCriterion, params: SolveParams | None 
     construction_s = 0.0
     assignment: pywrapcp.Assignment | None = None
     first_solution_s: float | None = None
+    explained: dict[int, Dropped] = {}  # stops no insertion could place, and why
 
     if problem.previous is not None and servable:
         # Re-planning: start from the plan being revised (what is gone left out), so the
@@ -97,13 +100,19 @@ def solve(problem: Problem, stop: StoppingCriterion, params: SolveParams | None 
         if assignment is not None:
             # New stops (an order that arrived mid-shift) go in at their cheapest feasible
             # place before the search, which then only improves around them.
+            # One that fits nowhere is explained now, on this model (a lone trip's
+            # feasibility does not depend on the plan): if the search cannot place it either,
+            # no fresh model is built to explain it afterwards.
             placed = {s for trips in plan for trip in trips for s in trip}
             new = [s for s in servable if s not in placed]
             if 0 < len(new) <= _MAX_REINSERTIONS:
                 for s in new:
                     better = _cheapest_insertion(model, plan, s, anywhere=True)
+                    better = better or _cheapest_insertion(model, plan, s)
                     if better is not None:
                         assignment, plan = better
+                    else:
+                        explained[s] = _explain(model, s)
                 notes.append(f"{len(new)} new stop(s) inserted into the previous plan")
             first_solution_s = time.perf_counter() - started
     elif params.engine == "hybrid" and servable:
@@ -126,7 +135,8 @@ def solve(problem: Problem, stop: StoppingCriterion, params: SolveParams | None 
 
     improve_started = time.perf_counter()
     remaining = stop.remaining_s()
-    if assignment is None or remaining is None or remaining > _MIN_IMPROVEMENT_S:
+    searched = assignment is None or remaining is None or remaining > _MIN_IMPROVEMENT_S
+    if searched:
         search = _search_parameters(
             None if remaining is None else max(_MIN_IMPROVEMENT_S, remaining)
         )
@@ -165,14 +175,16 @@ def solve(problem: Problem, stop: StoppingCriterion, params: SolveParams | None 
 
     plan = model.plan_of(assignment)
     served = {s for trips in plan for trip in trips for s in trip}
-    if any(s not in served for s in servable):
-        # A model that has run a search refuses to read plans afterwards (its search limit
-        # is spent), so the leftovers are placed and explained on a fresh copy.
-        model = RoutingModel(problem, servable)
-        model.routing.CloseModelWithParameters(_read_parameters(_READ_LIMIT_S))
-        assignment = model.read_plan(plan)
-        assert assignment is not None, "a plan the search found reads back"
-        assignment, plan, late_dropped = _place_or_explain(model, assignment, plan)
+    left_out = [s for s in servable if s not in served]
+    if left_out:
+        if searched and any(s not in explained for s in left_out):
+            # A model that has run a search refuses to read plans afterwards (its search
+            # limit is spent), so the leftovers are placed and explained on a fresh copy.
+            model = RoutingModel(problem, servable)
+            model.routing.CloseModelWithParameters(_read_parameters(_READ_LIMIT_S))
+            assignment = model.read_plan(plan)
+            assert assignment is not None, "a plan the search found reads back"
+        assignment, plan, late_dropped = _place_or_explain(model, assignment, plan, explained)
         dropped += late_dropped
     routes = model.routes_of(assignment)
     return Solution(
@@ -374,33 +386,72 @@ def _feasible_part(model: RoutingModel, plan: Plan) -> Plan:
     return out
 
 
+#: Rules whose breach by the earliest schedule proves a vehicle's trips infeasible: the model
+#: schedules no visit earlier, and these depend on nothing else (a ride or a day too long
+#: with the earliest departures may still fit with later ones, so those are left to a read).
+_DEFINITE = frozenset(
+    {Rule.WINDOW, Rule.SHIFT, Rule.CAPACITY, Rule.SLOTS, Rule.MAX_TRIPS, Rule.PIN, Rule.LOCK}
+)
+
+
+def may_hold(problem: Problem, v: int, trips: Sequence[Sequence[int]]) -> bool:
+    """Whether vehicle ``v``'s ``trips`` may be feasible: ``False`` when their earliest schedule
+    (``routing.check``, pure Python, a fraction of a read's cost) already breaks a window,
+    the shift, the load, a pin or a lock. ``True`` says nothing more: a read decides.
+
+    A later trip without market goods is not judged: the model goes on to it without a
+    market visit (or with a hand-in), the checker's schedule calls at the market.
+    """
+    if any(
+        k > 0 and not any(problem.stops[s].at_market for s in trip) for k, trip in enumerate(trips)
+    ):
+        return True
+    route = schedule_trips(problem, v, trips)
+    return not any(x.rule in _DEFINITE for x in check_routes(problem, [route]))
+
+
 def _feasible_for(model: RoutingModel, v: int, trips: list[list[int]]) -> bool:
+    if not may_hold(model.problem, v, trips):
+        return False
     plan: Plan = [[] for _ in model.problem.vehicles]
     plan[v] = trips
     return model.read_plan(plan) is not None
 
 
 def _place_or_explain(
-    model: RoutingModel, assignment: pywrapcp.Assignment, plan: Plan
+    model: RoutingModel,
+    assignment: pywrapcp.Assignment,
+    plan: Plan,
+    explained: dict[int, Dropped] | None = None,
 ) -> tuple[pywrapcp.Assignment, Plan, list[Dropped]]:
-    """Try to insert the stops the search left out; explain those that still do not fit."""
+    """Try to insert the stops the search left out; explain those that still do not fit
+    (those ``explained`` already, tried before the search, as they were)."""
+    explained = explained or {}
     served = {s for trips in plan for trip in trips for s in trip}
     left_out = [s for s in model.stops if s not in served]
     dropped: list[Dropped] = []
     for k, s in enumerate(left_out):
+        if s in explained:
+            dropped.append(explained[s])
+            continue
         better = _cheapest_insertion(model, plan, s) if k < _MAX_REINSERTIONS else None
         if better is not None:
             assignment, plan = better
             continue
-        allowed = model.problem.allowed_vehicles(s)
-        candidates = range(len(model.problem.vehicles)) if allowed is None else allowed
-        if any(_feasible_for(model, v, [[s]]) for v in candidates):
-            detail = "the runners' time and load are taken by other orders"
-            dropped.append(Dropped(s, DropReason.NO_CAPACITY_LEFT, detail))
-        else:
-            detail = "no runner can serve it within its shift under all constraints"
-            dropped.append(Dropped(s, DropReason.WINDOW_UNREACHABLE, detail))
+        dropped.append(_explain(model, s))
     return assignment, plan, dropped
+
+
+def _explain(model: RoutingModel, s: int) -> Dropped:
+    """Why stop ``s`` is dropped: a runner could serve it alone (the others' stops take the
+    time and load), or none could."""
+    allowed = model.problem.allowed_vehicles(s)
+    candidates = range(len(model.problem.vehicles)) if allowed is None else allowed
+    if any(_feasible_for(model, v, [[s]]) for v in candidates):
+        detail = "the runners' time and load are taken by other orders"
+        return Dropped(s, DropReason.NO_CAPACITY_LEFT, detail)
+    detail = "no runner can serve it within its shift under all constraints"
+    return Dropped(s, DropReason.WINDOW_UNREACHABLE, detail)
 
 
 #: Candidate places `_cheapest_insertion` reads (cheapest detour first), and how many of the
@@ -448,6 +499,8 @@ def _cheapest_insertion(
     if anywhere:  # many places: read the cheapest detours only
         ranked = ranked[:_INSERTION_READS]
     for _detour, v, option in ranked:
+        if not may_hold(problem, v, option):
+            continue
         candidate = [list(t) for t in plan]
         candidate[v] = option
         found = model.read_plan(candidate)
