@@ -21,7 +21,8 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
+from dataclasses import fields as dataclass_fields
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
@@ -233,24 +234,26 @@ def store_result(
         return ()
     wanted: dict[uuid.UUID, OrderStatus] = {}
     # Rows as plain values, inserted in bulk: a plan is a few hundred rows, and building ORM
-    # objects for them was most of an insertion's time.
+    # objects for them (and copying dataclasses deeply into them) was most of an insertion's
+    # time. The routes' ids are made here, so one flush stores them before their stops.
     stop_rows: list[dict[str, Any]] = []
     for planned in result.routes:
-        figures = {k: v for k, v in asdict(planned).items() if k != "stops"}
+        figures = _fields(planned)
+        del figures["stops"]
         route = Route(
             run_id=run.id, market_id=result.market_id, service_date=run.service_date, **figures
         )
         session.add(route)
-        session.flush()
         for stop in planned.stops:
-            fields = asdict(stop)
+            fields = _fields(stop)
             fields["planned_arrival"] = fields.pop("arrival")
             stop_rows.append({"id": uuid.uuid4(), "route_id": route.id, **fields})
             wanted[stop.order_id] = OrderStatus.ASSIGNED
     dropped_rows = []
     for dropped in result.dropped:
-        dropped_rows.append({"id": uuid.uuid4(), "run_id": run.id, **asdict(dropped)})
+        dropped_rows.append({"id": uuid.uuid4(), "run_id": run.id, **_fields(dropped)})
         wanted[dropped.order_id] = OrderStatus.PENDING
+    session.flush()
     if stop_rows:
         session.execute(insert(RouteStop), stop_rows)
     if dropped_rows:
@@ -258,18 +261,22 @@ def store_result(
     before = day.previous_runner()
     for order_id in before:
         wanted.setdefault(order_id, OrderStatus.PENDING)
-    if wanted:
-        orders = session.exec(select(Order).where(col(Order.id).in_(list(wanted)))).all()
-        for order in orders:
-            target = wanted[order.id]
-            if order.status not in PLANNABLE:
-                continue  # picked up or cancelled while the solve ran: leave it alone
-            if order.status != target:
-                move_status(session, order, target, by=by, reason=f"dispatch run {run.id}")
-    names = dict(
-        session.exec(select(Runner.id, Runner.name).where(Runner.market_id == day.market_id)).all()
-    )
+    # Statuses read as values; only the orders whose status changes are loaded (on a plan
+    # that changes little, a handful of a day's hundred).
+    changing = [
+        order_id
+        for order_id, status in _statuses(session, list(wanted))
+        # Picked up or cancelled while the solve ran: left alone.
+        if status in PLANNABLE and status != wanted[order_id]
+    ]
+    if changing:
+        for order in session.exec(select(Order).where(col(Order.id).in_(changing))).all():
+            if order.status in PLANNABLE:
+                move_status(
+                    session, order, wanted[order.id], by=by, reason=f"dispatch run {run.id}"
+                )
     moved = moves(day, result)
+    names = _runner_names(session, day.market_id) if moved else {}
     for order_id, was, now_on in moved:
         detail = (
             f"{names.get(was, '-') if was else '-'} -> {names.get(now_on, '-') if now_on else '-'}"
@@ -279,6 +286,24 @@ def store_result(
     session.add(link)
     session.flush()
     return moved
+
+
+def _fields(plan: object) -> dict[str, Any]:
+    """A plan dataclass's fields as a dict (shallow: its values are immutable)."""
+    return {f.name: getattr(plan, f.name) for f in dataclass_fields(plan)}  # type: ignore[arg-type]
+
+
+def _statuses(session: Session, order_ids: list[uuid.UUID]) -> list[tuple[uuid.UUID, OrderStatus]]:
+    """(order, status) of ``order_ids``, as values."""
+    if not order_ids:
+        return []
+    rows = session.exec(select(Order.id, Order.status).where(col(Order.id).in_(order_ids)))
+    return list(rows.all())
+
+
+def _runner_names(session: Session, market_id: uuid.UUID) -> dict[uuid.UUID, str]:
+    rows = session.exec(select(Runner.id, Runner.name).where(Runner.market_id == market_id))
+    return dict(rows.all())
 
 
 def moves(day: MarketDay, result: MarketPlanResult) -> tuple[Moved, ...]:
