@@ -14,8 +14,9 @@ than the service date plans the whole day (a day ahead, or a past day planned ag
 
 from __future__ import annotations
 
+import threading
 import uuid
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -32,7 +33,7 @@ from dispatch.models import (
     Runner,
     StopKind,
 )
-from dispatch.plans import PlanStop, market_plan
+from dispatch.plans import current_run_id, market_plan
 from dispatch.settings import Settings
 from dispatch.shifts import on_shift_ids
 
@@ -175,6 +176,59 @@ class MarketDay:
         return dict(self.planned_on)
 
 
+#: A run's stored plan of a market never changes: the stops of the last few a process stored
+#: (`remember_plan`), by (run, market), so that the next snapshot of that market's day, an
+#: insertion's a moment later, need not read them back through the plans' read model.
+_REMEMBERED: OrderedDict[tuple[uuid.UUID, uuid.UUID], dict[uuid.UUID, tuple[PlannedStop, ...]]]
+_REMEMBERED = OrderedDict()
+_REMEMBER_RUNS = 16
+_remembered_lock = threading.Lock()
+
+
+def remember_plan(
+    run_id: uuid.UUID, market_id: uuid.UUID, stops: dict[uuid.UUID, tuple[PlannedStop, ...]]
+) -> None:
+    """Keep what run ``run_id`` stores as its plan of ``market_id`` (runner -> stops, as
+    stored): a snapshot while that run's plan is current reads it from here."""
+    ordered = {r: tuple(sorted(s, key=lambda stop: stop.sequence)) for r, s in stops.items()}
+    with _remembered_lock:
+        _REMEMBERED[(run_id, market_id)] = ordered
+        _REMEMBERED.move_to_end((run_id, market_id))
+        while len(_REMEMBERED) > _REMEMBER_RUNS:
+            _REMEMBERED.popitem(last=False)
+
+
+def _current_stops(
+    session: Session, market: Market, day: date
+) -> tuple[uuid.UUID | None, dict[uuid.UUID, tuple[PlannedStop, ...]]]:
+    """The current plan's run and its stops per runner (in sequence, cancelled orders'
+    included): remembered when this process stored that run, else read through the plans'
+    read model."""
+    run_id = current_run_id(session, market, day)
+    if run_id is None:
+        return None, {}
+    with _remembered_lock:
+        stops = _REMEMBERED.get((run_id, market.id))
+    if stops is not None:
+        return run_id, stops
+    plan = market_plan(session, market, day)
+    return plan.run_id, {
+        r.runner_id: tuple(
+            PlannedStop(
+                s.order_id,
+                s.sequence,
+                s.trip,
+                s.planned_arrival,
+                s.leg_distance_m,
+                s.leg_duration_s,
+                s.kind,
+            )
+            for s in r.visits
+        )
+        for r in plan.routes
+    }
+
+
 def _seconds_of(moment: datetime, midnight: datetime) -> int:
     return int((moment - midnight).total_seconds())
 
@@ -237,10 +291,17 @@ def load_day(
         .options(selectinload(Order.seller))  # type: ignore[arg-type]
     ).all()
     by_id = {o.id: o for o in orders}
-    plan = market_plan(session, market, day)
-    run_id = plan.run_id
-    # Every stop of the current plan: deliveries, and pickups at sellers.
-    stops_of: dict[uuid.UUID, tuple[PlanStop, ...]] = {r.runner_id: r.visits for r in plan.routes}
+    # Every stop of the current plan: deliveries, and pickups at sellers; a cancelled
+    # order's stop is no stop (as the plans' readers show it).
+    run_id, stored = _current_stops(session, market, day)
+    stops_of = {
+        runner_id: [
+            s
+            for s in stops
+            if s.order_id in by_id and by_id[s.order_id].status is not OrderStatus.CANCELLED
+        ]
+        for runner_id, stops in stored.items()
+    }
     runners = session.exec(
         select(Runner).where(Runner.market_id == market.id).order_by(col(Runner.name))
     ).all()
@@ -256,7 +317,7 @@ def load_day(
         and by_id[s.order_id].status in (*PLANNABLE, OrderStatus.PICKED_UP)
     )
     for runner in runners:
-        mine = [s for s in stops_of.get(runner.id, []) if s.order_id in by_id]
+        mine = stops_of.get(runner.id, [])
         # A pickup at a seller is done once the goods are collected; open ones follow from
         # their orders (each plan places them anew), so only deliveries make the trips.
         collected = [s for s in mine if s.kind is StopKind.PICKUP and _collected(by_id[s.order_id])]
@@ -272,15 +333,7 @@ def load_day(
         shift_start, shift_end = _clock_s(runner.shift_start), _clock_s(runner.shift_end)
         on_shift = runner.id in working and now_s < shift_end
         done = tuple(
-            PlannedStop(
-                s.order_id,
-                s.sequence,
-                s.trip,
-                s.planned_arrival,
-                s.leg_distance_m,
-                s.leg_duration_s,
-                s.kind,
-            )
+            s
             for s in sorted([*mine, *collected], key=lambda stop: stop.sequence)
             if s.kind is StopKind.PICKUP or by_id[s.order_id].status in DONE
         )
@@ -358,7 +411,7 @@ def _collected(order: Order) -> bool:
 
 def _start(
     runner: Runner,
-    stops: list[PlanStop],
+    stops: list[PlannedStop],
     orders: dict[uuid.UUID, Order],
     market: Market,
     when: tuple[datetime, datetime, int],
@@ -379,7 +432,7 @@ def _start(
     lat, lon = market.lat, market.lon
     for stop in stops:
         order = orders[stop.order_id]
-        arrival = stop.planned_arrival
+        arrival = stop.arrival
         due = arrival is not None and _seconds_of(arrival, midnight) <= now_s
         if order.lat is not None and order.lon is not None and (order.status in DONE or due):
             lat, lon = order.lat, order.lon

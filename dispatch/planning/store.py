@@ -46,7 +46,7 @@ from dispatch.models import (
     Runner,
     RunStatus,
 )
-from dispatch.planning.snapshot import PLANNABLE, MarketDay, load_day
+from dispatch.planning.snapshot import PLANNABLE, MarketDay, load_day, remember_plan
 from dispatch.planning.solve import TOTALS, MarketPlanResult, solve_day
 from dispatch.reasons import INTERRUPTED
 from dispatch.settings import Settings
@@ -258,6 +258,7 @@ def store_result(
         session.execute(insert(RouteStop), stop_rows)
     if dropped_rows:
         session.execute(insert(DroppedOrder), dropped_rows)
+    remember_plan(run.id, result.market_id, {r.runner_id: r.stops for r in result.routes})
     before = day.previous_runner()
     for order_id in before:
         wanted.setdefault(order_id, OrderStatus.PENDING)
