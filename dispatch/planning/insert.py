@@ -87,6 +87,7 @@ def orders_arrived(
             return []
         rows = session.exec(select(Order).where(col(Order.id).in_(ids))).all()
         modes: dict[uuid.UUID, str] = {}
+        codes: dict[uuid.UUID, str] = {}
         planned: dict[tuple[uuid.UUID, date], bool] = {}
         out: list[Inserted] = []
         for order in rows:
@@ -98,6 +99,7 @@ def orders_arrived(
                 assert market is not None
                 planned[key] = current_run_id(session, market, order.service_date) is not None
                 modes[market.id] = market.insertion
+                codes[market.id] = market.code
             if not planned[key]:
                 out.append(Inserted(order.id, "no_plan"))
                 continue
@@ -106,7 +108,8 @@ def orders_arrived(
         if modes.get(market_id) == "review":
             out += suggest(engine, market_id, day, group, settings, by=by, now=now)
         else:
-            out += insert_now(engine, market_id, day, group, settings, by=by, now=now)
+            code = codes[market_id]
+            out += insert_now(engine, market_id, day, group, settings, by=by, now=now, code=code)
     return out
 
 
@@ -119,11 +122,14 @@ def insert_now(
     *,
     by: str,
     now: datetime | None = None,
+    code: str | None = None,
 ) -> list[Inserted]:
     """An insertion run of ``market_id``'s ``day`` (it places every order waiting, these
-    included); ``waiting`` for each when another run holds the market."""
-    with Session(read_only(engine)) as session:
-        code = _market(session, market_id).code
+    included); ``waiting`` for each when another run holds the market. ``code``: the
+    market's, when the caller has read it already."""
+    if code is None:
+        with Session(read_only(engine)) as session:
+            code = _market(session, market_id).code
     for _ in range(_ROUNDS):
         params = {"kind": "insert", "time_limit_s": INSERT_TIME_S, "seed": 1, "by": by}
         params["reason"] = "new order"
@@ -155,33 +161,37 @@ def insert_waiting(engine: Engine, codes: Iterable[str], day: date, settings: Se
 
 def waiting(engine: Engine, market_id: uuid.UUID, day: date) -> list[uuid.UUID]:
     """Orders of a planned day the current plan does not know (neither routed nor dropped)
-    and that wait for no review: they arrived while a run held the market."""
+    and that wait for no review: they arrived while a run held the market. One query."""
     with Session(read_only(engine)) as session:
         market = _market(session, market_id)
         run_id = current_run_id(session, market, day)
         if run_id is None:
             return []
-        known = set(
+        routed = (
+            select(RouteStop.id)
+            .join(Route, col(Route.id) == col(RouteStop.route_id))
+            .where(Route.run_id == run_id)
+            .where(col(RouteStop.order_id) == col(Order.id))
+        )
+        dropped = (
+            select(DroppedOrder.id)
+            .where(DroppedOrder.run_id == run_id)
+            .where(col(DroppedOrder.order_id) == col(Order.id))
+        )
+        return list(
             session.exec(
-                select(RouteStop.order_id)
-                .join(Route, col(Route.id) == col(RouteStop.route_id))
-                .where(Route.run_id == run_id)
-                .where(Route.market_id == market_id)
+                select(Order.id)
+                .where(Order.market_id == market_id)
+                .where(Order.service_date == day)
+                .where(Order.fulfilment == Fulfilment.DELIVERY)
+                .where(col(Order.status).in_(PLANNABLE))
+                .where(col(Order.awaiting_review).is_(False))
+                .where(col(Order.lat).is_not(None))
+                .where(~routed.exists())
+                .where(~dropped.exists())
+                .order_by(col(Order.created_at), col(Order.idempotency_key))
             ).all()
         )
-        known |= set(
-            session.exec(select(DroppedOrder.order_id).where(DroppedOrder.run_id == run_id)).all()
-        )
-        open_orders = session.exec(
-            select(Order.id)
-            .where(Order.market_id == market_id)
-            .where(Order.service_date == day)
-            .where(Order.fulfilment == Fulfilment.DELIVERY)
-            .where(col(Order.status).in_(PLANNABLE))
-            .where(col(Order.awaiting_review).is_(False))
-            .where(col(Order.lat).is_not(None))
-        ).all()
-        return [o for o in open_orders if o not in known]
 
 
 def places(engine: Engine, run_id: uuid.UUID, order_ids: list[uuid.UUID]) -> list[Inserted]:
