@@ -198,6 +198,13 @@ def remember_plan(
             _REMEMBERED.popitem(last=False)
 
 
+def forget_plans() -> None:
+    """Forget every remembered plan: the next snapshots read them through the plans' read
+    model."""
+    with _remembered_lock:
+        _REMEMBERED.clear()
+
+
 def _current_stops(
     session: Session, market: Market, day: date
 ) -> tuple[uuid.UUID | None, dict[uuid.UUID, tuple[PlannedStop, ...]]]:

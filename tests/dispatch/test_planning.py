@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
+from dispatch.actions import cancel_order, mark_delivered, mark_picked_up
 from dispatch.db import make_engine, session_scope, upgrade
 from dispatch.errors import DomainError
 from dispatch.export import day_export
@@ -34,12 +36,16 @@ from dispatch.planning import (
     execute_run,
     fail_lapsed_runs,
     load_day,
+    orders_arrived,
+    snapshot,
     solve_day,
     store_result,
 )
+from dispatch.planning.snapshot import forget_plans
 from dispatch.seed import seed
 from dispatch.settings import Settings
 from dispatch.validation import validate_order
+from tests.dispatch.factories import order_fields
 
 DAY = date(2026, 11, 26)
 WIB = ZoneInfo("Asia/Jakarta")
@@ -269,3 +275,48 @@ def test_any_dispatch_places_every_pending_order(
     assert outcome.status is RunStatus.DONE
     every_order_placed_once(engine, outcome.run_id)
     engine.dispose()
+
+
+def test_a_snapshot_of_a_plan_just_stored_equals_one_read_through_the_plans(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After an insertion run the next snapshot takes the stops it stored from memory, not
+    from `plans.market_plan`, and sees the same day: done, carried and cancelled orders,
+    trips and the runners' starts alike."""
+    seeded(engine, 15)
+    first = dispatch(engine, ["sawojajar"], DAY, SETTINGS, time_limit_s=0.3, workers=1)
+    with session_scope(engine) as session:
+        routed = session.exec(
+            select(RouteStop.order_id)
+            .join(Route, col(Route.id) == col(RouteStop.route_id))
+            .where(Route.run_id == first.run_id)
+            .order_by(col(RouteStop.sequence))
+        ).all()
+        delivered, carried, cancelled = routed[:3]
+        for order_id in (delivered, carried):
+            mark_picked_up(session, order_id, by="test")
+        mark_delivered(session, delivered, collected_rp=0, by="test")
+        cancel_order(session, cancelled, by="test")
+    now = datetime.combine(DAY, clock(9, 0), tzinfo=WIB)
+    with session_scope(engine) as session:
+        market = session.exec(select(Market).where(Market.code == "sawojajar")).one()
+        fields = order_fields(external_id="baru-1", window_start="09:15", window_end="11:00")
+        new = import_orders(session, [(2, fields)], service_date=DAY, tz=WIB).created[0][1]
+    placed = orders_arrived(engine, [new], SETTINGS, by="test", now=now)
+    assert placed[0].result in ("inserted", "unplanned")
+
+    def unread(*_args: object) -> None:
+        raise AssertionError("the remembered plan was read again")
+
+    with Session(engine) as session:
+        market = session.exec(select(Market).where(Market.code == "sawojajar")).one()
+        with monkeypatch.context() as patched:
+            patched.setattr(snapshot, "market_plan", unread)
+            remembered = load_day(session, market, DAY, SETTINGS, now, insertion=True)
+        forget_plans()
+        read = load_day(session, market, DAY, SETTINGS, now, insertion=True)
+    assert remembered == read
+    assert read.has_plan
+    assert {o for r in read.runners for o in r.carried} == {carried}
+    assert any(s.order_id == delivered for r in read.runners for s in r.done)
+    assert cancelled not in {o.id for o in read.orders}
