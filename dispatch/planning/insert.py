@@ -45,7 +45,7 @@ from dispatch.models import (
 from dispatch.planning.snapshot import PLANNABLE, load_day
 from dispatch.planning.solve import solve_day
 from dispatch.planning.store import create_run, execute_run, select_markets
-from dispatch.plans import WAITING_PLAN, current_run_id
+from dispatch.plans import WAITING_PLAN, current_run_id, current_run_ids
 from dispatch.settings import Settings
 
 #: Seconds an insertion's solve takes at most: insertion, then a short improvement.
@@ -143,8 +143,9 @@ def insert_now(
         outcome = execute_run(engine, run_id, settings, workers=1, now=now)
         if outcome.error is not None:
             raise RuntimeError(outcome.error)
-        if not waiting(engine, market_id, day):
-            break  # nothing arrived meanwhile
+        with Session(read_only(engine)) as session:
+            if not _waiting(session, market_id, day):  # nothing arrived meanwhile
+                return _places(session, outcome.run_id, order_ids)
     return places(engine, outcome.run_id, order_ids)
 
 
@@ -161,59 +162,67 @@ def insert_waiting(engine: Engine, codes: Iterable[str], day: date, settings: Se
 
 def waiting(engine: Engine, market_id: uuid.UUID, day: date) -> list[uuid.UUID]:
     """Orders of a planned day the current plan does not know (neither routed nor dropped)
-    and that wait for no review: they arrived while a run held the market. One query."""
+    and that wait for no review: they arrived while a run held the market."""
     with Session(read_only(engine)) as session:
-        market = _market(session, market_id)
-        run_id = current_run_id(session, market, day)
-        if run_id is None:
-            return []
-        routed = (
-            select(RouteStop.id)
-            .join(Route, col(Route.id) == col(RouteStop.route_id))
-            .where(Route.run_id == run_id)
-            .where(col(RouteStop.order_id) == col(Order.id))
-        )
-        dropped = (
-            select(DroppedOrder.id)
-            .where(DroppedOrder.run_id == run_id)
-            .where(col(DroppedOrder.order_id) == col(Order.id))
-        )
-        return list(
-            session.exec(
-                select(Order.id)
-                .where(Order.market_id == market_id)
-                .where(Order.service_date == day)
-                .where(Order.fulfilment == Fulfilment.DELIVERY)
-                .where(col(Order.status).in_(PLANNABLE))
-                .where(col(Order.awaiting_review).is_(False))
-                .where(col(Order.lat).is_not(None))
-                .where(~routed.exists())
-                .where(~dropped.exists())
-                .order_by(col(Order.created_at), col(Order.idempotency_key))
-            ).all()
-        )
+        return _waiting(session, market_id, day)
+
+
+def _waiting(session: Session, market_id: uuid.UUID, day: date) -> list[uuid.UUID]:
+    """`waiting`, in one query after the current run's."""
+    run_id = current_run_ids(session, [market_id], day).get(market_id)
+    if run_id is None:
+        return []
+    routed = (
+        select(RouteStop.id)
+        .join(Route, col(Route.id) == col(RouteStop.route_id))
+        .where(Route.run_id == run_id)
+        .where(col(RouteStop.order_id) == col(Order.id))
+    )
+    dropped = (
+        select(DroppedOrder.id)
+        .where(DroppedOrder.run_id == run_id)
+        .where(col(DroppedOrder.order_id) == col(Order.id))
+    )
+    return list(
+        session.exec(
+            select(Order.id)
+            .where(Order.market_id == market_id)
+            .where(Order.service_date == day)
+            .where(Order.fulfilment == Fulfilment.DELIVERY)
+            .where(col(Order.status).in_(PLANNABLE))
+            .where(col(Order.awaiting_review).is_(False))
+            .where(col(Order.lat).is_not(None))
+            .where(~routed.exists())
+            .where(~dropped.exists())
+            .order_by(col(Order.created_at), col(Order.idempotency_key))
+        ).all()
+    )
 
 
 def places(engine: Engine, run_id: uuid.UUID, order_ids: list[uuid.UUID]) -> list[Inserted]:
     """Where run ``run_id`` (the current plan) put each of ``order_ids``: a route and its
     place in it, or unplanned with the reason."""
     with Session(read_only(engine)) as session:
-        where = {
-            order_id: (runner_id, sequence)
-            for order_id, runner_id, sequence in session.exec(
-                select(RouteStop.order_id, Route.runner_id, RouteStop.sequence)
-                .join(Route, col(Route.id) == col(RouteStop.route_id))
-                .where(Route.run_id == run_id)
-                .where(col(RouteStop.order_id).in_(order_ids))
-            ).all()
-        }
-        reasons = dict(
-            session.exec(
-                select(DroppedOrder.order_id, DroppedOrder.reason_code)
-                .where(DroppedOrder.run_id == run_id)
-                .where(col(DroppedOrder.order_id).in_(order_ids))
-            ).all()
-        )
+        return _places(session, run_id, order_ids)
+
+
+def _places(session: Session, run_id: uuid.UUID, order_ids: list[uuid.UUID]) -> list[Inserted]:
+    where = {
+        order_id: (runner_id, sequence)
+        for order_id, runner_id, sequence in session.exec(
+            select(RouteStop.order_id, Route.runner_id, RouteStop.sequence)
+            .join(Route, col(Route.id) == col(RouteStop.route_id))
+            .where(Route.run_id == run_id)
+            .where(col(RouteStop.order_id).in_(order_ids))
+        ).all()
+    }
+    reasons = dict(
+        session.exec(
+            select(DroppedOrder.order_id, DroppedOrder.reason_code)
+            .where(DroppedOrder.run_id == run_id)
+            .where(col(DroppedOrder.order_id).in_(order_ids))
+        ).all()
+    )
     out = []
     for order_id in order_ids:
         if order_id in where:

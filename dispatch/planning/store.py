@@ -415,6 +415,8 @@ def execute_run(
         owner = run.lease_owner or process_owner()
         run.status = RunStatus.RUNNING
         run.started_at = datetime.now(UTC)
+        # The lease runs from here (a queued run may have waited); `Lease` renews it.
+        run.lease_until = run.started_at + timedelta(seconds=settings.run_lease_s)
         session.add(run)
         time_limit = float(run.params.get("time_limit_s", 1.0))
         seed = int(run.params.get("seed", 1))
@@ -428,7 +430,6 @@ def execute_run(
     lease = Lease(engine, run_id, owner, settings.run_lease_s)
     try:
         with lease:
-            lease.renew()
             at = now or datetime.now(UTC)
             with Session(read_only(engine)) as session:
                 days = {}
