@@ -208,9 +208,9 @@ def forget_plans() -> None:
 def _current_stops(
     session: Session, market: Market, day: date
 ) -> tuple[uuid.UUID | None, dict[uuid.UUID, tuple[PlannedStop, ...]]]:
-    """The current plan's run and its stops per runner (in sequence, cancelled orders'
-    included): remembered when this process stored that run, else read through the plans'
-    read model."""
+    """The current plan's run and its stops per runner, in sequence: remembered when this
+    process stored that run (cancelled orders' stops among them: the caller leaves them
+    out), else read through the plans' read model."""
     run_id = current_run_id(session, market, day)
     if run_id is None:
         return None, {}
