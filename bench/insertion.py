@@ -16,6 +16,11 @@ real SQLite file) followed by the tree's domain call for a new order on a planne
   there, a full re-plan of the market (``replan_market``, ``--replan-limit`` seconds), which
   is what a coordinator had to press to get a new order planned.
 
+The morning is built once, by this tree, and each tree inserts into a copy of it in a
+subprocess of its own (its solves run on a clock: a morning built twice is two mornings, and
+how many new orders fit would differ by more than the trees do). A base tree that cannot read
+the morning builds its own, as the table says.
+
 Per tree: p50/p95/max latency of that call (ms), the CPU time it took (p50/p95, ms, the
 process's threads: what the call costs, less sensitive to what else the machine runs) and how
 many new orders ended on a route vs unplanned. The base tree runs in a subprocess with its own
@@ -48,28 +53,43 @@ DAY = date(2026, 12, 3)
 WIB = ZoneInfo("Asia/Jakarta")
 
 
+def _now(args: argparse.Namespace) -> datetime:
+    hour, minute = (int(x) for x in args.at.split(":"))
+    return datetime.combine(DAY, clock(hour, minute), tzinfo=WIB).astimezone(UTC)
+
+
+def _rows(args: argparse.Namespace, market: Any) -> list[dict[str, Any]]:
+    """The generated rows: the morning's ``--orders``, then those that arrive (some are
+    collected at the market, pickup: extra rows leave ``--new`` deliveries)."""
+    from dispatch.generate import MarketSpot, generate_orders
+
+    spot = MarketSpot(market.code, market.lat, market.lon)
+    return list(generate_orders([spot], args.orders + 2 * args.new, seed=args.seed, day=DAY))
+
+
 def measure(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
     """Build the morning and insert the new orders one at a time with this process's code."""
+    path = folder / "insertion.db"
+    morning = build_morning(args, path)
+    if "error" in morning:
+        return morning
+    return insert_arrivals(args, path, morning["planned_before"])
+
+
+def build_morning(args: argparse.Namespace, path: Path) -> dict[str, Any]:
+    """The morning in the SQLite file ``path``: dispatched, every runner with a stop done and
+    one on board, re-planned at ``--at``; ``planned_before``: the stops of the dispatch."""
     from sqlmodel import Session, col, select
 
     from dispatch.actions import mark_delivered, mark_picked_up
     from dispatch.db import make_engine, session_scope, upgrade
-    from dispatch.generate import MarketSpot, generate_orders
     from dispatch.intake import import_orders
-    from dispatch.models import Market, Order, OrderStatus, Route, RouteStop, Runner
-    from dispatch.planning import dispatch
+    from dispatch.models import Market, Route, RouteStop, Runner
+    from dispatch.planning import dispatch, replan_market
     from dispatch.seed import seed
     from dispatch.settings import Settings
 
-    try:
-        from dispatch.planning import orders_arrived
-    except ImportError:  # a tree before insertion: a full re-plan is its path
-        orders_arrived = None
-    from dispatch.planning import replan_market
-
-    hour, minute = (int(x) for x in args.at.split(":"))
-    now = datetime.combine(DAY, clock(hour, minute), tzinfo=WIB).astimezone(UTC)
-    path = folder / "insertion.db"
+    now = _now(args)
     engine = make_engine(f"sqlite:///{path}")
     upgrade(engine)
     settings = Settings()
@@ -92,10 +112,7 @@ def measure(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
                     shift_end=settings.runner_shift_end,
                 )
             )
-        spot = MarketSpot(market.code, market.lat, market.lon)
-        # Some generated orders are collected at the market (pickup): extra rows leave
-        # ``--new`` deliveries after the morning's.
-        rows = list(generate_orders([spot], args.orders + 2 * args.new, seed=args.seed, day=DAY))
+        rows = _rows(args, market)
         report = import_orders(
             session,
             ((k + 2, r) for k, r in enumerate(rows[: args.orders])),
@@ -137,7 +154,33 @@ def measure(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
         )
     except RuntimeError as error:  # a tree that cannot re-plan this morning at all
         return {"path": "replan_market", "error": str(error)[:300]}
-    planned_before = len(stops)
+    engine.dispose()
+    return {"planned_before": len(stops)}
+
+
+def insert_arrivals(args: argparse.Namespace, path: Path, planned_before: int) -> dict[str, Any]:
+    """Insert the ``--new`` orders into the morning in ``path`` one at a time, each through the
+    intake then this process's code for a new order on a planned day, timed."""
+    from sqlmodel import Session, select
+
+    from dispatch.db import make_engine, session_scope
+    from dispatch.intake import import_orders
+    from dispatch.models import Market, Order, OrderStatus
+    from dispatch.settings import Settings
+
+    try:
+        from dispatch.planning import orders_arrived
+    except ImportError:  # a tree before insertion: a full re-plan is its path
+        orders_arrived = None
+    from dispatch.planning import replan_market
+
+    now = _now(args)
+    engine = make_engine(f"sqlite:///{path}")
+    settings = Settings()
+    with Session(engine) as session:
+        market = session.exec(select(Market).where(Market.code == args.market)).one()
+        market_id = market.id
+        rows = _rows(args, market)
     latencies: list[float] = []
     cpu: list[float] = []
     placed = unplanned = 0
@@ -208,8 +251,25 @@ def _p95(ordered: list[float]) -> float:
     return ordered[max(0, round(0.95 * len(ordered)) - 1)]
 
 
-def run_base(rev: str, argv: list[str]) -> dict[str, Any]:
-    """This benchmark run on tree ``rev`` (a temporary worktree first on the path)."""
+def run_child(tree: Path, argv: list[str]) -> dict[str, Any]:
+    """This benchmark run by tree ``tree``'s code (first on the path) in a subprocess."""
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.insertion", "--child", *argv],
+        check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=str(tree),
+    )
+    if done.returncode != 0:
+        raise RuntimeError(done.stderr[-3000:])
+    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def run_base(rev: str, argv: list[str], morning: list[str]) -> dict[str, Any]:
+    """This benchmark run on tree ``rev`` (a temporary worktree), from the same morning
+    (``morning``: its arguments) or, when that tree cannot take it, from its own."""
     with tempfile.TemporaryDirectory() as tmp:
         tree = Path(tmp) / "base"
         subprocess.run(
@@ -218,26 +278,26 @@ def run_base(rev: str, argv: list[str]) -> dict[str, Any]:
             capture_output=True,
         )
         try:
-            env = {**os.environ, "PYTHONPATH": str(tree)}
             # This very benchmark, run as a module of the other tree (its code on the path).
             shutil.copy(Path(__file__), tree / "bench" / "insertion.py")
-            done = subprocess.run(
-                [sys.executable, "-m", "bench.insertion", "--child", *argv],
-                check=False,
-                capture_output=True,
-                text=True,
-                env=env,
-                cwd=str(tree),
-            )
-            if done.returncode != 0:
-                raise RuntimeError(done.stderr[-3000:])
-            return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+            try:
+                return run_child(tree, [*argv, *morning])
+            except RuntimeError:
+                return run_child(tree, argv) | {"morning": "its own"}
         finally:
             subprocess.run(
                 ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)],
                 check=False,
                 capture_output=True,
             )
+
+
+def _copy_database(source: Path, target: Path) -> Path:
+    """A copy of the SQLite file ``source`` (and its write-ahead log, if any) at ``target``."""
+    for suffix in ("", "-wal"):
+        if Path(f"{source}{suffix}").exists():
+            shutil.copy(f"{source}{suffix}", f"{target}{suffix}")
+    return target
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -252,22 +312,37 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--replan-limit", type=float, default=0.5)
     parser.add_argument("--base", default=None, help="also run the tree at this commit")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--morning", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--planned-before", type=int, default=0, help=argparse.SUPPRESS)
     raw = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(raw)
     if args.child:
+        if args.morning:
+            print(json.dumps(insert_arrivals(args, Path(args.morning), args.planned_before)))
+            return 0
         with tempfile.TemporaryDirectory() as tmp:
             print(json.dumps(measure(args, Path(tmp))))
         return 0
     load_before = os.getloadavg()
     sides: dict[str, dict[str, Any]] = {}
+    child = list(raw)
+    if "--base" in child:
+        i = child.index("--base")
+        child = child[:i] + child[i + 2 :]
+    child = [a for a in child if not a.startswith("--base")]
     with tempfile.TemporaryDirectory() as tmp:
-        sides["this tree"] = measure(args, Path(tmp))
-    if args.base:
-        child = [a for a in raw if not a.startswith("--base")]
-        if "--base" in raw:
-            i = raw.index("--base")
-            child = raw[:i] + raw[i + 2 :]
-        sides[f"base {args.base}"] = run_base(args.base, child)
+        # One morning for both trees (its solves run on a clock: built twice, they differ).
+        built = build_morning(args, Path(tmp) / "morning.db")
+        if "error" in built:
+            sides["this tree"] = built
+        else:
+            before = ["--planned-before", str(built["planned_before"])]
+            mine = _copy_database(Path(tmp) / "morning.db", Path(tmp) / "this.db")
+            sides["this tree"] = run_child(ROOT, [*child, "--morning", str(mine), *before])
+            if args.base:
+                theirs = _copy_database(Path(tmp) / "morning.db", Path(tmp) / "base.db")
+                morning = ["--morning", str(theirs), *before]
+                sides[f"base {args.base}"] = run_base(args.base, child, morning)
     load_after = os.getloadavg()
     head = (
         f"{'tree':<22}{'path':<32}{'new':>5}{'in':>5}{'out':>5}"
@@ -289,6 +364,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{r['cpu_p50_ms']:>9.1f}{r['cpu_p95_ms']:>9.1f}"
         )
     lines.append("-" * len(head))
+    own = [name for name, r in sides.items() if r.get("morning") == "its own"]
+    lines.append(
+        "one morning (built by this tree) for both trees"
+        if not own
+        else f"{', '.join(own)}: from a morning of its own (it could not take this tree's)"
+    )
     lines.append(
         "load average (1, 5, 15 min) before "
         + ", ".join(f"{x:.2f}" for x in load_before)
