@@ -22,11 +22,13 @@ how many new orders fit would differ by more than the trees do). A base tree tha
 the morning builds its own, as the table says.
 
 Per tree: p50/p95/max latency of that call (ms), the CPU time it took (p50/p95, ms, the
-process's threads: what the call costs, less sensitive to what else the machine runs) and how
-many new orders ended on a route vs unplanned. The base tree runs in a subprocess with its own
-code first on ``PYTHONPATH`` (a temporary ``git worktree``). The load average is printed
-(other work on the machine slows both sides). Prints a table and writes
-``bench/results/insertion-<UTC>.{json,txt}``.
+process's threads: what the call costs, less sensitive to what else the machine runs; the
+solve's improvement runs on a clock and takes what it leaves), the time spent outside the
+solve (``out``: the latency less the run's own solve time, its figures' ``wall_s``: snapshot,
+store, the run's lifecycle) and how many new orders ended on a route vs unplanned. The base
+tree runs in a subprocess with its own code first on ``PYTHONPATH`` (a temporary ``git
+worktree``). The load average is printed (other work on the machine slows both sides).
+Prints a table and writes ``bench/results/insertion-<UTC>.{json,txt}``.
 """
 
 from __future__ import annotations
@@ -183,6 +185,7 @@ def insert_arrivals(args: argparse.Namespace, path: Path, planned_before: int) -
         rows = _rows(args, market)
     latencies: list[float] = []
     cpu: list[float] = []
+    solves: list[float] = []
     placed = unplanned = 0
     reasons: list[str] = []
     arriving = [r for r in rows[args.orders :] if r.get("fulfilment") != "pickup"][: args.new]
@@ -215,6 +218,7 @@ def insert_arrivals(args: argparse.Namespace, path: Path, planned_before: int) -
                 reasons.append(f"failed: {str(error)[:120]}")
         latencies.append((time.perf_counter() - started) * 1000)
         cpu.append((time.process_time() - cpu_started) * 1000)
+        solves.append(_solve_ms(engine, market_id))
         with Session(engine) as session:
             order = session.get(Order, ids[0])
             assert order is not None
@@ -229,6 +233,7 @@ def insert_arrivals(args: argparse.Namespace, path: Path, planned_before: int) -
         assert len(day_orders) == args.orders + len(arriving)
     engine.dispose()
     ordered, cpu_ordered = sorted(latencies), sorted(cpu)
+    outside = sorted(t - s for t, s in zip(latencies, solves, strict=True))
     return {
         "path": "orders_arrived (insertion run)" if orders_arrived else "replan_market",
         "planned_before": planned_before,
@@ -240,10 +245,33 @@ def insert_arrivals(args: argparse.Namespace, path: Path, planned_before: int) -
         "max_ms": round(ordered[-1], 1),
         "cpu_p50_ms": round(statistics.median(cpu_ordered), 1),
         "cpu_p95_ms": round(_p95(cpu_ordered), 1),
+        "outside_solve_p50_ms": round(statistics.median(outside), 1),
+        "outside_solve_p95_ms": round(_p95(outside), 1),
+        "solve_ms": [round(x, 1) for x in solves],
         "latencies_ms": [round(x, 1) for x in latencies],
         "cpu_ms": [round(x, 1) for x in cpu],
         "results": reasons,
     }
+
+
+def _solve_ms(engine: Any, market_id: Any) -> float:
+    """How long the market's last finished run took to solve (its figures' ``wall_s``:
+    translate, solve, check), ms; 0 when it does not say."""
+    from sqlmodel import Session, col, select
+
+    from dispatch.models import DispatchRun, DispatchRunMarket
+
+    with Session(engine) as session:
+        run = session.exec(
+            select(DispatchRun)
+            .join(DispatchRunMarket, col(DispatchRunMarket.run_id) == col(DispatchRun.id))
+            .where(DispatchRunMarket.market_id == market_id)
+            .where(col(DispatchRun.finished_at).is_not(None))
+            .order_by(col(DispatchRun.finished_at).desc())
+        ).first()
+    figures = (run.figures or {}) if run is not None else {}
+    markets = figures.get("markets") or [{}]
+    return float(markets[0].get("wall_s") or 0) * 1000
 
 
 def _p95(ordered: list[float]) -> float:
@@ -347,6 +375,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     head = (
         f"{'tree':<22}{'path':<32}{'new':>5}{'in':>5}{'out':>5}"
         f"{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'cpu p50':>9}{'cpu p95':>9}"
+        f"{'out p50':>9}{'out p95':>9}"
     )
     lines = [
         f"{args.orders} orders, {args.runners} runners at {args.market}, dispatched; at {args.at} "
@@ -362,6 +391,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{name:<22}{r['path']:<32}{r['new']:>5}{r['inserted']:>5}{r['unplanned']:>5}"
             f"{r['p50_ms']:>9.1f}{r['p95_ms']:>9.1f}{r['max_ms']:>9.1f}"
             f"{r['cpu_p50_ms']:>9.1f}{r['cpu_p95_ms']:>9.1f}"
+            f"{r['outside_solve_p50_ms']:>9.1f}{r['outside_solve_p95_ms']:>9.1f}"
         )
     lines.append("-" * len(head))
     own = [name for name, r in sides.items() if r.get("morning") == "its own"]
