@@ -18,8 +18,10 @@ real SQLite file) followed by the tree's domain call for a new order on a planne
 
 The morning is built once, by this tree, and each tree inserts into a copy of it in a
 subprocess of its own (its solves run on a clock: a morning built twice is two mornings, and
-how many new orders fit would differ by more than the trees do). A base tree that cannot read
-the morning builds its own, as the table says.
+how many new orders fit would differ by more than the trees do). The trees take turns, one
+insertion each (who goes first alternates), so that a burst of other work on the machine
+falls on both rather than on whichever ran then. The base tree must read this tree's
+database (same migrations).
 
 Per tree: p50/p95/max latency of that call (ms), the CPU time it took (p50/p95, ms, the
 process's threads: what the call costs, less sensitive to what else the machine runs; the
@@ -34,6 +36,7 @@ Prints a table and writes ``bench/results/insertion-<UTC>.{json,txt}``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -42,11 +45,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 from zoneinfo import ZoneInfo
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -162,7 +165,9 @@ def build_morning(args: argparse.Namespace, path: Path) -> dict[str, Any]:
 
 def insert_arrivals(args: argparse.Namespace, path: Path, planned_before: int) -> dict[str, Any]:
     """Insert the ``--new`` orders into the morning in ``path`` one at a time, each through the
-    intake then this process's code for a new order on a planned day, timed."""
+    intake then this process's code for a new order on a planned day, timed. With
+    ``--lockstep`` each waits for a line on standard input and answers one when done, so
+    that the parent can take turns between trees."""
     from sqlmodel import Session, select
 
     from dispatch.db import make_engine, session_scope
@@ -197,6 +202,8 @@ def insert_arrivals(args: argparse.Namespace, path: Path, planned_before: int) -
         with session_scope(engine) as session:
             made = import_orders(session, [(k + 2, fresh)], service_date=DAY, tz=WIB)
         ids = [o for _, o in made.created]
+        if args.lockstep:
+            sys.stdin.readline()  # this tree's turn
         started, cpu_started = time.perf_counter(), time.process_time()
         if orders_arrived is not None:
             result = orders_arrived(engine, ids, settings, by="bench", now=now)
@@ -219,6 +226,8 @@ def insert_arrivals(args: argparse.Namespace, path: Path, planned_before: int) -
         latencies.append((time.perf_counter() - started) * 1000)
         cpu.append((time.process_time() - cpu_started) * 1000)
         solves.append(_solve_ms(engine, market_id))
+        if args.lockstep:
+            print(json.dumps({"done": k}), flush=True)
         with Session(engine) as session:
             order = session.get(Order, ids[0])
             assert order is not None
@@ -279,25 +288,56 @@ def _p95(ordered: list[float]) -> float:
     return ordered[max(0, round(0.95 * len(ordered)) - 1)]
 
 
-def run_child(tree: Path, argv: list[str]) -> dict[str, Any]:
-    """This benchmark run by tree ``tree``'s code (first on the path) in a subprocess."""
-    env = {**os.environ, "PYTHONPATH": str(tree)}
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.insertion", "--child", *argv],
-        check=False,
-        capture_output=True,
+def start_child(tree: Path, argv: list[str], errors: IO[str]) -> subprocess.Popen[str]:
+    """This benchmark, inserting in lockstep, run by tree ``tree``'s code (first on the path)
+    in a subprocess; what it says on standard error goes to ``errors``."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "bench.insertion", "--child", "--lockstep", *argv],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=errors,
         text=True,
-        env=env,
+        env={**os.environ, "PYTHONPATH": str(tree)},
         cwd=str(tree),
     )
-    if done.returncode != 0:
-        raise RuntimeError(done.stderr[-3000:])
-    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
-def run_base(rev: str, argv: list[str], morning: list[str]) -> dict[str, Any]:
-    """This benchmark run on tree ``rev`` (a temporary worktree), from the same morning
-    (``morning``: its arguments) or, when that tree cannot take it, from its own."""
+def take_turns(
+    children: dict[str, tuple[subprocess.Popen[str], IO[str]]], turns: int
+) -> dict[str, Any]:
+    """Let ``children`` insert one order each in turn (who goes first alternates), so that
+    whatever else loads the machine meanwhile falls on both; their results by name."""
+    names = list(children)
+    stopped: set[str] = set()
+    for k in range(turns):
+        for name in names if k % 2 == 0 else names[::-1]:
+            child = children[name][0]
+            if name in stopped or child.stdin is None or child.stdout is None:
+                continue
+            try:
+                child.stdin.write("go\n")
+                child.stdin.flush()
+            except BrokenPipeError:
+                stopped.add(name)
+                continue
+            if not child.stdout.readline():
+                stopped.add(name)  # it failed: its error is read below
+    out: dict[str, Any] = {}
+    for name, (child, errors) in children.items():
+        stdout, _ = child.communicate()
+        lines = stdout.strip().splitlines()
+        if child.returncode != 0 or not lines:
+            errors.seek(0)
+            out[name] = {"path": "-", "error": errors.read()[-3000:] or "no answer"}
+        else:
+            out[name] = json.loads(lines[-1])
+    return out
+
+
+@contextlib.contextmanager
+def base_tree(rev: str) -> Iterator[Path]:
+    """Tree ``rev`` in a temporary worktree, with this very benchmark in it (run as a module
+    of that tree, its code on the path)."""
     with tempfile.TemporaryDirectory() as tmp:
         tree = Path(tmp) / "base"
         subprocess.run(
@@ -306,12 +346,8 @@ def run_base(rev: str, argv: list[str], morning: list[str]) -> dict[str, Any]:
             capture_output=True,
         )
         try:
-            # This very benchmark, run as a module of the other tree (its code on the path).
             shutil.copy(Path(__file__), tree / "bench" / "insertion.py")
-            try:
-                return run_child(tree, [*argv, *morning])
-            except RuntimeError:
-                return run_child(tree, argv) | {"morning": "its own"}
+            yield tree
         finally:
             subprocess.run(
                 ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)],
@@ -342,6 +378,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--morning", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--planned-before", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--lockstep", action="store_true", help=argparse.SUPPRESS)
     raw = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(raw)
     if args.child:
@@ -358,19 +395,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         i = child.index("--base")
         child = child[:i] + child[i + 2 :]
     child = [a for a in child if not a.startswith("--base")]
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
         # One morning for both trees (its solves run on a clock: built twice, they differ).
         built = build_morning(args, Path(tmp) / "morning.db")
         if "error" in built:
             sides["this tree"] = built
         else:
             before = ["--planned-before", str(built["planned_before"])]
-            mine = _copy_database(Path(tmp) / "morning.db", Path(tmp) / "this.db")
-            sides["this tree"] = run_child(ROOT, [*child, "--morning", str(mine), *before])
+            trees = {"this tree": ROOT}
             if args.base:
-                theirs = _copy_database(Path(tmp) / "morning.db", Path(tmp) / "base.db")
-                morning = ["--morning", str(theirs), *before]
-                sides[f"base {args.base}"] = run_base(args.base, child, morning)
+                trees[f"base {args.base}"] = stack.enter_context(base_tree(args.base))
+            children = {}
+            for k, (name, tree) in enumerate(trees.items()):
+                copy = _copy_database(Path(tmp) / "morning.db", Path(tmp) / f"tree{k}.db")
+                errors = stack.enter_context(tempfile.TemporaryFile("w+"))
+                argv = [*child, "--morning", str(copy), *before]
+                children[name] = (start_child(tree, argv, errors), errors)
+            sides = take_turns(children, args.new)
     load_after = os.getloadavg()
     head = (
         f"{'tree':<22}{'path':<32}{'new':>5}{'in':>5}{'out':>5}"
@@ -394,12 +435,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{r['outside_solve_p50_ms']:>9.1f}{r['outside_solve_p95_ms']:>9.1f}"
         )
     lines.append("-" * len(head))
-    own = [name for name, r in sides.items() if r.get("morning") == "its own"]
-    lines.append(
-        "one morning (built by this tree) for both trees"
-        if not own
-        else f"{', '.join(own)}: from a morning of its own (it could not take this tree's)"
-    )
+    lines.append("one morning (built by this tree) for both trees; they insert in turns")
     lines.append(
         "load average (1, 5, 15 min) before "
         + ", ".join(f"{x:.2f}" for x in load_before)
