@@ -328,7 +328,8 @@ def take_turns(
         lines = stdout.strip().splitlines()
         if child.returncode != 0 or not lines:
             errors.seek(0)
-            out[name] = {"path": "-", "error": errors.read()[-3000:] or "no answer"}
+            said = errors.read()[-3000:] or stdout[-300:] or "nothing"
+            out[name] = {"path": "-", "error": f"exit {child.returncode}: {said}"}
         else:
             out[name] = json.loads(lines[-1])
     return out
