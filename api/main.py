@@ -23,6 +23,7 @@ from api.deps import set_up_threads
 from api.errors import install_error_handlers
 from api.headers import DOCS_CDN, SecurityHeaders, content_security_policy
 from api.jobs import RunJobs
+from api.read_cache import ReadCache
 from api.routes import (
     dispatch_runs,
     drafts,
@@ -150,6 +151,7 @@ def create_app(
         },
     )
     app.state.settings = settings
+    app.state.reads = ReadCache()  # this worker's rendered reads (`api.read_cache`)
     install_error_handlers(app)
     app.include_router(health.router)
     v1 = APIRouter(prefix=API_PREFIX)

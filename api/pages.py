@@ -13,28 +13,35 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import secrets
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import Final
 from zoneinfo import ZoneInfo
 
+from anyio import to_thread
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
 from starlette.applications import Starlette
 
-from api.deps import SessionDep, SettingsDep
 from api.guard import GuardedRoute
 from api.headers import content_security_policy
 from api.lang import request_lang
-from api.routes.runner import linked_runner, route_out
+from api.read_cache import Answer, ReadCache, reads_of
+from api.routes.runner import LinkedRunner, linked_runner, route_out
 from api.schemas import RunnerRouteOut, RunnerStopOut
 from dispatch.actions import FailureReason
+from dispatch.changes import market_version
+from dispatch.db import read_only
 from dispatch.errors import DomainError
 from dispatch.i18n import Lang, Translator, catalogue, placeholders
 from dispatch.models import OrderStatus
+from dispatch.settings import Settings
 from maps import MapLabels, MapPoint, RouteView, StopView, map_fragment, runner_map
 from maps.assets import leaflet_dir, map_script_dir
 
@@ -189,18 +196,48 @@ def service_worker() -> Response:
 
 
 @router.get("/r/{link}", response_class=HTMLResponse)
-def runner_page(
-    link: str, request: Request, session: SessionDep, settings: SettingsDep
-) -> HTMLResponse:
+async def runner_page(link: str, request: Request) -> Response:
     """The runner's route for the day, from its signed link: the page carries the route's
     data and draws the cards itself (`api/static/runner.js`), so it works from the phone's
-    copy when there is no signal."""
+    copy when there is no signal. Rendered once per version of the runner's market and
+    language (`api.read_cache`); only the time it is sent at is filled in each time."""
     lang = request_lang(request)
-    t = Translator(lang)
+    state = request.app.state
+    settings: Settings = state.settings
+    work = partial(_page_answer, reads_of(request), state.engine, settings, link, lang)
     try:
-        linked = linked_runner(session, link, settings)
+        answer = await to_thread.run_sync(work)
     except DomainError as error:
         return _error_page(error, 410 if error.code == "link.expired" else 404, lang)
+    page = answer.body.replace(_AT_MARK, datetime.now(UTC).isoformat().encode(), 1)
+    policy = content_security_policy(settings)
+    # "private, no-cache": the phone may keep the page (its service worker takes it from the
+    # browser's cache without asking again), a shared cache may not.
+    headers = {"Cache-Control": "private, no-cache", "Content-Security-Policy": policy}
+    return HTMLResponse(page, headers=headers)
+
+
+#: Where the page's data says when it was sent ("at"), filled in as it is sent: random, so
+#: that no text of an order can take its place.
+_AT_MARK: Final = f"at-{secrets.token_hex(16)}".encode()
+
+
+def _page_answer(
+    reads: ReadCache, engine: Engine, settings: Settings, link: str, lang: Lang
+) -> Answer:
+    """The page of ``link`` in ``lang`` (its "at" left as `_AT_MARK`), rendered once per
+    version of the runner's market, in one read transaction."""
+    with Session(read_only(engine)) as session:
+        linked = linked_runner(session, link, settings)
+        version = market_version(session, [linked.market.id])
+        key = ("runner_page", link, lang, version)
+        return reads.answer(key, lambda: _render_page(session, linked, settings, link, lang))
+
+
+def _render_page(
+    session: Session, linked: LinkedRunner, settings: Settings, link: str, lang: Lang
+) -> bytes:
+    t = Translator(lang)
     tz = ZoneInfo(settings.timezone)
     runner, market = linked.runner, linked.market
     route = route_out(session, linked, settings)
@@ -214,7 +251,7 @@ def runner_page(
         viewport=PHONE_MAP_PX,
     )
     map_head, map_body, map_script = map_fragment(the_map)
-    data = {"route": route.model_dump(mode="json"), "at": datetime.now(UTC).isoformat()}
+    data = {"route": route.model_dump(mode="json"), "at": _AT_MARK.decode()}
     page = _templates.get_template("runner.html").render(
         runner_name=runner.name,
         market_name=market.name,
@@ -234,8 +271,4 @@ def runner_page(
         script_version=asset_version(RUNNER_JS),
         static_url=STATIC_URL,
     )
-    policy = content_security_policy(settings)
-    # "private, no-cache": the phone may keep the page (its service worker takes it from the
-    # browser's cache without asking again), a shared cache may not.
-    headers = {"Cache-Control": "private, no-cache", "Content-Security-Policy": policy}
-    return HTMLResponse(page, headers=headers)
+    return page.encode()

@@ -30,12 +30,17 @@ from sqlmodel import Session, col, select
 
 from dispatch.models import (
     Change,
+    DeliveryPhoto,
     DispatchRun,
     DispatchRunMarket,
     DroppedOrder,
+    Market,
     Order,
+    OrderItem,
     Route,
     Runner,
+    RunnerAction,
+    Seller,
 )
 
 #: How long changes are kept (a page away longer than this reloads everything anyway).
@@ -45,41 +50,32 @@ LOOKBACK: Final = timedelta(seconds=10)
 #: Most changes one read returns; a page that missed more refetches everything.
 MAX_BATCH: Final = 500
 
-#: Order columns whose change a page shows (``updated_at`` alone is not a change).
-_ORDER_FIELDS: Final = frozenset(
-    {
-        "status",
-        "customer_name",
-        "phone",
-        "address",
-        "lat",
-        "lon",
-        "weight_g",
-        "payment",
-        "amount_rp",
-        "delivery_fee_rp",
-        "window_start",
-        "window_end",
-        "collected_rp",
-        "failure_reason",
-        "pinned_runner_id",
-        "service_date",
-        "notes",
-    }
-)
-_RUNNER_FIELDS: Final = frozenset(
-    {"status", "last_lat", "last_lon", "last_seen_at", "sequence_locked", "name", "shift_end"}
-)
+#: Columns whose change alone is no change a page shows (every other column is: a read
+#: cached by the feed's version, `market_version`, must never miss one).
+_QUIET_FIELDS: Final = frozenset({"updated_at", "created_at"})
 
 Key = tuple[uuid.UUID, str, uuid.UUID | None]
 
 
-def _changed(session: OrmSession, obj: object, fields: frozenset[str]) -> bool:
-    """Whether ``obj`` (pending or dirty in ``session``) changes one of ``fields``."""
-    if obj in session.new:
+def _changed(session: OrmSession, obj: object, fields: frozenset[str] | None = None) -> bool:
+    """Whether ``obj`` (new, dirty or deleted in ``session``) changes one of ``fields``
+    (``None``: any column but the `_QUIET_FIELDS`)."""
+    if obj in session.new or obj in session.deleted:
         return True
     state: Any = inspect(obj)
-    return any(state.attrs[name].history.has_changes() for name in fields if name in state.attrs)
+    names = (
+        [a.key for a in state.mapper.column_attrs if a.key not in _QUIET_FIELDS]
+        if fields is None
+        else [name for name in fields if name in state.attrs]
+    )
+    return any(state.attrs[name].history.has_changes() for name in names)
+
+
+def _earlier(obj: object, name: str) -> Any:
+    """The value column ``name`` of ``obj`` had before this flush changed it (``None`` when
+    unchanged): a runner or a seller moved to another market changes both markets."""
+    history = inspect(obj).attrs[name].history  # type: ignore[union-attr]
+    return history.deleted[0] if history.deleted else None
 
 
 def _run_markets(session: OrmSession, run: DispatchRun) -> list[uuid.UUID]:
@@ -98,6 +94,15 @@ def _run_markets(session: OrmSession, run: DispatchRun) -> list[uuid.UUID]:
         )
 
 
+def _order(session: OrmSession, order_id: uuid.UUID) -> Order | None:
+    """The order ``order_id``, new in this flush or stored."""
+    for obj in session.new:
+        if isinstance(obj, Order) and obj.id == order_id:
+            return obj
+    with session.no_autoflush:
+        return session.get(Order, order_id)
+
+
 def _changes_of(session: OrmSession, objects: Iterable[object]) -> list[Change]:
     found: dict[Key, Change] = {}
 
@@ -107,19 +112,34 @@ def _changes_of(session: OrmSession, objects: Iterable[object]) -> list[Change]:
         key = (market_id, kind, subject)
         found[key] = Change(market_id=market_id, kind=kind, subject_id=subject, **kw)
 
+    def add_order(order: Order | None) -> None:
+        if order is not None:
+            status = str(order.status.value if order.status else "")
+            add(order.market_id, "order", order.id, service_date=order.service_date, status=status)
+
     for obj in objects:
         if isinstance(obj, Order):
-            if _changed(session, obj, _ORDER_FIELDS):
-                add(
-                    obj.market_id,
-                    "order",
-                    obj.id,
-                    service_date=obj.service_date,
-                    status=str(obj.status.value if obj.status else ""),
-                )
+            if _changed(session, obj):
+                add_order(obj)
+        elif isinstance(obj, OrderItem | DeliveryPhoto | RunnerAction):
+            # An order's lines, its photos, a runner's action on it (a cash correction counts
+            # even when the amount stays): what the order's readers show of it.
+            if obj.order_id is not None and _changed(session, obj):
+                add_order(_order(session, obj.order_id))
         elif isinstance(obj, Runner):
-            if _changed(session, obj, _RUNNER_FIELDS):
-                add(obj.market_id, "runner", obj.id, status=str(obj.status.value))
+            if _changed(session, obj):
+                status = str(obj.status.value)
+                for market_id in (obj.market_id, _earlier(obj, "market_id")):
+                    add(market_id, "runner", obj.id, status=status)
+        elif isinstance(obj, Market):
+            # A new market has nothing to show yet; a deleted one takes its feed with it.
+            fresh_or_gone = obj in session.new or obj in session.deleted
+            if not fresh_or_gone and _changed(session, obj):
+                add(obj.id, "market", obj.id)
+        elif isinstance(obj, Seller):
+            if _changed(session, obj):
+                for market_id in (obj.market_id, _earlier(obj, "market_id")):
+                    add(market_id, "seller", obj.id)
         elif isinstance(obj, DispatchRun):
             if _changed(session, obj, frozenset({"status", "figures"})):
                 for market_id in _run_markets(session, obj):
@@ -130,11 +150,18 @@ def _changes_of(session: OrmSession, objects: Iterable[object]) -> list[Change]:
                         service_date=obj.service_date,
                         status=str(obj.status.value),
                     )
+        elif isinstance(obj, DispatchRunMarket):
+            # The market's current plan is the run's from the transaction that stores it,
+            # whatever that transaction writes besides (a plan of dropped orders only).
+            if _changed(session, obj, frozenset({"stored_at"})) and obj.stored_at is not None:
+                with session.no_autoflush:
+                    run = session.get(DispatchRun, obj.run_id)
+                day = None if run is None else run.service_date
+                add(obj.market_id, "plan", obj.run_id, service_date=day)
         elif isinstance(obj, Route) and obj in session.new:
             add(obj.market_id, "plan", obj.run_id, service_date=obj.service_date)
         elif isinstance(obj, DroppedOrder) and obj in session.new:
-            with session.no_autoflush:
-                order = session.get(Order, obj.order_id)
+            order = _order(session, obj.order_id)
             if order is not None:
                 add(order.market_id, "plan", obj.run_id, service_date=order.service_date)
     return list(found.values())
@@ -142,11 +169,24 @@ def _changes_of(session: OrmSession, objects: Iterable[object]) -> list[Change]:
 
 def record_changes(session: OrmSession, _context: object, _instances: object) -> None:
     """``before_flush``: add a `Change` row for each change a live page shows."""
-    objects = [*session.new, *session.dirty]
+    objects = [*session.new, *session.dirty, *session.deleted]
     if not objects or all(isinstance(o, Change) for o in objects):
         return
     for change in _changes_of(session, objects):
         session.add(change)
+
+
+def new_order_change(order: dict[str, Any]) -> dict[str, Any]:
+    """The `Change` row of a new order stored as a plain row (the intake's Core insert,
+    which no session flush sees), for the same transaction."""
+    return {
+        "market_id": order["market_id"],
+        "service_date": order["service_date"],
+        "kind": "order",
+        "subject_id": order["id"],
+        "status": str(order["status"].value),
+        "at": datetime.now(UTC),
+    }
 
 
 def install() -> None:
@@ -164,6 +204,22 @@ def last_change_id(session: Session, market_ids: Sequence[uuid.UUID] | None = No
     if market_ids is not None:
         statement = statement.where(col(Change.market_id).in_(market_ids))
     return int(session.exec(statement).one() or 0)
+
+
+def market_version(
+    session: Session, market_ids: Sequence[uuid.UUID] | None = None
+) -> tuple[int, int]:
+    """Where the feed of ``market_ids`` (of all markets for ``None``) stands: its newest id
+    and its number of rows. Every change of a market's orders, runners, sellers, settings and
+    plans writes a row in the transaction of the change, so a read made after this (in the
+    same transaction, or a later one) shows everything up to it, and a version that has not
+    moved means nothing it shows has changed: a cache key. The count catches an id that
+    commits after a higher one (PostgreSQL's sequence) and rows pruned away."""
+    statement = select(func.max(Change.id), func.count())
+    if market_ids is not None:
+        statement = statement.where(col(Change.market_id).in_(market_ids))
+    newest, count = session.exec(statement).one()
+    return int(newest or 0), int(count)
 
 
 def changes_after(

@@ -26,9 +26,18 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DataError
 from sqlmodel import Session, col, select
 
+from dispatch.changes import new_order_change
 from dispatch.errors import DomainError, ValidationErrors
 from dispatch.geo import Geocoder
-from dispatch.models import Market, Order, OrderItem, OrderStatus, OrderStatusChange, Seller
+from dispatch.models import (
+    Change,
+    Market,
+    Order,
+    OrderItem,
+    OrderStatus,
+    OrderStatusChange,
+    Seller,
+)
 from dispatch.sellers import seller_refs
 from dispatch.validation import OrderDraft, validate_order
 
@@ -87,6 +96,7 @@ def submit_order(
     if items:
         connection.execute(_ITEM_INSERT, list(items))
     connection.execute(_HISTORY_INSERT, history)
+    connection.execute(_CHANGE_INSERT, new_order_change(order))
     session.info.setdefault(_ARRIVED, []).append(order["id"])
     return _created(draft, order, items)
 
@@ -127,6 +137,7 @@ def store_order_at_once(
         "item_unit": [item["unit"] for item in items],
         "item_weight_g": [item["weight_g"] for item in items],
         **{f"history_{name}": value for name, value in history.items()},
+        **{f"change_{name}": value for name, value in new_order_change(order).items()},
     }
     statement = _store_at_once(tuple(order))
     if connection.execute(statement, params).scalar_one_or_none() is None:
@@ -228,6 +239,9 @@ _SCALAR_DEFAULTS: Final = {
     if c.default is not None and getattr(c.default, "is_scalar", False)
 }
 _HISTORY_INSERT = sa_insert(_HISTORY)
+_CHANGES = cast(Table, Change.__table__)
+#: The change feed's row of a new order (`dispatch.changes`): a Core insert is no flush.
+_CHANGE_INSERT = sa_insert(_CHANGES)
 
 
 @cache
@@ -276,8 +290,16 @@ def _store_at_once(columns: tuple[str, ...]) -> Any:
             *(bindparam(f"history_{c.name}", type_=c.type) for c in history_columns),
         ).select_from(new_order),
     )
+    change_columns = [c for c in _CHANGES.c if c.name not in ("id", "subject_id")]
+    new_change = sa_insert(_CHANGES).from_select(
+        ["subject_id", *(c.name for c in change_columns)],
+        select(
+            new_order.c.id,
+            *(bindparam(f"change_{c.name}", type_=c.type) for c in change_columns),
+        ).select_from(new_order),
+    )
     return select(new_order.c.id).add_cte(
-        new_items.cte("new_items"), new_history.cte("new_history")
+        new_items.cte("new_items"), new_history.cte("new_history"), new_change.cte("new_change")
     )
 
 

@@ -19,16 +19,19 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Coroutine, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
+from functools import partial
 from html import escape
 from typing import Annotated, Any, Final
 from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
+from anyio import to_thread
 from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DataError, OperationalError
 from sqlmodel import Session
 
@@ -82,6 +85,7 @@ from api.headers import content_security_policy
 from api.jobs import RunJobs
 from api.lang import LANG_COOKIE, request_lang
 from api.pages import HERE, MAPS_ASSETS_URL, STATIC_URL, map_labels, wa_number
+from api.read_cache import Answer, ReadCache, reads_of, time_bucket
 from dispatch import formats
 from dispatch.actions import (
     cancel_order,
@@ -97,7 +101,7 @@ from dispatch.auth import (
     open_console_session,
     runner_link_token,
 )
-from dispatch.changes import last_change_id
+from dispatch.changes import last_change_id, market_version
 from dispatch.db import read_only, session_scope
 from dispatch.errors import DomainError, Lang
 from dispatch.geo import geocoder_from_setting
@@ -260,6 +264,16 @@ gated(check_console)(get_console)
 ConsoleDep = Annotated[ConsoleSession, Depends(get_console)]
 
 
+@gated(check_console)
+async def current_console(request: Request) -> ConsoleSession:
+    """`get_console` for an ``async`` route: what the gate found (no thread of its own)."""
+    found = getattr(request.state, "console", None)
+    return found if isinstance(found, ConsoleSession) else await check_console(request)
+
+
+CurrentConsoleDep = Annotated[ConsoleSession, Depends(current_console)]
+
+
 def get_checked_console(console: ConsoleDep, form: FormDep) -> ConsoleSession:
     """The signed-in caller of a form post that carries the session's CSRF token (403 else)."""
     if not csrf_matches(form.get("csrf"), console.csrf):
@@ -317,8 +331,16 @@ def _page(
     **context: Any,
 ) -> HTMLResponse:
     """A console page in the request's language (remembering a ``?lang=`` choice)."""
+    body = _page_body(request, template, console=console, **context)
+    return _page_response(request, body, status=status)
+
+
+def _page_body(
+    request: Request, template: str, *, console: ConsoleSession | None, **context: Any
+) -> str:
+    """The HTML of a console page in the request's language."""
     lang = request_lang(request)
-    body = _templates.get_template(template).render(
+    return _templates.get_template(template).render(
         t=Translator(lang),
         lang=lang,
         lang_url=_same_path_with(request, lang="en" if lang == "id" else "id"),
@@ -327,6 +349,11 @@ def _page(
         csrf=console.csrf if console else "",
         **context,
     )
+
+
+def _page_response(request: Request, body: str | bytes, *, status: int = 200) -> HTMLResponse:
+    """``body`` as a console page: never kept by the browser, the page's policy, and the
+    ``?lang=`` choice remembered."""
     settings: Settings = request.app.state.settings
     # No inline script: a map's data is a JSON block that `/static/maps/antar/map.js` draws.
     headers = {
@@ -337,7 +364,7 @@ def _page(
     if request.query_params.get("lang") in ("id", "en"):
         response.set_cookie(
             LANG_COOKIE,
-            lang,
+            request_lang(request),
             max_age=365 * 86400,
             path=COOKIE_PATH,
             httponly=True,
@@ -577,28 +604,59 @@ BOARD_PARTS: Final = {
 
 
 @router.get("/{market}", response_class=HTMLResponse)
-def market_page(
-    request: Request,
-    console: ConsoleDep,
-    row: ConsoleMarketDep,
-    day: BoardDayDep,
-    session: ReadSessionDep,
-    settings: SettingsDep,
-) -> HTMLResponse:
+async def market_page(request: Request, market: str, console: CurrentConsoleDep) -> Response:
     """The market's day as a board: map, runners, the orders that need a decision first, and
-    dispatch; it keeps itself up to date (`api.console.live`)."""
-    board = _board(request, console, row, day, session, settings)
-    for key in ("_plan", "_runners", "_now"):
-        board.pop(key)
-    flash = request.query_params.get("ok", "")
-    t = Translator(request_lang(request))
-    return _page(
-        request,
-        "console_market.html",
-        flash=t(f"ok.{flash}") if flash in FLASHES else "",
-        map_url=f"{PREFIX}/{row.code}/map?tanggal={day.isoformat()}",
-        **board,
-    )
+    dispatch; it keeps itself up to date (`api.console.live`). Rendered once per version of
+    the market for each signed-in session, address and language (`api.read_cache`; at most
+    `TIME_BUCKET_S` old, for what it shows relative to now)."""
+    state = request.app.state
+    work = partial(
+        _market_page_answer, reads_of(request), state.engine, state.settings, request, console,
+        market,
+    )  # fmt: skip
+    answer = await to_thread.run_sync(work)
+    return _page_response(request, answer.body)
+
+
+def _market_page_answer(
+    reads: ReadCache,
+    engine: Engine,
+    settings: Settings,
+    request: Request,
+    console: ConsoleSession,
+    code: str,
+) -> Answer:
+    """`market_page`'s HTML, in one read transaction: the market's version first, then what
+    the page shows (so it is never older than the version it is kept under)."""
+    with Session(read_only(engine)) as session:
+        row = market_by_code(session, console.principal, code)
+        version = market_version(session, [row.id])
+        if request.query_params.get("tanggal"):
+            day = get_console_day(request, settings)
+        else:
+            day = nearest_open_day(session, [row.id], today(settings))
+        key = (
+            "console_market", console.session_id, row.id, day, request.url.path,
+            request.url.query, request_lang(request), time_bucket(datetime.now(UTC)), version,
+        )  # fmt: skip
+
+        def render() -> bytes:
+            session.expire_all()  # the market as of the version (PostgreSQL reads anew)
+            board = _board(request, console, row, day, session, settings)
+            for key in ("_plan", "_runners", "_now"):
+                board.pop(key)
+            flash = request.query_params.get("ok", "")
+            t = Translator(request_lang(request))
+            body = _page_body(
+                request,
+                "console_market.html",
+                flash=t(f"ok.{flash}") if flash in FLASHES else "",
+                map_url=f"{PREFIX}/{row.code}/map?tanggal={day.isoformat()}",
+                **board,
+            )
+            return body.encode()
+
+        return reads.answer(key, render)
 
 
 @router.get("/{market}/map", response_class=HTMLResponse)

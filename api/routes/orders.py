@@ -7,10 +7,10 @@ then `dispatch.intake.submit_order`), with the CSV's column names as JSON fields
 from __future__ import annotations
 
 import uuid
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import date
 from functools import partial
-from typing import Annotated, Any
+from typing import Annotated, Any, Final
 from zoneinfo import ZoneInfo
 
 from anyio import to_thread
@@ -31,6 +31,7 @@ from api.deps import (
 )
 from api.fields import LINE_PATTERN, IsoDate
 from api.guard import GuardedRoute
+from api.read_cache import Answer, ReadCache, cached_response, reads_of
 from api.schemas import (
     CancelIn,
     ErrorResponse,
@@ -42,6 +43,7 @@ from api.schemas import (
 )
 from dispatch.actions import cancel_order, update_order
 from dispatch.auth import Principal
+from dispatch.changes import market_version
 from dispatch.db import read_only, write_session
 from dispatch.errors import DomainError
 from dispatch.geo import geocoder_from_setting
@@ -200,35 +202,78 @@ def _named_sellers(session: Session, raw: dict[str, str | None]) -> dict[str, Se
     return seller_refs(session, [code]) if code else {}
 
 
-@router.get("", response_model=OrderList)
-def list_orders(
-    session: SessionDep,
+#: The order list's kept answers: a client asks again with ``If-None-Match``.
+LIST_HEADERS: Final = {"Cache-Control": "private, no-cache"}
+
+
+@router.get(
+    "",
+    response_model=OrderList,
+    responses={304: {"description": "not modified: the list is the one the client has"}},
+)
+async def list_orders(
+    request: Request,
     principal: PrincipalDep,
     market: Annotated[str | None, Query(max_length=200, description="market code")] = None,
     order_status: Annotated[OrderStatus | None, Query(alias="status")] = None,
     day: Annotated[IsoDate | None, Query(alias="date", description="market day")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
-) -> OrderList:
-    """Orders the caller may see, newest first; ``count`` is the total before paging."""
+) -> Response:
+    """Orders the caller may see, newest first; ``count`` is the total before paging. Its
+    ``ETag`` changes with the markets listed (``If-None-Match``: 304 while nothing
+    changed)."""
+    query = OrderQuery(market, order_status, day, limit, offset)
+    engine = request.app.state.engine
+    work = partial(_list_answer, reads_of(request), engine, principal, query)
+    answer = await to_thread.run_sync(work)
+    return cached_response(request, answer, "application/json", LIST_HEADERS)
+
+
+@dataclass(frozen=True)
+class OrderQuery:
+    """What `list_orders` was asked for."""
+
+    market: str | None
+    status: OrderStatus | None
+    day: date | None
+    limit: int
+    offset: int
+
+
+def _list_answer(
+    reads: ReadCache, engine: Engine, principal: Principal, asked: OrderQuery
+) -> Answer:
+    """The list's JSON, rendered once per version of the markets it lists
+    (`api.read_cache`), in one read transaction."""
+    with Session(read_only(engine)) as session:
+        market_id = principal.market_id
+        if asked.market is not None:
+            market_id = market_by_code(session, principal, asked.market).id
+        markets = None if market_id is None else [market_id]
+        version = market_version(session, markets)
+        key = ("orders", market_id, asked, version)
+        return reads.answer(key, lambda: _order_list(session, market_id, asked))
+
+
+def _order_list(session: Session, market_id: uuid.UUID | None, asked: OrderQuery) -> bytes:
     query = select(Order, Market.code).join(Market, col(Market.id) == col(Order.market_id))
-    if market is not None:
-        query = query.where(Order.market_id == market_by_code(session, principal, market).id)
-    elif principal.market_id is not None:
-        query = query.where(Order.market_id == principal.market_id)
-    if order_status is not None:
-        query = query.where(Order.status == order_status)
-    if day is not None:
-        query = query.where(Order.service_date == day)
+    if market_id is not None:
+        query = query.where(Order.market_id == market_id)
+    if asked.status is not None:
+        query = query.where(Order.status == asked.status)
+    if asked.day is not None:
+        query = query.where(Order.service_date == asked.day)
     count = session.exec(select(func.count()).select_from(query.subquery())).one()
     rows = session.exec(
         query.order_by(col(Order.created_at).desc(), col(Order.id))
-        .offset(offset)
-        .limit(limit)
+        .offset(asked.offset)
+        .limit(asked.limit)
         # one query for the page's items (and one for their sellers), not one each
         .options(selectinload(Order.items), selectinload(Order.seller))
     ).all()
-    return OrderList(data=[order_out(order, code) for order, code in rows], count=count)
+    listed = OrderList(data=[order_out(order, code) for order, code in rows], count=count)
+    return listed.model_dump_json().encode()
 
 
 @router.get("/{order_id}", response_model=OrderOut)

@@ -19,20 +19,22 @@ from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
-from typing import Annotated, Any
+from typing import Annotated, Any, Final
 from zoneinfo import ZoneInfo
 
+from anyio import to_thread
 from fastapi import APIRouter, Depends, Header, Path, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from api.deps import EngineDep, SessionDep, SettingsDep, in_writer_thread
+from api.deps import EngineDep, SettingsDep, in_writer_thread
 from api.errors import domain_error_response
 from api.guard import GuardedRoute, gated
 from api.lang import request_lang
 from api.plans import cash_out, trip_out
+from api.read_cache import Answer, ReadCache, cached_response, reads_of
 from api.routes.whatsapp import wake_whatsapp
 from api.schemas import (
     CashCorrectionIn,
@@ -56,6 +58,7 @@ from dispatch.actions import (
     report_position,
 )
 from dispatch.auth import RunnerLink, verify_runner_link
+from dispatch.changes import market_version
 from dispatch.db import read_only, write_session
 from dispatch.errors import DomainError
 from dispatch.formats import Lang, clock
@@ -255,11 +258,44 @@ def _own_stop(session: Session, linked: LinkedRunner, order_id: uuid.UUID) -> Pl
     return stop
 
 
-@router.get("/route", response_model=RunnerRouteOut)
-def route(linked: LinkedRunnerDep, session: SessionDep, settings: SettingsDep) -> RunnerRouteOut:
+@gated(check_link)
+async def get_link(
+    request: Request,
+    link: Annotated[str, Path(max_length=400, description="the signed route link token")],
+) -> RunnerLink:
+    """The request's link, checked (no database: `check_link`)."""
+    return await check_link(request)
+
+
+#: Kept answers of the route's JSON: the phone asks again with ``If-None-Match``.
+ROUTE_HEADERS: Final = {"Cache-Control": "private, no-cache"}
+
+
+@router.get(
+    "/route",
+    response_model=RunnerRouteOut,
+    responses={304: {"description": "not modified: the route is the one the phone has"}},
+)
+async def route(request: Request, verified: Annotated[RunnerLink, Depends(get_link)]) -> Response:
     """The runner's stops of the day in visiting order (empty before dispatch), its trips
-    with their shopping lists and weights, and whether deliveries need a photo."""
-    return route_out(session, linked, settings)
+    with their shopping lists and weights, and whether deliveries need a photo. Its
+    ``ETag`` changes with the market (``If-None-Match``: 304 while nothing changed)."""
+    state = request.app.state
+    work = partial(route_answer, reads_of(request), state.engine, state.settings, verified)
+    answer = await to_thread.run_sync(work)
+    return cached_response(request, answer, "application/json", ROUTE_HEADERS)
+
+
+def route_answer(reads: ReadCache, engine: Engine, settings: Settings, link: RunnerLink) -> Answer:
+    """The route's JSON for ``link``, rendered once per version of the runner's market
+    (`api.read_cache`), in one read transaction."""
+    with Session(read_only(engine)) as session:
+        linked = linked_runner(session, link, settings)
+        version = market_version(session, [linked.market.id])
+        key = ("runner_route", link.runner_id, link.service_date, link.expires_at, version)
+        return reads.answer(
+            key, lambda: route_out(session, linked, settings).model_dump_json().encode()
+        )
 
 
 def route_out(session: Session, linked: LinkedRunner, settings: Settings) -> RunnerRouteOut:
