@@ -43,7 +43,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import httpx
 from sqlmodel import Session, col, func, select
@@ -210,10 +210,12 @@ async def steady(
 
 WRK_SCRIPT = """
 -- POST /api/v1/orders: a new Idempotency-Key each time, every fifth a repeat of an earlier one
+-- (BODIES, when set: the bodies to post in turn, e.g. one per market)
 local counter, sent = 0, {}
 function setup(thread) thread:set("tag", tostring(math.random(1, 1e9))) end
 function request()
   counter = counter + 1
+  if BODIES then BODY = BODIES[counter % #BODIES + 1] end
   local key
   if counter % 5 == 0 and #sent > 0 then
     key = sent[math.random(1, #sent)]
@@ -407,6 +409,17 @@ def morning(tree: Path | None, url: str, day: date, per_market: int) -> dict[str
     return {"token": token, "link": link, "day": when, "market": READ_MARKET}
 
 
+def other_spots(url: str, market: str) -> list[MarketSpot]:
+    """Every seeded market but ``market``, where the intake's orders go with ``--intake
+    others``."""
+    engine = make_engine(url)
+    with Session(engine) as session:
+        rows = session.exec(select(Market).where(Market.code != market).order_by(Market.code))
+        spots = [MarketSpot(m.code, m.lat, m.lon) for m in rows.all()]
+    engine.dispose()
+    return spots
+
+
 def console_cookie(base: str, token: str) -> str:
     """A signed-in console session's ``Cookie`` header (through the sign-in form)."""
     with httpx.Client(base_url=base, follow_redirects=False, timeout=30) as client:
@@ -435,11 +448,15 @@ def reads_beside_intake(
     seconds: float,
     connections: int,
     intake_connections: int,
+    others: Sequence[dict[str, Any]] = (),
 ) -> dict[str, Any]:
-    """``wrk`` posting orders (``intake_connections``) while one ``wrk`` per load of
-    ``loads`` (`READS`) reads with ``connections``: the figures of each."""
+    """``wrk`` posting orders (``intake_connections``; ``body`` each time, or ``others`` in
+    turn when given) while one ``wrk`` per load of ``loads`` (`READS`) reads with
+    ``connections``: the figures of each."""
     results: dict[str, Any] = {}
     script = f"TOKEN = {json.dumps(setup['token'])}\nBODY = {json.dumps(json.dumps(body))}\n"
+    if others:
+        script += "BODIES = {" + ", ".join(json.dumps(json.dumps(b)) for b in others) + "}\n"
 
     def intake() -> None:
         results["intake"] = _wrk(base, script + WRK_SCRIPT, seconds, intake_connections)
@@ -467,6 +484,11 @@ def reads_run(tree: Path | None, name: str, args: argparse.Namespace) -> dict[st
         market = setup["market"]
         spot = [MarketSpot(market, -7.974963, 112.66075)]
         body = dict(bodies(spot, 1, "reads")[0]) | {"service_date": setup["day"]}
+        # --intake others: a morning of many markets, the orders posted to the five others
+        others = [
+            dict(b) | {"service_date": setup["day"]}
+            for b in bodies(other_spots(url, market), 5, "reads")
+        ] if args.intake == "others" else []  # fmt: skip
         with api_server(url, args.workers, tree) as base:
             cookie = console_cookie(base, setup["token"])
             for load in READS:  # every page answers, and is warm
@@ -479,16 +501,18 @@ def reads_run(tree: Path | None, name: str, args: argparse.Namespace) -> dict[st
                 figures[load] = reads_beside_intake(
                     base, setup, cookie, body, [load], seconds=args.wrk_seconds,
                     connections=args.read_connections,
-                    intake_connections=args.intake_connections,
+                    intake_connections=args.intake_connections, others=others,
                 )  # fmt: skip
                 print(f"{name} {load}: {figures[load]}", file=sys.stderr)
             figures["all"] = reads_beside_intake(
                 base, setup, cookie, body, list(READS), seconds=args.wrk_seconds,
                 connections=args.read_connections, intake_connections=args.intake_connections,
+                others=others,
             )  # fmt: skip
             print(f"{name} all at once: {figures['all']}", file=sys.stderr)
     return {
         "tree": name,
+        "intake": args.intake,
         "per_market": args.per_market,
         "figures": figures,
         "load_average": {"before": load_before, "after": os.getloadavg()},
@@ -503,7 +527,8 @@ def reads_table(rows: list[dict[str, Any]], args: argparse.Namespace) -> str:
     lines = [
         f"SQLite, {args.workers} workers; {args.per_market} orders a market dispatched; reads "
         f"from {args.read_connections} connections each, orders posted from "
-        f"{args.intake_connections}; wrk {args.wrk_seconds:g} s. Target p50 <= 30 ms, "
+        f"{args.intake_connections} ({INTAKE[args.intake]}); wrk {args.wrk_seconds:g} s. "
+        "Target p50 <= 30 ms, "
         "p99 <= 150 ms. t/o: requests wrk gave up on after 2 s (not in p50/p99; a read with "
         "none answered shows p50 0).",
         head,
@@ -532,11 +557,14 @@ def reads_table(rows: list[dict[str, Any]], args: argparse.Namespace) -> str:
 def reads_medians(files: Sequence[Path]) -> str:
     """The median req/s, p50 and p99 of each read over several ``--reads --base`` runs (the
     first tree of each run is the base, the last this tree), alone and all at once."""
-    runs = [json.loads(f.read_text())["rows"] for f in files]
+    loaded = [json.loads(f.read_text()) for f in files]
+    runs = [data["rows"] for data in loaded]
+    modes = sorted({data["args"].get("intake", "same") for data in loaded})
     head = f"{'tree':<6}{'read':<16}{'alone: req/s':>13}{'p50 ms':>8}{'p99 ms':>8}"
     head += f"{'all: req/s':>12}{'p50 ms':>8}{'p99 ms':>8}"
     lines = [
-        f"Medians of {len(runs)} runs ({', '.join(f.name for f in files)}); "
+        f"Medians of {len(runs)} runs ({', '.join(f.name for f in files)}), intake "
+        f"{' and '.join(INTAKE[m] for m in modes)}; "
         "trees: " + "; ".join(" vs ".join(row["tree"] for row in rows) for rows in runs),
         head,
         "-" * len(head),
@@ -559,6 +587,12 @@ def reads_medians(files: Sequence[Path]) -> str:
 
 
 KEYS = ("rps", "p50_ms", "p99_ms")
+#: Where ``--intake`` posts the orders: the market read (each order changes what is read,
+#: and goes into its plan), or the five other markets (a morning of many markets).
+INTAKE: Final = {
+    "same": f"into {READ_MARKET}, the market read",
+    "others": f"into the five markets other than {READ_MARKET}",
+}
 
 
 @contextmanager
@@ -618,6 +652,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--per-market", type=int, default=40, help="with --reads")
     parser.add_argument("--read-connections", type=int, default=8, help="with --reads")
     parser.add_argument("--intake-connections", type=int, default=8, help="with --reads")
+    parser.add_argument(
+        "--intake",
+        choices=sorted(INTAKE),
+        default="same",
+        help="with --reads: post the orders into the market read (same) or the others",
+    )
     parser.add_argument(
         "--reads-medians",
         nargs="+",
