@@ -38,6 +38,7 @@ from dispatch.models import (
     Order,
     OrderItem,
     Route,
+    RouteStop,
     Runner,
     RunnerAction,
     Seller,
@@ -158,8 +159,15 @@ def _changes_of(session: OrmSession, objects: Iterable[object]) -> list[Change]:
                     run = session.get(DispatchRun, obj.run_id)
                 day = None if run is None else run.service_date
                 add(obj.market_id, "plan", obj.run_id, service_date=day)
-        elif isinstance(obj, Route) and obj in session.new:
-            add(obj.market_id, "plan", obj.run_id, service_date=obj.service_date)
+        elif isinstance(obj, Route):
+            if _changed(session, obj):
+                add(obj.market_id, "plan", obj.run_id, service_date=obj.service_date)
+        elif isinstance(obj, RouteStop):
+            if _changed(session, obj):
+                with session.no_autoflush:
+                    route = session.get(Route, obj.route_id)
+                if route is not None:
+                    add(route.market_id, "plan", route.run_id, service_date=route.service_date)
         elif isinstance(obj, DroppedOrder) and obj in session.new:
             order = _order(session, obj.order_id)
             if order is not None:
