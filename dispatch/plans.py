@@ -31,9 +31,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from functools import cached_property
-from typing import Final
+from typing import Any, Final
 
-from sqlalchemy.orm import selectinload
+from sqlalchemy.engine import Row
 from sqlmodel import Session, col, select
 
 from dispatch.models import (
@@ -43,12 +43,14 @@ from dispatch.models import (
     Fulfilment,
     Market,
     Order,
+    OrderItem,
     OrderStatus,
     Payment,
     Route,
     RouteStop,
     Runner,
     RunStatus,
+    Seller,
     StopKind,
 )
 
@@ -427,6 +429,42 @@ def earlier_carriers(
     return dict(rows)  # oldest first: later runs overwrite
 
 
+#: The order's columns a stop shows (read as plain rows: building an ORM object per stop
+#: and per line was most of a route's read).
+_STOP_ORDER = (
+    Order.id, Order.idempotency_key, Order.status, Order.customer_name, Order.phone,
+    Order.address, Order.lat, Order.lon, Order.location_approximate, Order.notes,
+    Order.weight_g, Order.fulfilment, Order.payment, Order.amount_rp, Order.delivery_fee_rp,
+    Order.collected_rp, Order.failure_reason, Order.window_start, Order.window_end,
+    Order.pinned_runner_id, Order.recipient_name, Order.seller_id,
+)  # fmt: skip
+_STOP = (
+    RouteStop.route_id, RouteStop.kind, RouteStop.sequence, RouteStop.trip,
+    RouteStop.planned_arrival, RouteStop.distance_m, RouteStop.duration_s,
+)  # fmt: skip
+#: What an unplanned order shows of itself.
+_UNPLANNED_ORDER = (
+    Order.id, Order.market_id, Order.idempotency_key, Order.customer_name, Order.lat,
+    Order.lon, Order.suggested_runner_id, Order.suggested_position,
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Left:
+    """An order the plan leaves out, as read: the order's columns and the run's reason."""
+
+    order_id: uuid.UUID
+    market_id: uuid.UUID
+    external_id: str
+    customer_name: str
+    lat: float | None
+    lon: float | None
+    suggested_runner_id: uuid.UUID | None
+    suggested_position: int | None
+    reason_code: str
+    reason: str
+
+
 def _read(
     session: Session,
     markets: Sequence[Market],
@@ -437,11 +475,12 @@ def _read(
     order_id: uuid.UUID | None = None,
 ) -> list[MarketPlan]:
     """The plans of ``markets`` as runs ``runs`` (market id -> run id) stored them: routes,
-    stops with their orders and items, and dropped orders, in four queries."""
+    stops with their orders, lines and sellers, and the orders left out, in a few queries of
+    plain rows (whatever the number of stops)."""
     pairs = [(m.id, runs[m.id]) for m in markets if m.id in runs]
     routes_of: dict[uuid.UUID, list[tuple[Route, Runner]]] = defaultdict(list)
-    stops_of: dict[uuid.UUID, list[tuple[RouteStop, Order]]] = defaultdict(list)
-    dropped_of: dict[uuid.UUID, list[tuple[DroppedOrder, Order]]] = defaultdict(list)
+    stops_of: dict[uuid.UUID, list[PlanStop]] = defaultdict(list)
+    left_of: dict[uuid.UUID, list[_Left]] = defaultdict(list)
     if pairs:
         run_ids = list({run for _, run in pairs})
         wanted = {(market, run) for market, run in pairs}
@@ -461,33 +500,27 @@ def _read(
             routes_of[route.market_id].append((route, runner))
         route_ids = [route.id for route, _ in route_rows]
         if route_ids:
-            stop_query = (
-                select(RouteStop, Order)
-                .join(Order, col(Order.id) == col(RouteStop.order_id))
-                .where(col(RouteStop.route_id).in_(route_ids))
-                .where(Order.status != OrderStatus.CANCELLED)
-                .order_by(col(RouteStop.route_id), col(RouteStop.sequence))
-                .options(
-                    selectinload(Order.items),  # type: ignore[arg-type]
-                    selectinload(Order.seller),  # type: ignore[arg-type]
-                )
-            )
-            if order_id is not None:
-                stop_query = stop_query.where(RouteStop.order_id == order_id)
-            for stop, order in session.exec(stop_query).all():
-                stops_of[stop.route_id].append((stop, order))
+            for route_id, stop in _stops(session, route_ids, order_id):
+                stops_of[route_id].append(stop)
         if runner_id is None and order_id is None:
-            for dropped, order in session.exec(
-                select(DroppedOrder, Order)
+            for row in session.exec(
+                select(
+                    *_UNPLANNED_ORDER,
+                    DroppedOrder.run_id,
+                    DroppedOrder.reason_code,
+                    DroppedOrder.reason,
+                )
                 .join(Order, col(Order.id) == col(DroppedOrder.order_id))
                 .where(col(DroppedOrder.run_id).in_(run_ids))
                 .where(col(Order.market_id).in_([m for m, _ in pairs]))
                 .where(Order.status == OrderStatus.PENDING)
                 .order_by(col(Order.idempotency_key))
             ).all():
-                if (order.market_id, dropped.run_id) in wanted:
-                    dropped_of[order.market_id].append((dropped, order))
-            _add_waiting(session, [m for m, _ in pairs], day, dropped_of)
+                (oid, market_id, key, name, lat, lon, runner, position, run_id, code, why) = row
+                if (market_id, run_id) in wanted:
+                    left = _Left(oid, market_id, key, name, lat, lon, runner, position, code, why)
+                    left_of[market_id].append(left)
+            _add_waiting(session, [m for m, _ in pairs], day, left_of)
     plans = []
     for market in markets:
         routes = sorted(routes_of.get(market.id, []), key=lambda rr: (rr[1].name, str(rr[1].id)))
@@ -505,21 +538,64 @@ def _read(
                 ),
                 unplanned=tuple(
                     Unplanned(
-                        order_id=order.id,
-                        external_id=order.idempotency_key,
-                        customer_name=order.customer_name,
-                        lat=order.lat,
-                        lon=order.lon,
-                        reason_code=dropped.reason_code,
-                        reason=dropped.reason,
-                        suggested_runner_id=order.suggested_runner_id,
-                        suggested_position=order.suggested_position,
+                        order_id=left.order_id,
+                        external_id=left.external_id,
+                        customer_name=left.customer_name,
+                        lat=left.lat,
+                        lon=left.lon,
+                        reason_code=left.reason_code,
+                        reason=left.reason,
+                        suggested_runner_id=left.suggested_runner_id,
+                        suggested_position=left.suggested_position,
                     )
-                    for dropped, order in dropped_of.get(market.id, [])
+                    for left in left_of.get(market.id, [])
                 ),
             )
         )
     return plans
+
+
+def _stops(
+    session: Session, route_ids: list[uuid.UUID], order_id: uuid.UUID | None
+) -> list[tuple[uuid.UUID, PlanStop]]:
+    """(route id, stop) for the stops of ``route_ids`` (of ``order_id`` only, when given) in
+    route and visiting order, cancelled orders left out; three queries: the stops with their
+    orders' columns, the orders' lines, their sellers."""
+    query = (
+        select(*_STOP, *_STOP_ORDER)
+        .join(Order, col(Order.id) == col(RouteStop.order_id))
+        .where(col(RouteStop.route_id).in_(route_ids))
+        .where(Order.status != OrderStatus.CANCELLED)
+        .order_by(col(RouteStop.route_id), col(RouteStop.sequence))
+    )
+    if order_id is not None:
+        query = query.where(RouteStop.order_id == order_id)
+    rows = session.exec(query).all()
+    order_ids = list({row.id for row in rows})
+    items: dict[uuid.UUID, list[PlanItem]] = defaultdict(list)
+    if order_ids:
+        for oid, name, quantity, unit, weight in session.exec(
+            select(
+                OrderItem.order_id, OrderItem.name, OrderItem.quantity, OrderItem.unit,
+                OrderItem.weight_g,
+            ).where(col(OrderItem.order_id).in_(order_ids))
+        ).all():  # fmt: skip
+            items[oid].append(PlanItem(name, quantity, unit, weight))
+    seller_ids = list({row.seller_id for row in rows if row.seller_id is not None})
+    sellers: dict[uuid.UUID, SellerInfo] = {}
+    if seller_ids:
+        for sid, code, name, phone, address, lat, lon in session.exec(
+            select(
+                Seller.id, Seller.code, Seller.name, Seller.phone, Seller.address, Seller.lat,
+                Seller.lon,
+            ).where(col(Seller.id).in_(seller_ids))
+        ).all():  # fmt: skip
+            sellers[sid] = SellerInfo(code, name, phone, address, lat, lon)
+    out = []
+    for row in rows:
+        seller = None if row.seller_id is None else sellers.get(row.seller_id)
+        out.append((row.route_id, _stop(row, tuple(items.get(row.id, ())), seller)))
+    return out
 
 
 #: Why a pending order that its day's current plan does not hold is unplanned: it waits for a
@@ -532,12 +608,12 @@ def _add_waiting(
     session: Session,
     market_ids: list[uuid.UUID],
     day: date,
-    dropped_of: dict[uuid.UUID, list[tuple[DroppedOrder, Order]]],
+    left_of: dict[uuid.UUID, list[_Left]],
 ) -> None:
     """The pending orders of planned days that the plan neither routes nor drops."""
-    listed = {order.id for rows in dropped_of.values() for _, order in rows}
-    for order in session.exec(
-        select(Order)
+    listed = {left.order_id for rows in left_of.values() for left in rows}
+    for row in session.exec(
+        select(*_UNPLANNED_ORDER, Order.awaiting_review, Order.suggestion)
         .where(col(Order.market_id).in_(market_ids))
         .where(Order.service_date == day)
         .where(Order.fulfilment == Fulfilment.DELIVERY)
@@ -545,16 +621,17 @@ def _add_waiting(
         .where(col(Order.lat).is_not(None))
         .order_by(col(Order.idempotency_key))
     ).all():
-        if order.id in listed:
+        (oid, market_id, key, name, lat, lon, runner, position, review, suggestion) = row
+        if oid in listed:
             continue
-        code = AWAITING_REVIEW if order.awaiting_review else WAITING_PLAN
-        reason = order.suggestion or "" if order.awaiting_review else "arrived during a run"
-        row = DroppedOrder(order_id=order.id, reason_code=code, reason=reason)
-        dropped_of[order.market_id].append((row, order))
+        code = AWAITING_REVIEW if review else WAITING_PLAN
+        reason = suggestion or "" if review else "arrived during a run"
+        left = _Left(oid, market_id, key, name, lat, lon, runner, position, code, reason)
+        left_of[market_id].append(left)
 
 
-def _route(route: Route, runner: Runner, rows: Sequence[tuple[RouteStop, Order]]) -> RoutePlan:
-    visits = tuple(_stop(stop, order) for stop, order in rows)
+def _route(route: Route, runner: Runner, visits_in_order: Sequence[PlanStop]) -> RoutePlan:
+    visits = tuple(visits_in_order)
     stops = tuple(s for s in visits if s.kind is StopKind.DELIVERY)
     by_trip: dict[int, list[PlanStop]] = defaultdict(list)
     for stop in stops:
@@ -585,22 +662,13 @@ def _route(route: Route, runner: Runner, rows: Sequence[tuple[RouteStop, Order]]
     )
 
 
-def _seller(order: Order) -> SellerInfo | None:
-    seller = order.seller if order.seller_id is not None else None
-    if seller is None:
-        return None
-    return SellerInfo(
-        seller.code, seller.name, seller.phone, seller.address, seller.lat, seller.lon
-    )
-
-
-def _stop(stop: RouteStop, order: Order) -> PlanStop:
-    assert stop.planned_arrival is not None, "every planned stop has an arrival"
-    seller = _seller(order)
-    if stop.kind is StopKind.PICKUP and seller is not None:
+def _stop(row: Row[Any], items: tuple[PlanItem, ...], seller: SellerInfo | None) -> PlanStop:
+    """One stop from its row (`_STOP` and `_STOP_ORDER` columns)."""
+    delivery = _delivery(row, items, seller)
+    if row.kind is StopKind.PICKUP and seller is not None:
         # At the seller: its place; no cash changes hands there (the customer pays at the door).
         return replace(
-            _delivery(stop, order, seller),
+            delivery,
             kind=StopKind.PICKUP,
             address=seller.address,
             lat=seller.lat,
@@ -609,39 +677,40 @@ def _stop(stop: RouteStop, order: Order) -> PlanStop:
             cod_rp=0,
             collected_rp=None,
         )
-    return _delivery(stop, order, seller)
+    return delivery
 
 
-def _delivery(stop: RouteStop, order: Order, seller: SellerInfo | None) -> PlanStop:
-    assert stop.planned_arrival is not None, "every planned stop has an arrival"
+def _delivery(row: Row[Any], items: tuple[PlanItem, ...], seller: SellerInfo | None) -> PlanStop:
+    assert row.planned_arrival is not None, "every planned stop has an arrival"
+    cod = row.amount_rp + row.delivery_fee_rp if row.payment == Payment.COD else 0
     return PlanStop(
-        order_id=order.id,
-        external_id=order.idempotency_key,
+        order_id=row.id,
+        external_id=row.idempotency_key,
         kind=StopKind.DELIVERY,
-        sequence=stop.sequence,
-        trip=stop.trip,
-        planned_arrival=stop.planned_arrival,
-        leg_distance_m=stop.distance_m,
-        leg_duration_s=stop.duration_s,
-        status=order.status,
-        customer_name=order.customer_name,
-        phone=order.phone,
-        address=order.address,
-        lat=order.lat,
-        lon=order.lon,
-        location_approximate=order.location_approximate,
-        items=tuple(PlanItem(i.name, i.quantity, i.unit, i.weight_g) for i in order.items),
-        notes=order.notes,
-        weight_g=order.weight_g,
-        fulfilment=order.fulfilment,
-        payment=order.payment,
-        cod_rp=order.cod_rp,
-        collected_rp=order.collected_rp,
-        failure_reason=order.failure_reason,
-        window_start=order.window_start,
-        window_end=order.window_end,
-        pinned_runner_id=order.pinned_runner_id,
-        recipient_name=order.recipient_name,
+        sequence=row.sequence,
+        trip=row.trip,
+        planned_arrival=row.planned_arrival,
+        leg_distance_m=row.distance_m,
+        leg_duration_s=row.duration_s,
+        status=row.status,
+        customer_name=row.customer_name,
+        phone=row.phone,
+        address=row.address,
+        lat=row.lat,
+        lon=row.lon,
+        location_approximate=row.location_approximate,
+        items=items,
+        notes=row.notes,
+        weight_g=row.weight_g,
+        fulfilment=row.fulfilment,
+        payment=row.payment,
+        cod_rp=cod,
+        collected_rp=row.collected_rp,
+        failure_reason=row.failure_reason,
+        window_start=row.window_start,
+        window_end=row.window_end,
+        pinned_runner_id=row.pinned_runner_id,
+        recipient_name=row.recipient_name,
         seller=seller,
     )
 
