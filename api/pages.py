@@ -70,6 +70,7 @@ _templates = Environment(
     autoescape=select_autoescape(["html"]),
     trim_blocks=True,
     lstrip_blocks=True,
+    auto_reload=False,  # templates change with a release, not under a running server
 )
 
 router = APIRouter(include_in_schema=False, route_class=GuardedRoute)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime, time
-from typing import Final
+from typing import Final, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
@@ -30,6 +30,23 @@ WITH_FIGURES: Final = frozenset(
 )
 
 
+class OrderFigures(Protocol):
+    """What a reason's figures read of an order (an `Order`, or a reader's lighter row)."""
+
+    @property
+    def weight_g(self) -> int: ...
+    @property
+    def cod_rp(self) -> int: ...
+    @property
+    def window_start(self) -> datetime | None: ...
+    @property
+    def window_end(self) -> datetime | None: ...
+    @property
+    def lat(self) -> float | None: ...
+    @property
+    def lon(self) -> float | None: ...
+
+
 def _crew(runners: Sequence[Runner]) -> Sequence[Runner]:
     """The runners on duty, or every runner when none is."""
     on_duty = [r for r in runners if r.status is RunnerStatus.AVAILABLE]
@@ -40,13 +57,13 @@ def _seconds(moment: time) -> int:
     return moment.hour * 3600 + moment.minute * 60
 
 
-def _window(order: Order, tz: ZoneInfo, t: Translator) -> str:
+def _window(order: OrderFigures, tz: ZoneInfo, t: Translator) -> str:
     start = t.clock(order.window_start, tz) if order.window_start else ""
     end = t.clock(order.window_end, tz) if order.window_end else ""
     return f"{start}–{end}".strip("–")
 
 
-def _ride(order: Order, market: Market, settings: Settings) -> tuple[int, int]:
+def _ride(order: OrderFigures, market: Market, settings: Settings) -> tuple[int, int]:
     """Road metres and seconds from the market to the order's door, as the planner counts."""
     model = GreatCircleModel(settings.circuity, settings.speed_kmh, settings.parking_s)
     assert order.lat is not None
@@ -57,7 +74,7 @@ def _ride(order: Order, market: Market, settings: Settings) -> tuple[int, int]:
 
 def drop_detail(
     code: str,
-    order: Order,
+    order: OrderFigures,
     market: Market,
     runners: Sequence[Runner],
     settings: Settings,
@@ -109,7 +126,7 @@ def _before(moment: datetime, seconds: int) -> bool:
 
 def drop_text(
     code: str,
-    order: Order,
+    order: OrderFigures,
     market: Market,
     runners: Sequence[Runner],
     settings: Settings,

@@ -18,7 +18,6 @@ from typing import Final
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_
-from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
@@ -30,14 +29,18 @@ from dispatch.models import (
     Market,
     Order,
     OrderEvent,
+    OrderItem,
     OrderStatus,
     OrderStatusChange,
+    Payment,
     Runner,
     RunnerStatus,
+    Seller,
     StopKind,
 )
 from dispatch.plans import (
     MarketPlan,
+    PlanItem,
     PlanStop,
     market_plan,
     previous_run_id,
@@ -66,13 +69,13 @@ UNDONE: Final = (OrderStatus.ASSIGNED, OrderStatus.PICKED_UP)
 MAX_ROWS: Final = 300
 
 
-def cash_text(order: Order | PlanStop, t: Translator) -> str:
+def cash_text(order: Order | ListedOrder | PlanStop, t: Translator) -> str:
     """What the order collects: ``Tagih Rp 130.000`` or ``Lunas``."""
     cod = order.cod_rp
     return t("console.collect", amount=t.rupiah(cod)) if cod else t("console.paid")
 
 
-def items_text(order: Order | PlanStop, t: Translator) -> str:
+def items_text(order: Order | ListedOrder | PlanStop, t: Translator) -> str:
     """The items as a list: ``bawang merah 1,5 kg, tahu 10 biji``."""
     return ", ".join(
         " ".join(part for part in (i.name, t.number(i.quantity, 3), i.unit) if part)
@@ -80,7 +83,7 @@ def items_text(order: Order | PlanStop, t: Translator) -> str:
     )
 
 
-def window_text(order: Order, tz: ZoneInfo, t: Translator) -> str:
+def window_text(order: Order | ListedOrder, tz: ZoneInfo, t: Translator) -> str:
     """The delivery window: ``07.00–08.30``, ``sampai 08.30``, or ``secepatnya``."""
     start, end = order.window_start, order.window_end
     if start is None and end is None:
@@ -180,6 +183,88 @@ def _search(query: str) -> ColumnElement[bool]:
     return or_(*conditions)
 
 
+@dataclass(frozen=True)
+class ListedOrder:
+    """An order as the board's table shows it: its columns, its lines and its seller's name,
+    read as plain rows (`listed_orders`: a busy morning lists hundreds, and an ORM object per
+    order and per line was most of the page's read)."""
+
+    id: uuid.UUID
+    customer_name: str
+    phone: str
+    address: str
+    lat: float | None
+    lon: float | None
+    location_approximate: bool
+    weight_g: int
+    fulfilment: Fulfilment
+    payment: Payment
+    amount_rp: int
+    delivery_fee_rp: int
+    window_start: datetime | None
+    window_end: datetime | None
+    notes: str
+    status: OrderStatus
+    pinned_runner_id: uuid.UUID | None
+    awaiting_review: bool
+    suggested_runner_id: uuid.UUID | None
+    suggested_position: int | None
+    seller_id: uuid.UUID | None
+    seller_name: str
+    items: tuple[PlanItem, ...]
+
+    @property
+    def cod_rp(self) -> int:
+        """Cash to collect at the door (goods and fee when COD, else 0), rupiah."""
+        return self.amount_rp + self.delivery_fee_rp if self.payment == Payment.COD else 0
+
+
+_LISTED = (
+    Order.id, Order.customer_name, Order.phone, Order.address, Order.lat, Order.lon,
+    Order.location_approximate, Order.weight_g, Order.fulfilment, Order.payment,
+    Order.amount_rp, Order.delivery_fee_rp, Order.window_start, Order.window_end, Order.notes,
+    Order.status, Order.pinned_runner_id, Order.awaiting_review, Order.suggested_runner_id,
+    Order.suggested_position, Order.seller_id,
+)  # fmt: skip
+
+
+def listed_orders(
+    session: Session, conditions: Sequence[ColumnElement[bool]], limit: int = MAX_ROWS
+) -> list[ListedOrder]:
+    """The newest ``limit`` orders that meet ``conditions``, as `ListedOrder` rows: three
+    queries (the orders, their lines, their sellers' names)."""
+    rows = session.exec(
+        select(*_LISTED)
+        .where(*conditions)
+        .order_by(col(Order.created_at).desc(), col(Order.id))
+        .limit(limit)
+    ).all()
+    ids = [row.id for row in rows]
+    items: dict[uuid.UUID, list[PlanItem]] = {}
+    if ids:
+        for order_id, name, quantity, unit, weight in session.exec(
+            select(
+                OrderItem.order_id, OrderItem.name, OrderItem.quantity, OrderItem.unit,
+                OrderItem.weight_g,
+            ).where(col(OrderItem.order_id).in_(ids))
+        ).all():  # fmt: skip
+            items.setdefault(order_id, []).append(PlanItem(name, quantity, unit, weight))
+    seller_ids = list({row.seller_id for row in rows if row.seller_id is not None})
+    sellers: dict[uuid.UUID, str] = {}
+    if seller_ids:
+        sellers = dict(
+            session.exec(select(Seller.id, Seller.name).where(col(Seller.id).in_(seller_ids))).all()
+        )
+    return [
+        ListedOrder(
+            *row,
+            seller_name="" if row.seller_id is None else sellers.get(row.seller_id, ""),
+            items=tuple(items.get(row.id, ())),
+        )
+        for row in rows
+    ]
+
+
 def order_rows(
     session: Session,
     market: Market,
@@ -198,19 +283,15 @@ def order_rows(
     ``status`` is ``open`` (not finished), ``all`` or an order status; ``query`` searches
     names, addresses and phone numbers.
     """
-    statement = select(Order).where(Order.market_id == market.id).where(Order.service_date == day)
+    conditions = [Order.market_id == market.id, Order.service_date == day]
     if status == "open":
-        statement = statement.where(col(Order.status).in_(OPEN_STATUSES))
+        conditions.append(col(Order.status).in_(OPEN_STATUSES))
     elif status in {s.value for s in OrderStatus}:
-        statement = statement.where(Order.status == OrderStatus(status))
+        conditions.append(Order.status == OrderStatus(status))
     if query.strip():
-        statement = statement.where(_search(query))
-    count = session.exec(select(func.count()).select_from(statement.subquery())).one()
-    orders = session.exec(
-        statement.order_by(col(Order.created_at).desc(), col(Order.id))
-        .limit(MAX_ROWS)
-        .options(selectinload(Order.items))  # type: ignore[arg-type]
-    ).all()
+        conditions.append(_search(query))
+    count = session.exec(select(func.count()).select_from(Order).where(*conditions)).one()
+    orders = listed_orders(session, conditions)
     names = {r.id: r.name for r in runners}
     colour_of = colours(runners)
     rows = [
@@ -224,7 +305,7 @@ def order_rows(
 
 
 def order_row(
-    order: Order,
+    order: Order | ListedOrder,
     plan: MarketPlan,
     market: Market,
     runners: Sequence[Runner],
@@ -278,8 +359,14 @@ def order_row(
         if order.awaiting_review and order.suggested_runner_id is not None
         else "",
         can_accept=order.awaiting_review and order.status is OrderStatus.PENDING,
-        seller_name=order.seller.name if order.seller_id is not None and order.seller else "",
+        seller_name=_seller_name(order),
     )
+
+
+def _seller_name(order: Order | ListedOrder) -> str:
+    if isinstance(order, ListedOrder):
+        return order.seller_name
+    return order.seller.name if order.seller_id is not None and order.seller else ""
 
 
 # -- runners -----------------------------------------------------------------------------------
