@@ -31,12 +31,13 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DataError, OperationalError
 from sqlmodel import Session
 
 from api.access import market_by_code, today, visible_row
-from api.console.board import arrivals, board_orders, nearest_open_day
+from api.console.board import BoardOrder, arrivals, board_orders, nearest_open_day
 from api.console.forms import (
     EDIT_FIELDS,
     ORDER_FIELDS,
@@ -596,6 +597,28 @@ def _board(
     }
 
 
+def board_rows(cache: ReadCache, board: dict[str, Any], lang: Lang, csrf: str) -> list[Markup]:
+    """Each order's row of the board (``console_board_order.html``) as HTML, rendered once
+    per what it shows: the row's own data (`BoardOrder`), the runners it may move to, the
+    market's address, the session's CSRF token and the language. From one version of a busy
+    market to the next most rows are the same; only the ones that changed are rendered."""
+    template = _templates.get_template("console_board_order.html")
+    t = Translator(lang)
+    market, targets, back = board["market"], board["move_targets"], board["market_url"]
+    common = (market.code, back, tuple((r.id, r.name) for r in targets), lang, csrf)
+    html = []
+    for b in board["orders"]:
+
+        def render(b: BoardOrder = b) -> bytes:
+            return template.render(
+                t=t, lang=lang, csrf=csrf, b=b, market=market, move_targets=targets,
+                market_url=back,
+            ).encode()  # fmt: skip
+
+        html.append(Markup(cache.answer(("board_row", b, common), render).body.decode()))
+    return html
+
+
 #: The parts of the market page that `board_json` renders again for a live update.
 BOARD_PARTS: Final = {
     "dispatch": "console_board_dispatch.html",
@@ -612,8 +635,8 @@ async def market_page(request: Request, market: str, console: CurrentConsoleDep)
     `TIME_BUCKET_S` old, for what it shows relative to now)."""
     state = request.app.state
     work = partial(
-        _market_page_answer, reads_of(request), state.engine, state.settings, request, console,
-        market,
+        _market_page_answer, reads_of(request), state.board_rows, state.engine, state.settings,
+        request, console, market,
     )  # fmt: skip
     answer = await to_thread.run_sync(work)
     return _page_response(request, answer.body)
@@ -621,6 +644,7 @@ async def market_page(request: Request, market: str, console: CurrentConsoleDep)
 
 def _market_page_answer(
     reads: ReadCache,
+    board_cache: ReadCache,
     engine: Engine,
     settings: Settings,
     request: Request,
@@ -651,9 +675,11 @@ def _market_page_answer(
             body = _page_body(
                 request,
                 "console_market.html",
+                console=console,
                 flash=t(f"ok.{flash}") if flash in FLASHES else "",
                 map_url=f"{PREFIX}/{row.code}/map?tanggal={day.isoformat()}",
-                **board,
+                order_html=board_rows(board_cache, board, request_lang(request), console.csrf),
+                **{k: v for k, v in board.items() if k != "console"},
             )
             return body.encode()
 
@@ -727,7 +753,9 @@ def board_json(
     for key in ("_plan", "_runners", "_now"):
         board.pop(key)
     lang = request_lang(request)
-    common = {"t": Translator(lang), "lang": lang, "csrf": console.csrf, **board}
+    rows = board_rows(request.app.state.board_rows, board, lang, console.csrf)
+    common = {"t": Translator(lang), "lang": lang, "csrf": console.csrf, "order_html": rows}
+    common |= board
     parts = {
         name: _templates.get_template(template).render(**common)
         for name, template in BOARD_PARTS.items()
