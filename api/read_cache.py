@@ -19,6 +19,7 @@ answer already skip the body: ``304 Not Modified``.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import threading
 from collections import OrderedDict
@@ -66,12 +67,23 @@ def time_bucket(now: datetime) -> int:
     return int(now.timestamp()) // TIME_BUCKET_S
 
 
-@dataclass(frozen=True)
+#: Bytes from which an answer is sent compressed (as `api.main`'s GZip middleware does).
+GZIP_MIN_BYTES: Final = 1000
+
+
+@dataclass
 class Answer:
-    """A rendered answer and its entity tag."""
+    """A rendered answer, its entity tag and, once a client asked for it, its gzip coding
+    (compressed once, not for every client)."""
 
     body: bytes
     etag: str
+    gzipped: bytes | None = None
+
+    def compress(self) -> None:
+        """Keep the gzip coding of the body (a large body only)."""
+        if self.gzipped is None and len(self.body) >= GZIP_MIN_BYTES:
+            self.gzipped = gzip.compress(self.body, compresslevel=6, mtime=0)
 
 
 def etag_of(key: Hashable) -> str:
@@ -139,9 +151,18 @@ class ReadCache:
                 self._bytes -= len(dropped.body)
         return answer
 
-    def answer(self, key: Hashable, render: Callable[[], bytes]) -> Answer:
-        """``key``'s answer: kept, or rendered by ``render`` and kept. Requests that miss the
-        same key at once wait for the first one's rendering instead of rendering it too."""
+    def answer(
+        self, key: Hashable, render: Callable[[], bytes], *, compressed: bool = False
+    ) -> Answer:
+        """``key``'s answer: kept, or rendered by ``render`` and kept; with ``compressed``,
+        its gzip coding too (made in the calling thread, once). Requests that miss the same
+        key at once wait for the first one's rendering instead of rendering it too."""
+        found = self._answer(key, render)
+        if compressed:
+            found.compress()
+        return found
+
+    def _answer(self, key: Hashable, render: Callable[[], bytes]) -> Answer:
         while True:
             found = self.get(key)
             if found is not None:
@@ -175,7 +196,15 @@ def cached_response(
     headers = {**headers, "ETag": answer.etag}
     if not_modified(request.headers.get("if-none-match"), answer.etag):
         return Response(status_code=304, headers=headers)
+    if answer.gzipped is not None and accepts_gzip(request):
+        headers |= {"Content-Encoding": "gzip", "Vary": "Accept-Encoding"}
+        return Response(answer.gzipped, media_type=media_type, headers=headers)
     return Response(answer.body, media_type=media_type, headers=headers)
+
+
+def accepts_gzip(request: Request) -> bool:
+    """Whether the client takes a gzip-coded answer."""
+    return "gzip" in request.headers.get("accept-encoding", "")
 
 
 def reads_of(request: Request) -> ReadCache:

@@ -86,7 +86,7 @@ from api.headers import content_security_policy
 from api.jobs import RunJobs
 from api.lang import LANG_COOKIE, request_lang
 from api.pages import HERE, MAPS_ASSETS_URL, STATIC_URL, map_labels, wa_number
-from api.read_cache import Answer, ReadCache, reads_of, time_bucket
+from api.read_cache import Answer, ReadCache, accepts_gzip, reads_of, time_bucket
 from dispatch import formats
 from dispatch.actions import (
     cancel_order,
@@ -639,6 +639,11 @@ async def market_page(request: Request, market: str, console: CurrentConsoleDep)
         request, console, market,
     )  # fmt: skip
     answer = await to_thread.run_sync(work)
+    if answer.gzipped is not None and accepts_gzip(request):
+        response = _page_response(request, answer.gzipped)
+        response.headers["Content-Encoding"] = "gzip"
+        response.headers["Vary"] = "Accept-Encoding"
+        return response
     return _page_response(request, answer.body)
 
 
@@ -683,7 +688,7 @@ def _market_page_answer(
             )
             return body.encode()
 
-        return reads.answer(key, render)
+        return reads.answer(key, render, compressed=accepts_gzip(request))
 
 
 @router.get("/{market}/map", response_class=HTMLResponse)

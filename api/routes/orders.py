@@ -31,7 +31,7 @@ from api.deps import (
 )
 from api.fields import LINE_PATTERN, IsoDate
 from api.guard import GuardedRoute
-from api.read_cache import Answer, ReadCache, cached_response, reads_of
+from api.read_cache import Answer, ReadCache, accepts_gzip, cached_response, reads_of
 from api.schemas import (
     CancelIn,
     ErrorResponse,
@@ -225,7 +225,8 @@ async def list_orders(
     changed)."""
     query = OrderQuery(market, order_status, day, limit, offset)
     engine = request.app.state.engine
-    work = partial(_list_answer, reads_of(request), engine, principal, query)
+    gzip = accepts_gzip(request)
+    work = partial(_list_answer, reads_of(request), engine, principal, query, compressed=gzip)
     answer = await to_thread.run_sync(work)
     return cached_response(request, answer, "application/json", LIST_HEADERS)
 
@@ -242,7 +243,7 @@ class OrderQuery:
 
 
 def _list_answer(
-    reads: ReadCache, engine: Engine, principal: Principal, asked: OrderQuery
+    reads: ReadCache, engine: Engine, principal: Principal, asked: OrderQuery, *, compressed: bool
 ) -> Answer:
     """The list's JSON, rendered once per version of the markets it lists
     (`api.read_cache`), in one read transaction."""
@@ -253,7 +254,8 @@ def _list_answer(
         markets = None if market_id is None else [market_id]
         version = market_version(session, markets)
         key = ("orders", market_id, asked, version)
-        return reads.answer(key, lambda: _order_list(session, market_id, asked))
+        render = partial(_order_list, session, market_id, asked)
+        return reads.answer(key, render, compressed=compressed)
 
 
 def _order_list(session: Session, market_id: uuid.UUID | None, asked: OrderQuery) -> bytes:

@@ -34,7 +34,7 @@ from api.errors import domain_error_response
 from api.guard import GuardedRoute, gated
 from api.lang import request_lang
 from api.plans import cash_out, trip_out
-from api.read_cache import Answer, ReadCache, cached_response, reads_of
+from api.read_cache import Answer, ReadCache, accepts_gzip, cached_response, reads_of
 from api.routes.whatsapp import wake_whatsapp
 from api.schemas import (
     CashCorrectionIn,
@@ -281,12 +281,17 @@ async def route(request: Request, verified: Annotated[RunnerLink, Depends(get_li
     with their shopping lists and weights, and whether deliveries need a photo. Its
     ``ETag`` changes with the market (``If-None-Match``: 304 while nothing changed)."""
     state = request.app.state
-    work = partial(route_answer, reads_of(request), state.engine, state.settings, verified)
+    work = partial(
+        route_answer, reads_of(request), state.engine, state.settings, verified,
+        compressed=accepts_gzip(request),
+    )  # fmt: skip
     answer = await to_thread.run_sync(work)
     return cached_response(request, answer, "application/json", ROUTE_HEADERS)
 
 
-def route_answer(reads: ReadCache, engine: Engine, settings: Settings, link: RunnerLink) -> Answer:
+def route_answer(
+    reads: ReadCache, engine: Engine, settings: Settings, link: RunnerLink, *, compressed: bool
+) -> Answer:
     """The route's JSON for ``link``, rendered once per version of the runner's market
     (`api.read_cache`), in one read transaction."""
     with Session(read_only(engine)) as session:
@@ -294,7 +299,9 @@ def route_answer(reads: ReadCache, engine: Engine, settings: Settings, link: Run
         version = market_version(session, [linked.market.id])
         key = ("runner_route", link.runner_id, link.service_date, link.expires_at, version)
         return reads.answer(
-            key, lambda: route_out(session, linked, settings).model_dump_json().encode()
+            key,
+            lambda: route_out(session, linked, settings).model_dump_json().encode(),
+            compressed=compressed,
         )
 
 

@@ -119,6 +119,26 @@ def test_an_unchanged_route_answers_304_and_a_changed_one_the_route(
     assert after.headers["etag"] != etag
 
 
+def test_a_kept_answer_is_sent_compressed_to_a_client_that_takes_gzip(
+    client: TestClient, world: World, engine: Engine
+) -> None:
+    """The route's JSON and the console's board come gzip-coded when asked (compressed once,
+    kept with the answer), plain otherwise; the same content either way."""
+    planned_order(engine, world)
+    path = f"/api/v1/runner/{world.link}/route"
+    plain = client.get(path, headers={"Accept-Encoding": "identity"})
+    coded = client.get(path, headers={"Accept-Encoding": "gzip"})
+    assert "content-encoding" not in plain.headers
+    assert (coded.headers["content-encoding"], coded.headers["vary"]) == ("gzip", "Accept-Encoding")
+    assert coded.json() == plain.json()
+    sign_in(client, world.coordinator)
+    board = f"/console/sawojajar?tanggal={world.day.isoformat()}"
+    plain = client.get(board, headers={"Accept-Encoding": "identity"})
+    coded = client.get(board, headers={"Accept-Encoding": "gzip"})
+    assert coded.headers["content-encoding"] == "gzip"
+    assert coded.text == plain.text
+
+
 def test_the_runner_page_is_kept_but_sent_with_the_time_it_is_sent(
     client: TestClient, world: World, engine: Engine
 ) -> None:
