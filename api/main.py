@@ -151,9 +151,11 @@ def create_app(
         },
     )
     app.state.settings = settings
-    app.state.reads = ReadCache()  # this worker's rendered reads (`api.read_cache`)
-    # and the console board's rows (`api.console.routes.board_rows`): many small ones
-    app.state.board_rows = ReadCache(max_entries=8192, max_bytes=32 * 1024 * 1024)
+    # This worker's rendered reads (`api.read_cache`), and the console board's rows
+    # (`api.console.routes.board_rows`: many small ones), a third of the bytes.
+    kept = settings.read_cache_mib * 1024 * 1024
+    app.state.reads = ReadCache(max_bytes=kept * 2 // 3)
+    app.state.board_rows = ReadCache(max_entries=8192, max_bytes=kept // 3)
     install_error_handlers(app)
     app.include_router(health.router)
     v1 = APIRouter(prefix=API_PREFIX)

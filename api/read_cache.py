@@ -11,8 +11,8 @@ new change means a new version and a new key: a kept answer is never older than 
 The key ends with the code's own fingerprint (`code_version`): a new release never answers
 from an old one's renderings, nor matches an old ``ETag``.
 
-Per worker, bounded: at most `MAX_ENTRIES` answers and `MAX_BYTES` bytes, the least recently
-used go first. Requests that miss the same key at once render it once (the others wait for
+Per worker, bounded: at most `MAX_ENTRIES` answers and the bytes ``ANTAR_READ_CACHE_MIB``
+allows (0: none kept, every read rendered anew), the least recently used go first. Requests that miss the same key at once render it once (the others wait for
 that rendering). ``ETag`` and ``If-None-Match`` (`not_modified`) let a client that has the
 answer already skip the body: ``304 Not Modified``.
 """
@@ -33,7 +33,8 @@ from typing import Final
 from starlette.requests import Request
 from starlette.responses import Response
 
-#: Answers kept per worker, and their bytes at most.
+#: Answers kept per worker, and their bytes at most (`api.main` gives the setting
+#: ``ANTAR_READ_CACHE_MIB``).
 MAX_ENTRIES: Final = 512
 MAX_BYTES: Final = 64 * 1024 * 1024
 #: Seconds a page that shows times relative to now (a runner's position "2 min ago", an

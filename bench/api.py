@@ -71,13 +71,15 @@ def api_server(url: str, workers: int, tree: Path | None = None) -> Iterator[str
 
 @contextmanager
 def api_process(
-    url: str, workers: int, tree: Path | None = None
+    url: str, workers: int, tree: Path | None = None, extra_env: dict[str, str] | None = None
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """`api_server`, and the server's process (with one worker, the worker itself)."""
+    """`api_server`, and the server's process (with one worker, the worker itself);
+    ``extra_env``: more settings for the server."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = {**os.environ, "ANTAR_DATABASE_URL": url, "ANTAR_SECRET_KEY": SECRET_KEY}
+    env |= extra_env or {}
     command = [sys.executable, "-m", "uvicorn", "--factory", "api.main:create_app"]
     command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
     command += ["--workers", str(workers)]
@@ -609,6 +611,111 @@ def base_tree(rev: str) -> Iterator[Path]:
             subprocess.run([*git, "remove", "--force", str(tree)], check=False)
 
 
+def process_cpu_s(root: int) -> float:
+    """CPU seconds (user and system) of process ``root`` and its children (a server's
+    workers), from ``/proc``."""
+    pids = [root]
+    children = Path(f"/proc/{root}/task/{root}/children")
+    if children.exists():
+        pids += [int(p) for p in children.read_text().split()]
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+#: The passes of ``--reads-cpu``: the base tree as it is; this tree with its kept reads (each
+#: read answered from what the worker rendered), and with none kept (each rendered anew).
+CPU_PASSES: Final = {"kept": {}, "anew": {"ANTAR_READ_CACHE_MIB": "0"}}
+
+
+def reads_cpu_run(
+    tree: Path | None, name: str, args: argparse.Namespace, extra_env: dict[str, str]
+) -> dict[str, Any]:
+    """Each read of `READS` alone (no intake) for ``--wrk-seconds`` from
+    ``--read-connections``: the server's CPU per answer, its rate and latency; then the
+    intake alone (orders into the market read) the same way."""
+    day = datetime.now(UTC).date() + timedelta(days=1)
+    figures: dict[str, Any] = {}
+    with sqlite_url() as url:
+        setup = morning(tree, url, day, args.per_market)
+        spot = [MarketSpot(setup["market"], -7.974963, 112.66075)]
+        body = dict(bodies(spot, 1, "reads")[0]) | {"service_date": setup["day"]}
+        with api_process(url, args.workers, tree, extra_env) as (base, process):
+            cookie = console_cookie(base, setup["token"])
+            headers = {"Authorization": f"Bearer {setup['token']}", "Cookie": cookie}
+            loads = {
+                load: (base + READS[load].format(**setup), _read_script(
+                    READS[load].format(**setup), headers
+                ), args.read_connections)
+                for load in READS
+            }  # fmt: skip
+            script = (
+                f"TOKEN = {json.dumps(setup['token'])}\nBODY = {json.dumps(json.dumps(body))}\n"
+            )
+            loads["intake"] = (base, script + WRK_SCRIPT, args.intake_connections)
+            for load, (target, lua, connections) in loads.items():
+                if load != "intake":
+                    _wrk(target, lua, 1, 2)  # warm
+                before = process_cpu_s(process.pid)
+                found = _wrk(target, lua, args.wrk_seconds, connections)
+                spent = process_cpu_s(process.pid) - before
+                assert found is not None
+                answers = max(1.0, found["rps"] * args.wrk_seconds)
+                figures[load] = found | {"cpu_ms": round(1000 * spent / answers, 2)}
+                print(f"{name} {load}: {figures[load]}", file=sys.stderr)
+    return {"tree": name, "per_market": args.per_market, "figures": figures,
+            "load_average": os.getloadavg(), "cpus": os.cpu_count()}  # fmt: skip
+
+
+def reads_cpu_main(args: argparse.Namespace) -> int:
+    """``--reads-cpu``: the server's CPU per read, base tree against this one (kept, anew)."""
+    if shutil.which("wrk") is None:
+        print("bench.api --reads-cpu needs wrk (apt-get install wrk)", file=sys.stderr)
+        return 2
+    root = Path(__file__).resolve().parent.parent
+    head = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
+                          capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    rows = []
+    if args.base:
+        with base_tree(args.base) as tree:
+            rows.append(reads_cpu_run(tree, args.base[:10], args, {}))
+    for label, env in CPU_PASSES.items():
+        rows.append(reads_cpu_run(None, f"{head} {label}", args, env))
+    head_line = f"{'tree':<18}{'read':<16}{'CPU ms/answer':>14}{'req/s':>8}{'p50 ms':>8}"
+    head_line += f"{'p99 ms':>8}"
+    lines = [
+        f"SQLite, {args.workers} workers, {args.per_market} orders a market dispatched; each "
+        f"read alone from {args.read_connections} connections, then the intake alone (orders "
+        f"into {READ_MARKET}) from {args.intake_connections}, wrk {args.wrk_seconds:g} s. CPU: "
+        "the server's processes' user and system time over the answers. kept: this tree's "
+        "reads answered from what the worker rendered; anew: ANTAR_READ_CACHE_MIB=0.",
+        head_line,
+        "-" * len(head_line),
+    ]
+    for row in rows:
+        for load, f in row["figures"].items():
+            lines.append(
+                f"{row['tree']:<18}{load:<16}{f['cpu_ms']:>14.2f}{f['rps']:>8.0f}"
+                f"{f['p50_ms']:>8.1f}{f['p99_ms']:>8.1f}"
+            )
+    for row in rows:
+        lines.append(f"{row['tree']}: load average (1 min) {row['load_average'][0]:.1f} after")
+    table = "\n".join(lines)
+    print(table)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    out = RESULTS / f"api-reads-cpu-{stamp}.json"
+    out.write_text(json.dumps({"args": vars(args), "rows": rows, "table": table}, indent=2) + "\n")
+    print(f"\nresults: {out}")
+    return 0
+
+
 def reads_main(args: argparse.Namespace) -> int:
     if shutil.which("wrk") is None:
         print("bench.api --reads needs wrk (apt-get install wrk)", file=sys.stderr)
@@ -648,6 +755,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="instead: the runner's route and page, a market's order list and the console's "
         "market page read beside the intake (SQLite), p50/p99",
     )
+    parser.add_argument(
+        "--reads-cpu",
+        action="store_true",
+        help="instead: the server's CPU per answer of each read alone (no intake), this tree "
+        "with its kept reads and with none kept (and --base's)",
+    )
     parser.add_argument("--base", help="with --reads: also measure this commit, first")
     parser.add_argument("--per-market", type=int, default=40, help="with --reads")
     parser.add_argument("--read-connections", type=int, default=8, help="with --reads")
@@ -670,6 +783,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.reads:
         return reads_main(args)
+    if args.reads_cpu:
+        return reads_cpu_main(args)
     rows = []
     with sqlite_url() as url:
         rows.append(run("sqlite", url, args))

@@ -77,6 +77,11 @@ class Settings(BaseSettings):
     """A runner's reported position older than this is stale: re-planning starts the runner
     from where its plan says it is instead, and pages show the position's age as stale."""
 
+    read_cache_mib: int = Field(default=64, ge=0)
+    """Mebibytes of rendered reads (a runner's route and page, order lists, console boards)
+    each server worker keeps while their market is unchanged (`api.read_cache`); 0 keeps
+    none: every read is rendered anew."""
+
     replan_move_cost_m: int = Field(default=3_000, ge=0)
     """Re-planning charges moving an order to another runner like this many metres of riding."""
 
