@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 from anyio import to_thread
 from fastapi import APIRouter, Header, Query, Request, Response, status
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, func, select
 
 from api.access import market_by_code, today, visible_row
@@ -36,6 +35,7 @@ from api.schemas import (
     CancelIn,
     ErrorResponse,
     OrderIn,
+    OrderItemOut,
     OrderList,
     OrderOut,
     OrderUpdateIn,
@@ -48,7 +48,7 @@ from dispatch.db import read_only, write_session
 from dispatch.errors import DomainError
 from dispatch.geo import geocoder_from_setting
 from dispatch.intake import store_order_at_once, submit_order
-from dispatch.models import Fulfilment, Market, Order, OrderStatus
+from dispatch.models import Fulfilment, Market, Order, OrderItem, OrderStatus, Seller
 from dispatch.planning import orders_arrived, replan_if_planned
 from dispatch.sellers import seller_refs
 from dispatch.settings import Settings
@@ -258,24 +258,55 @@ def _list_answer(
         return reads.answer(key, render, compressed=compressed)
 
 
+#: The orders' and lines' columns the list shows (read as plain rows: an ORM object per
+#: order, line and seller was most of the list's time).
+_LISTED = tuple(getattr(Order, name) for name in OrderOut.model_fields if name in Order.__table__.c)
+_LINE = tuple(
+    getattr(OrderItem, name) for name in OrderItemOut.model_fields if name in OrderItem.__table__.c
+)
+
+
 def _order_list(session: Session, market_id: uuid.UUID | None, asked: OrderQuery) -> bytes:
-    query = select(Order, Market.code).join(Market, col(Market.id) == col(Order.market_id))
+    conditions = []
     if market_id is not None:
-        query = query.where(Order.market_id == market_id)
+        conditions.append(Order.market_id == market_id)
     if asked.status is not None:
-        query = query.where(Order.status == asked.status)
+        conditions.append(Order.status == asked.status)
     if asked.day is not None:
-        query = query.where(Order.service_date == asked.day)
-    count = session.exec(select(func.count()).select_from(query.subquery())).one()
+        conditions.append(Order.service_date == asked.day)
+    count = session.exec(select(func.count()).select_from(Order).where(*conditions)).one()
     rows = session.exec(
-        query.order_by(col(Order.created_at).desc(), col(Order.id))
+        select(*_LISTED, Market.code)
+        .join(Market, col(Market.id) == col(Order.market_id))
+        .where(*conditions)
+        .order_by(col(Order.created_at).desc(), col(Order.id))
         .offset(asked.offset)
         .limit(asked.limit)
-        # one query for the page's items (and one for their sellers), not one each
-        .options(selectinload(Order.items), selectinload(Order.seller))
     ).all()
-    listed = OrderList(data=[order_out(order, code) for order, code in rows], count=count)
-    return listed.model_dump_json().encode()
+    orders = [row._asdict() for row in rows]
+    ids = [order["id"] for order in orders]
+    lines: dict[uuid.UUID, list[dict[str, Any]]] = {}
+    if ids:
+        for line in session.exec(
+            select(OrderItem.order_id, *_LINE).where(col(OrderItem.order_id).in_(ids))
+        ).all():
+            lines.setdefault(line.order_id, []).append(line._asdict())
+    seller_ids = list({o["seller_id"] for o in orders if o["seller_id"] is not None})
+    codes: dict[uuid.UUID, str] = {}
+    if seller_ids:
+        codes = dict(
+            session.exec(select(Seller.id, Seller.code).where(col(Seller.id).in_(seller_ids))).all()
+        )
+    data = [
+        order
+        | {
+            "market": order.pop("code"),
+            "seller": None if order["seller_id"] is None else codes.get(order["seller_id"]),
+            "items": lines.get(order["id"], []),
+        }
+        for order in orders
+    ]
+    return OrderList.model_validate({"data": data, "count": count}).model_dump_json().encode()
 
 
 @router.get("/{order_id}", response_model=OrderOut)
