@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from dispatch.auth import Principal
+from dispatch.changes import owner_version
 from dispatch.errors import DomainError
 from dispatch.models import Market
 from dispatch.settings import Settings
@@ -37,6 +38,17 @@ def market_by_code(session: Session, principal: Principal, code: str) -> Market:
     if market is None or not principal.may_see(market.id):
         raise DomainError("market.not_found", field="market", params={"code": code})
     return market
+
+
+def visible_version(
+    session: Session, principal: Principal, code: str
+) -> tuple[uuid.UUID, tuple[int, int]]:
+    """`market_by_code`'s market id, and where its change feed stands
+    (`dispatch.changes.market_version`), in one statement: a kept read's look-up."""
+    found = owner_version(session, Market.code, code.strip().lower())
+    if found is None or not principal.may_see(found[0]):
+        raise DomainError("market.not_found", field="market", params={"code": code})
+    return found
 
 
 class MarketOwned(Protocol):

@@ -36,11 +36,12 @@ from api.read_cache import Answer, ReadCache, reads_of
 from api.routes.runner import LinkedRunner, linked_runner, route_out
 from api.schemas import RunnerRouteOut, RunnerStopOut
 from dispatch.actions import FailureReason
-from dispatch.changes import market_version
+from dispatch.auth import verify_runner_link
+from dispatch.changes import owner_version
 from dispatch.db import read_only
 from dispatch.errors import DomainError
 from dispatch.i18n import Lang, Translator, catalogue, placeholders
-from dispatch.models import OrderStatus
+from dispatch.models import OrderStatus, Runner
 from dispatch.settings import Settings
 from maps import MapLabels, MapPoint, RouteView, StopView, map_fragment, runner_map
 from maps.assets import leaflet_dir, map_script_dir
@@ -228,11 +229,18 @@ def _page_answer(
 ) -> Answer:
     """The page of ``link`` in ``lang`` (its "at" left as `_AT_MARK`), rendered once per
     version of the runner's market, in one read transaction."""
+    verified = verify_runner_link(link, settings)
     with Session(read_only(engine)) as session:
-        linked = linked_runner(session, link, settings)
-        version = market_version(session, [linked.market.id])
-        key = ("runner_page", link, lang, version)
-        return reads.answer(key, lambda: _render_page(session, linked, settings, link, lang))
+        found = owner_version(session, Runner.id, verified.runner_id)
+        if found is None:
+            raise DomainError("link.invalid")
+        key = ("runner_page", link, lang, found[1])
+
+        def render() -> bytes:
+            linked = linked_runner(session, verified, settings)
+            return _render_page(session, linked, settings, link, lang)
+
+        return reads.answer(key, render)
 
 
 def _render_page(

@@ -3,7 +3,7 @@
 The busiest reads of a morning (the runner's route and page, a market's order list, the
 console's market page) are asked far more often than a market changes. Each is rendered once
 per *version* of its market (`dispatch.changes.market_version`: the change feed's newest id
-and row count, read in the request's own transaction before anything else) and kept here,
+and row count, read in the request's own transaction before what the answer shows) and kept here,
 keyed by the version and by everything else the answer depends on (who asks, the path and
 query, the language; for a page that shows times relative to now, the current
 `TIME_BUCKET_S`). Any change a reader shows writes a feed row in its own transaction, so a
@@ -12,9 +12,11 @@ The key ends with the code's own fingerprint (`code_version`): a new release nev
 from an old one's renderings, nor matches an old ``ETag``.
 
 Per worker, bounded: at most `MAX_ENTRIES` answers and the bytes ``ANTAR_READ_CACHE_MIB``
-allows (0: none kept, every read rendered anew), the least recently used go first. Requests that miss the same key at once render it once (the others wait for
-that rendering). ``ETag`` and ``If-None-Match`` (`not_modified`) let a client that has the
-answer already skip the body: ``304 Not Modified``.
+allows (0: none kept, every read rendered anew), the least recently used go first. Requests
+that miss the same key at once render it once (the others wait for that rendering).
+``ETag`` and ``If-None-Match`` (`not_modified`) let a client that has the answer already
+skip the body: ``304 Not Modified``. A client that takes gzip gets the answer compressed
+once per version, not once per request.
 """
 
 from __future__ import annotations

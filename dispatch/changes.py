@@ -230,6 +230,28 @@ def market_version(
     return int(newest or 0), int(count)
 
 
+def owner_version(
+    session: Session, column: Any, key: Any
+) -> tuple[uuid.UUID, tuple[int, int]] | None:
+    """The market of the row whose ``column`` is ``key`` (``Runner.id``, ``Market.code``...;
+    a table with a ``market_id``, or markets themselves) and its `market_version`, in one
+    statement: a kept read's whole look-up. ``None`` when there is no such row."""
+    table = column.class_
+    market = table.id if table is Market else table.market_id
+    feed = col(Change.market_id) == market
+    found = session.exec(
+        select(
+            market,
+            select(func.max(Change.id)).where(feed).scalar_subquery(),
+            select(func.count()).select_from(Change).where(feed).scalar_subquery(),
+        ).where(column == key)
+    ).first()
+    if found is None:
+        return None
+    market_id, newest, count = found
+    return market_id, (int(newest or 0), int(count))
+
+
 def changes_after(
     session: Session,
     after_id: int,

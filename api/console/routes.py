@@ -36,7 +36,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DataError, OperationalError
 from sqlmodel import Session
 
-from api.access import market_by_code, today, visible_row
+from api.access import market_by_code, today, visible_row, visible_version
 from api.console.board import BoardOrder, arrivals, board_orders, nearest_open_day
 from api.console.forms import (
     EDIT_FIELDS,
@@ -102,7 +102,7 @@ from dispatch.auth import (
     open_console_session,
     runner_link_token,
 )
-from dispatch.changes import last_change_id, market_version
+from dispatch.changes import last_change_id
 from dispatch.db import read_only, session_scope
 from dispatch.errors import DomainError, Lang
 from dispatch.geo import geocoder_from_setting
@@ -659,19 +659,19 @@ def _market_page_answer(
     """`market_page`'s HTML, in one read transaction: the market's version first, then what
     the page shows (so it is never older than the version it is kept under)."""
     with Session(read_only(engine)) as session:
-        row = market_by_code(session, console.principal, code)
-        version = market_version(session, [row.id])
+        market_id, version = visible_version(session, console.principal, code)
         if request.query_params.get("tanggal"):
             day = get_console_day(request, settings)
         else:
-            day = nearest_open_day(session, [row.id], today(settings))
+            day = nearest_open_day(session, [market_id], today(settings))
         key = (
-            "console_market", console.session_id, row.id, day, request.url.path,
+            "console_market", console.session_id, market_id, day, request.url.path,
             request.url.query, request_lang(request), time_bucket(datetime.now(UTC)), version,
         )  # fmt: skip
 
         def render() -> bytes:
-            session.expire_all()  # the market as of the version (PostgreSQL reads anew)
+            row = session.get(Market, market_id)  # read after the version: never older
+            assert row is not None
             board = _board(request, console, row, day, session, settings)
             for key in ("_plan", "_runners", "_now"):
                 board.pop(key)

@@ -18,7 +18,7 @@ from fastapi import APIRouter, Header, Query, Request, Response, status
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
-from api.access import market_by_code, today, visible_row
+from api.access import today, visible_row, visible_version
 from api.deps import (
     EngineDep,
     PrincipalDep,
@@ -250,9 +250,9 @@ def _list_answer(
     with Session(read_only(engine)) as session:
         market_id = principal.market_id
         if asked.market is not None:
-            market_id = market_by_code(session, principal, asked.market).id
-        markets = None if market_id is None else [market_id]
-        version = market_version(session, markets)
+            market_id, version = visible_version(session, principal, asked.market)
+        else:
+            version = market_version(session, None if market_id is None else [market_id])
         key = ("orders", market_id, asked, version)
         render = partial(_order_list, session, market_id, asked)
         return reads.answer(key, render, compressed=compressed)

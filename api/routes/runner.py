@@ -58,7 +58,7 @@ from dispatch.actions import (
     report_position,
 )
 from dispatch.auth import RunnerLink, verify_runner_link
-from dispatch.changes import market_version
+from dispatch.changes import owner_version
 from dispatch.db import read_only, write_session
 from dispatch.errors import DomainError
 from dispatch.formats import Lang, clock
@@ -295,14 +295,16 @@ def route_answer(
     """The route's JSON for ``link``, rendered once per version of the runner's market
     (`api.read_cache`), in one read transaction."""
     with Session(read_only(engine)) as session:
-        linked = linked_runner(session, link, settings)
-        version = market_version(session, [linked.market.id])
-        key = ("runner_route", link.runner_id, link.service_date, link.expires_at, version)
-        return reads.answer(
-            key,
-            lambda: route_out(session, linked, settings).model_dump_json().encode(),
-            compressed=compressed,
-        )
+        found = owner_version(session, Runner.id, link.runner_id)
+        if found is None:
+            raise DomainError("link.invalid")
+        key = ("runner_route", link.runner_id, link.service_date, link.expires_at, found[1])
+
+        def render() -> bytes:
+            linked = linked_runner(session, link, settings)
+            return route_out(session, linked, settings).model_dump_json().encode()
+
+        return reads.answer(key, render, compressed=compressed)
 
 
 def route_out(session: Session, linked: LinkedRunner, settings: Settings) -> RunnerRouteOut:
