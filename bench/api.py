@@ -19,6 +19,14 @@ this process sends ``POST /api/v1/orders`` with an operator token:
    a market's order list read from 24 connections, then runners' positions posted from 8:
    what the consoles and the phones ask while orders arrive.
 
+``--reads [--base COMMIT] [--intake same|others]``: instead, a dispatched morning's reads
+(`READS`: the runner's route and page, a market's order list, the console's market page),
+each read beside the intake and then all at once, on this tree and on ``COMMIT`` (target
+p50 <= 30 ms, p99 <= 150 ms); ``--intake others`` posts the orders into the five other
+markets instead of the market read. ``--reads-cpu``: the server's CPU per answer of each
+read alone and of the intake (this tree with its kept reads, and with none kept).
+``--reads-medians FILES``: the medians of several ``--reads`` runs.
+
 Targets: >= 500 req/s; p99 <= 50 ms at 200 req/s. On SQLite, and on PostgreSQL when
 ``--postgres`` (or ``ANTAR_TEST_DATABASE_URL``) is given. Prints a table and writes
 ``bench/results/api-<UTC time>.json``.

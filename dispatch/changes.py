@@ -2,13 +2,18 @@
 the transaction of the change itself.
 
 A session's flush looks at what it is about to write (`record_changes`, a ``before_flush``
-hook on every ORM session, installed once by `install`): a new or changed order, a runner's
-status or reported position, a dispatch run's progress, a route or a dropped order stored
-by a run. Each becomes one `Change` row of its market, committed (or rolled back) with the
-change: nothing is announced that did not happen, and nothing that happened is missed,
-whichever process (a web worker, ``antar``, a dispatch thread) made it. Readers ask for the
-rows after the last id they saw (`changes_after`); SQLite and PostgreSQL alike, no message
-bus to run.
+hook on every ORM session, installed once by `install`): a new, changed or deleted order,
+order line, delivery photo or runner action on an order; a runner (its status, reported
+position, or any other column); a market's or a seller's settings; a dispatch run's
+progress; a plan stored by a run (its routes, stops, dropped orders, the market's
+``stored_at``). Each becomes one `Change` row of its market, committed (or rolled back)
+with the change: nothing is announced that did not happen, and nothing that happened is
+missed, whichever process (a web worker, ``antar``, a dispatch thread) made it. The intake,
+which stores a new order as plain rows (no flush sees them), writes its row itself
+(`new_order_change`). Readers ask for the rows after the last id they saw
+(`changes_after`); SQLite and PostgreSQL alike, no message bus to run. Where a market's feed
+stands (`market_version`, `owner_version`) is the version that kept reads are keyed by
+(`api.read_cache`): it moves with every change they show.
 
 Ids come from one sequence; on PostgreSQL a transaction may commit after a later one, so a
 reader that polls also looks back a few seconds for ids it has not seen (`ChangeCursor`).

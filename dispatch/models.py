@@ -886,11 +886,12 @@ class DeliveryPhoto(SQLModel, table=True):
 
 
 class Change(SQLModel, table=True):
-    """One change a live page should show: an order, a runner (its status or position), a
-    dispatch run or a market's plan changed. Written in the transaction of the change itself
-    (`dispatch.changes`), read by the console's live pages (Server-Sent Events); ``id`` grows
-    with every change, so a page that lost its connection asks for what came after the last
-    id it saw."""
+    """One change a live page should show: an order (or its lines, photos, a runner's action
+    on it), a runner, a dispatch run, a market's plan, the market's or a seller's settings.
+    Written in the transaction of the change itself (`dispatch.changes`), read by the
+    console's live pages (Server-Sent Events) and by the kept reads' versions
+    (`api.read_cache`); ``id`` grows with every change, so a page that lost its connection
+    asks for what came after the last id it saw."""
 
     __tablename__ = "changes"
     __table_args__ = (
@@ -901,7 +902,7 @@ class Change(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     market_id: uuid.UUID = Field(foreign_key="markets.id", ondelete="CASCADE")
     service_date: date | None = Field(default=None, description="the market day it touches")
-    kind: str = Field(max_length=20, description="order, runner, run or plan")
+    kind: str = Field(max_length=20, description="order, runner, run, plan, market or seller")
     subject_id: uuid.UUID | None = Field(default=None, description="the order, runner or run")
     status: str = Field(default="", max_length=20, description="its status after the change")
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)

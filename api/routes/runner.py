@@ -298,7 +298,11 @@ def route_answer(
         found = owner_version(session, Runner.id, link.runner_id)
         if found is None:
             raise DomainError("link.invalid")
-        key = ("runner_route", link.runner_id, link.service_date, link.expires_at, found[1])
+        # the time zone: the greetings' clock times (the rest is the runner's market's)
+        key = (
+            "runner_route", link.runner_id, link.service_date, link.expires_at,
+            settings.timezone, found[1],
+        )  # fmt: skip
 
         def render() -> bytes:
             linked = linked_runner(session, link, settings)
