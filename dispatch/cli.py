@@ -46,9 +46,11 @@ import json
 import os
 import sys
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any, Final
 from zoneinfo import ZoneInfo
@@ -65,29 +67,20 @@ from dispatch.db import current_revision, make_engine, session_scope, upgrade
 from dispatch.errors import DomainError, shown
 from dispatch.export import FORMATS, day_export, render
 from dispatch.fleet import (
-    MARKET_HEADER,
-    RUNNER_HEADER,
-    FleetImport,
-    add_market,
-    add_runner,
+    INSERTION_MODES,
+    MARKETS,
+    RUNNERS,
     find_runner,
-    import_market_file,
-    import_runner_file,
     known_market,
     list_markets,
     list_runners,
-    market_input,
     market_of,
-    read_market,
-    read_runner,
-    runner_input,
-    update_market,
-    update_runner,
 )
 from dispatch.generate import SELLER_SHARE, MarketSpot, SellerSpot, generate_orders
 from dispatch.geo import geocoder_from_setting
 from dispatch.i18n import Lang, Translator, choose_lang
 from dispatch.intake import RowRefusal, import_orders
+from dispatch.kinds import Kind, import_file
 from dispatch.models import (
     DispatchRun,
     Market,
@@ -110,17 +103,7 @@ from dispatch.plans import list_runs, summarise
 from dispatch.reasons import drop_texts, run_error_text
 from dispatch.report import day_report, report_csv, report_json, report_table
 from dispatch.seed import seed
-from dispatch.sellers import (
-    SELLER_HEADER,
-    add_seller,
-    check_verification,
-    import_seller_file,
-    known_seller,
-    list_sellers,
-    read_seller,
-    seller_input,
-    update_seller,
-)
+from dispatch.sellers import SELLERS, check_verification, known_seller, list_sellers
 from dispatch.settings import Settings, get_settings
 from dispatch.signing import with_secret_key
 from dispatch.whatsapp.parser import parse_order_text
@@ -229,7 +212,7 @@ def _seed(args: argparse.Namespace) -> int:
     return 0
 
 
-# -- markets and runners ---------------------------------------------------------------------
+# -- markets, runners and sellers ------------------------------------------------------------
 
 
 def _print_refused(refused: Iterable[tuple[int, Sequence[DomainError]]], t: Translator) -> None:
@@ -245,7 +228,96 @@ def _fields_text(names: Iterable[str], t: Translator) -> str:
     return t.listed(t.label("capacity_kg" if n == "capacity_g" else n) for n in names)
 
 
-def _print_fleet_import(report: FleetImport, t: Translator) -> int:
+def _hours(start: time, end: time, t: Translator) -> str:
+    def seconds(moment: time) -> int:
+        return moment.hour * 3600 + moment.minute * 60
+
+    return f"{t.clock_of_day(seconds(start))}–{t.clock_of_day(seconds(end))}"
+
+
+@dataclass(frozen=True)
+class _Option:
+    """An option of ``antar <kind> add|update``, named as the CSV column it fills
+    (``--capacity-kg``: ``capacity_kg``); its help and metavar are catalogue keys."""
+
+    column: str
+    help: str
+    metavar: str | None = None
+    choices: tuple[str, ...] = ()
+    required: bool = False
+    """Required when adding."""
+    on: tuple[str, ...] = ("add", "update")
+    update_help: str | None = None
+    """Its help on ``update``, where it says something else."""
+
+
+@dataclass(frozen=True)
+class _Commands:
+    """``antar <kind> add|import|list|update`` of one `dispatch.kinds.Kind`.
+
+    ``add`` takes the options that fill a new thing (the kind's first column among them,
+    required); ``update`` names the thing by ``key`` (``locate`` finds it) and changes what
+    its options give (the first column, if an option of ``update``, only helps find it)."""
+
+    kind: Kind[Any]
+    options: tuple[_Option, ...]
+    key: tuple[str, str, str]
+    """``update``'s positional argument: its name, metavar and help."""
+    locate: Callable[[Session, argparse.Namespace], Any]
+    said: Callable[[Any], dict[str, str]]
+    """What the texts ``cli.<kind>_added|updated|unchanged`` say of a thing."""
+    file_help: str
+    filters: tuple[_Option, ...]
+    """``list``'s options."""
+    listed: Callable[[Session, argparse.Namespace], list[Any]]
+    columns: tuple[str, ...]
+    """``list``'s columns (``cli.col_<name>``)."""
+    cells: Callable[[Any, Translator], tuple[str, ...]]
+    changed: Callable[[Engine, Any, list[str], Settings], None] | None = None
+    """What an ``update`` sets going once committed: its engine, the thing's id, the fields
+    changed."""
+
+
+def _given(args: argparse.Namespace, names: Iterable[str]) -> dict[str, str | None]:
+    """The options of ``names`` given on the command line, as texts keyed by CSV column."""
+    return {name: getattr(args, name) for name in names if getattr(args, name, None) is not None}
+
+
+def _add(spec: _Commands, args: argparse.Namespace) -> int:
+    settings, kind = args.settings, spec.kind
+    cells = _given(args, [o.column for o in spec.options if "add" in o.on])
+    values = kind.read(cells, settings, None)
+    with _database(settings) as engine, session_scope(engine) as session:
+        said = spec.said(kind.add(session, values, settings))
+    out.print(_t(args)(f"cli.{kind.name}_added", **said), markup=False)
+    return 0
+
+
+def _update(spec: _Commands, args: argparse.Namespace) -> int:
+    settings, kind, t = args.settings, spec.kind, _t(args)
+    names = [o.column for o in spec.options if "update" in o.on and o.column != kind.header[0]]
+    cells = _given(args, names)
+    values = kind.read(cells, settings, cells)
+    with _database(settings) as engine:
+        with session_scope(engine) as session:
+            row = spec.locate(session, args)
+            changed = kind.update(session, row, values)
+            said, row_id = spec.said(row), row.id
+        if changed and spec.changed is not None:
+            spec.changed(engine, row_id, changed, settings)
+    if not changed:
+        out.print(t(f"cli.{kind.name}_unchanged", **said), markup=False)
+        return 0
+    fields = _fields_text(changed, t)
+    out.print(t(f"cli.{kind.name}_updated", **said, fields=fields), markup=False)
+    return 0
+
+
+def _import(spec: _Commands, args: argparse.Namespace) -> int:
+    settings, kind, t = args.settings, spec.kind, _t(args)
+    presets = [name for name in kind.presets if getattr(args, name)]
+    with _database(settings) as engine, session_scope(engine) as session:
+        report = import_file(session, kind, args.file, settings=settings, presets=presets)
     _print_refused(((r.line, r.errors) for r in report.refused), t)
     for line, key in report.added:
         out.print(t("cli.row_added", line=line, key=key), markup=False)
@@ -263,206 +335,175 @@ def _print_fleet_import(report: FleetImport, t: Translator) -> int:
     return 0 if report.ok else 1
 
 
-def _given(args: argparse.Namespace, names: Iterable[str]) -> dict[str, str | None]:
-    """The options of ``names`` given on the command line, as texts keyed by CSV column."""
-    return {name: getattr(args, name) for name in names if getattr(args, name) is not None}
-
-
-def _hours(start: time, end: time, t: Translator) -> str:
-    def seconds(moment: time) -> int:
-        return moment.hour * 3600 + moment.minute * 60
-
-    return f"{t.clock_of_day(seconds(start))}–{t.clock_of_day(seconds(end))}"
-
-
-def _markets_add(args: argparse.Namespace) -> int:
-    values = read_market(_given(args, MARKET_HEADER))
-    with _database(args.settings) as engine, session_scope(engine) as session:
-        market = add_market(session, market_input(values))
-        code = market.code
-    out.print(_t(args)("cli.market_added", code=code), markup=False)
-    return 0
-
-
-def _markets_update(args: argparse.Namespace) -> int:
-    cells = _given(args, MARKET_HEADER[1:])
-    t = _t(args)
-    values = read_market(cells, only=cells)
-    if args.insertion is not None:
-        values["insertion"] = args.insertion
-    with _database(args.settings) as engine:
-        with session_scope(engine) as session:
-            market = market_of(session, args.code)
-            if market is None:
-                raise DomainError("market.not_found", field="code", params={"code": args.code})
-            changed = update_market(session, market, values)
-            code, market_id = market.code, market.id
-        if "insertion" in changed:
-            # Back to auto: the orders that waited for review go into their plans.
-            release_reviews(engine, market_id, args.settings)
-    if not changed:
-        out.print(t("cli.market_unchanged", code=code), markup=False)
-        return 0
-    fields = _fields_text([c for c in changed if c != "kelurahan"] or changed, t)
-    out.print(t("cli.market_updated", code=code, fields=fields), markup=False)
-    return 0
-
-
-def _markets_import(args: argparse.Namespace) -> int:
-    with _database(args.settings) as engine, session_scope(engine) as session:
-        report = import_market_file(session, args.file)
-    return _print_fleet_import(report, _t(args))
-
-
-def _markets_list(args: argparse.Namespace) -> int:
+def _list(spec: _Commands, args: argparse.Namespace) -> int:
     t = _t(args)
     with _database(args.settings) as engine, Session(engine) as session:
-        rows = list_markets(session)
+        rows = spec.listed(session, args)
     if not rows:
-        out.print(t("cli.no_markets"), markup=False)
+        out.print(t(f"cli.no_{spec.kind.plural}"), markup=False)
         return 0
-    table = Table(title=t("cli.markets_title"))
-    for name in ("code", "name", "kelurahan", "location", "hours", "runners"):
+    table = Table(title=t(f"cli.{spec.kind.plural}_title"))
+    for name in spec.columns:  # a count is right-aligned
         table.add_column(t(f"cli.col_{name}"), justify="right" if name == "runners" else "left")
     for row in rows:
-        m = row.market
-        table.add_row(
-            m.code,
-            m.name,
-            m.kelurahan,
-            f"{m.lat:.6f}, {m.lon:.6f}",
-            _hours(m.opens, m.closes, t),
-            str(row.runners),
-        )
+        table.add_row(*spec.cells(row, t))
     out.print(table)
     return 0
 
 
-def _runners_add(args: argparse.Namespace) -> int:
-    settings = args.settings
-    values = read_runner(_given(args, RUNNER_HEADER), settings=settings)
-    with _database(settings) as engine, session_scope(engine) as session:
-        runner = add_runner(session, runner_input(values), settings=settings)
-        label, phone = f"{runner.market.code}/{runner.name}", runner.phone
-    out.print(_t(args)("cli.runner_added", runner=label, phone=phone), markup=False)
-    return 0
+def _market_id(session: Session, args: argparse.Namespace) -> uuid.UUID | None:
+    """The market ``--market`` names, or ``None`` without it."""
+    return None if args.market is None else known_market(session, args.market).id
 
 
-def _runners_update(args: argparse.Namespace) -> int:
-    settings = args.settings
-    cells = _given(args, RUNNER_HEADER[1:])
-    t = _t(args)
-    values = read_runner(cells, settings=settings, only=cells)
-    if args.status is not None:
-        values["status"] = RunnerStatus(args.status)
-    with _database(settings) as engine, session_scope(engine) as session:
-        runner = find_runner(session, args.runner, args.market)
-        changed = update_runner(session, runner, values)
-        label = f"{runner.market.code}/{runner.name}"
-    if not changed:
-        out.print(t("cli.runner_unchanged", runner=label), markup=False)
-        return 0
-    out.print(t("cli.runner_updated", runner=label, fields=_fields_text(changed, t)), markup=False)
-    return 0
+def _located_market(session: Session, args: argparse.Namespace) -> Market:
+    market = market_of(session, args.code)
+    if market is None:
+        raise DomainError("market.not_found", field="code", params={"code": args.code})
+    return market
 
 
-def _runners_import(args: argparse.Namespace) -> int:
-    settings = args.settings
-    with _database(settings) as engine, session_scope(engine) as session:
-        report = import_runner_file(session, args.file, settings=settings)
-    return _print_fleet_import(report, _t(args))
+def _insertion_changed(
+    engine: Engine, market_id: uuid.UUID, changed: list[str], settings: Settings
+) -> None:
+    """Back to auto: the orders that waited for review go into their plans."""
+    if "insertion" in changed:
+        release_reviews(engine, market_id, settings)
 
 
-def _runners_list(args: argparse.Namespace) -> int:
-    t = _t(args)
-    with _database(args.settings) as engine, Session(engine) as session:
-        market_id = None
-        if args.market is not None:
-            market_id = known_market(session, args.market).id
-        rows = list_runners(session, market_id=market_id)
-    if not rows:
-        out.print(t("cli.no_runners"), markup=False)
-        return 0
-    table = Table(title=t("cli.runners_title"))
-    for name in ("market", "name", "phone", "capacity", "shift", "status"):
-        table.add_column(t(f"cli.col_{name}"))
-    for runner, market in rows:
-        table.add_row(
-            market.code,
-            runner.name,
-            runner.phone,
-            t.kg(runner.capacity_g),
-            _hours(runner.shift_start, runner.shift_end, t),
-            t.runner_status(runner.status),
-        )
-    out.print(table)
-    return 0
-
-
-def _seller_cells(args: argparse.Namespace, names: Iterable[str]) -> dict[str, str | None]:
-    cells = _given(args, names)
-    if getattr(args, "verification", None) is not None:
-        cells["verification"] = args.verification
-    return cells
-
-
-def _sellers_add(args: argparse.Namespace) -> int:
-    values = read_seller(_seller_cells(args, SELLER_HEADER))
-    with _database(args.settings) as engine, session_scope(engine) as session:
-        seller = add_seller(session, seller_input(values))
-        code, market = seller.code, seller.market.code
-    out.print(_t(args)("cli.seller_added", code=code, market=market), markup=False)
-    return 0
-
-
-def _sellers_update(args: argparse.Namespace) -> int:
-    cells = _seller_cells(args, SELLER_HEADER[1:])
-    t = _t(args)
-    values = read_seller(cells, only=cells)
-    with _database(args.settings) as engine, session_scope(engine) as session:
-        seller = known_seller(session, args.code)
-        changed = update_seller(session, seller, values)
-        code = seller.code
-    if not changed:
-        out.print(t("cli.seller_unchanged", code=code), markup=False)
-        return 0
-    out.print(t("cli.seller_updated", code=code, fields=_fields_text(changed, t)), markup=False)
-    return 0
-
-
-def _sellers_import(args: argparse.Namespace) -> int:
-    with _database(args.settings) as engine, session_scope(engine) as session:
-        report = import_seller_file(session, args.file, verified=args.verified)
-    return _print_fleet_import(report, _t(args))
-
-
-def _sellers_list(args: argparse.Namespace) -> int:
-    t = _t(args)
+def _sellers_listed(session: Session, args: argparse.Namespace) -> list[Any]:
     verification = None if args.verification is None else check_verification(args.verification)
-    with _database(args.settings) as engine, Session(engine) as session:
-        market_id = None
-        if args.market is not None:
-            market_id = known_market(session, args.market).id
-        rows = list_sellers(session, market_id=market_id, verification=verification)
-    if not rows:
-        out.print(t("cli.no_sellers"), markup=False)
-        return 0
-    table = Table(title=t("cli.sellers_title"))
-    for name in ("code", "name", "cluster", "category", "market", "phone", "hours", "verification"):
-        table.add_column(t(f"cli.col_{name}"))
-    for seller, market in rows:
-        table.add_row(
-            seller.code,
-            seller.name,
-            t(f"seller_cluster.{seller.cluster.value}"),
-            t(f"seller_category.{seller.category.value}"),
-            market.code,
-            seller.phone,
-            _hours(seller.opens, seller.closes, t),
-            t(f"seller_verification.{seller.verification.value}"),
-        )
-    out.print(table)
-    return 0
+    return list_sellers(session, market_id=_market_id(session, args), verification=verification)
+
+
+_CLOCK, _DEGREES = "cli.metavar.clock", "cli.metavar.degrees"
+_NAME = _Option("name", "cli.help.name", "cli.metavar.name", required=True)
+_LAT = _Option("lat", "cli.help.lat", _DEGREES, required=True)
+_LON = _Option("lon", "cli.help.lon", _DEGREES, required=True)
+_LIST_MARKET = _Option("market", "cli.help.list_market", "cli.metavar.market")
+_VERIFICATIONS = tuple(v.value for v in SellerVerification)
+
+_MARKETS = _Commands(
+    kind=MARKETS,
+    options=(
+        _Option("code", "cli.help.code", "cli.metavar.code", required=True, on=("add",)),
+        _NAME,
+        _Option("address", "cli.help.street", "cli.metavar.address"),
+        _LAT,
+        _LON,
+        _Option("opens", "cli.help.opens", _CLOCK),
+        _Option("closes", "cli.help.closes", _CLOCK),
+        _Option("insertion", "cli.help.insertion", choices=INSERTION_MODES, on=("update",)),
+    ),
+    key=("code", "cli.metavar.code", "cli.help.market_code"),
+    locate=_located_market,
+    said=lambda market: {"code": market.code},
+    file_help="cli.help.fleet_csv",
+    filters=(),
+    listed=lambda session, _args: list_markets(session),
+    columns=("code", "name", "kelurahan", "location", "hours", "runners"),
+    cells=lambda row, t: (
+        row.market.code,
+        row.market.name,
+        row.market.kelurahan,
+        f"{row.market.lat:.6f}, {row.market.lon:.6f}",
+        _hours(row.market.opens, row.market.closes, t),
+        str(row.runners),
+    ),
+    changed=_insertion_changed,
+)
+_RUNNERS = _Commands(
+    kind=RUNNERS,
+    options=(
+        _Option(
+            "market",
+            "cli.help.market",
+            "cli.metavar.market",
+            required=True,
+            update_help="cli.help.runner_market",
+        ),
+        _NAME,
+        _Option(
+            "phone",
+            "cli.help.phone",
+            "cli.metavar.phone",
+            required=True,
+            update_help="cli.help.new_phone",
+        ),
+        _Option("capacity_kg", "cli.help.capacity_kg", "cli.metavar.kg"),
+        _Option("shift_start", "cli.help.shift_start", _CLOCK),
+        _Option("shift_end", "cli.help.shift_end", _CLOCK),
+        _Option(
+            "status",
+            "cli.help.runner_status",
+            choices=tuple(s.value for s in RunnerStatus),
+            on=("update",),
+        ),
+    ),
+    key=("runner", "cli.metavar.runner", "cli.help.runner_key"),
+    locate=lambda session, args: find_runner(session, args.runner, args.market),
+    said=lambda runner: {"runner": f"{runner.market.code}/{runner.name}", "phone": runner.phone},
+    file_help="cli.help.fleet_csv",
+    filters=(_LIST_MARKET,),
+    listed=lambda session, args: list_runners(session, market_id=_market_id(session, args)),
+    columns=("market", "name", "phone", "capacity", "shift", "status"),
+    cells=lambda row, t: (
+        row[1].code,
+        row[0].name,
+        row[0].phone,
+        t.kg(row[0].capacity_g),
+        _hours(row[0].shift_start, row[0].shift_end, t),
+        t.runner_status(row[0].status),
+    ),
+)
+_SELLERS = _Commands(
+    kind=SELLERS,
+    options=(
+        _Option("code", "cli.help.seller_code", "cli.metavar.code", required=True, on=("add",)),
+        _NAME,
+        _Option(
+            "cluster",
+            "cli.help.cluster",
+            choices=tuple(c.value for c in SellerCluster),
+            required=True,
+        ),
+        _Option(
+            "category",
+            "cli.help.category",
+            choices=tuple(c.value for c in SellerCategory),
+            required=True,
+        ),
+        _Option("phone", "cli.help.seller_phone", "cli.metavar.phone", required=True),
+        _Option("address", "cli.help.street", "cli.metavar.address", required=True),
+        _LAT,
+        _LON,
+        _Option("nib", "cli.help.nib", "cli.metavar.nib"),
+        _Option("market", "cli.help.seller_market", "cli.metavar.market"),
+        _Option("opens", "cli.help.seller_opens", _CLOCK),
+        _Option("closes", "cli.help.seller_closes", _CLOCK),
+        _Option("verification", "cli.help.verification", choices=_VERIFICATIONS),
+    ),
+    key=("code", "cli.metavar.code", "cli.help.seller_key"),
+    locate=lambda session, args: known_seller(session, args.code),
+    said=lambda seller: {"code": seller.code, "market": seller.market.code},
+    file_help="cli.help.sellers_csv",
+    filters=(
+        _LIST_MARKET,
+        _Option("verification", "cli.help.verification", choices=_VERIFICATIONS),
+    ),
+    listed=_sellers_listed,
+    columns=("code", "name", "cluster", "category", "market", "phone", "hours", "verification"),
+    cells=lambda row, t: (
+        row[0].code,
+        row[0].name,
+        t(f"seller_cluster.{row[0].cluster.value}"),
+        t(f"seller_category.{row[0].category.value}"),
+        row[1].code,
+        row[0].phone,
+        _hours(row[0].opens, row[0].closes, t),
+        t(f"seller_verification.{row[0].verification.value}"),
+    ),
+)
 
 
 # -- orders ----------------------------------------------------------------------------------
@@ -1214,16 +1255,16 @@ def build_parser(lang: Lang = "id") -> argparse.ArgumentParser:
     wparse.add_argument("text", metavar=h("cli.metavar.text"), help=h("cli.help.whatsapp_text"))
     wparse.set_defaults(run=_whatsapp_parse)
 
-    runners = commands.add_parser("runners", help=h("cli.help.runners"))
-    runner_commands = runners.add_subparsers(dest="runners_command", required=True)
+    runner_commands = _kind_commands(commands, RUNNERS, h)
     rlink = runner_commands.add_parser("link", help=h("cli.help.runners_link"))
     rlink.add_argument(
         "--market", required=True, metavar=h("cli.metavar.market"), help=h("cli.help.market")
     )
     rlink.add_argument("--date", type=_parse_date, metavar=h("cli.metavar.date"), help=day_help)
     rlink.set_defaults(run=_runners_link)
-    _add_fleet_commands(commands, runner_commands, h)
-    _add_seller_commands(commands, h)
+    _add_kind_commands(runner_commands, _RUNNERS, h)
+    _add_kind_commands(_kind_commands(commands, MARKETS, h), _MARKETS, h)
+    _add_kind_commands(_kind_commands(commands, SELLERS, h), _SELLERS, h)
 
     report = commands.add_parser("report", help=h("cli.help.report"))
     report.add_argument("--date", metavar=h("cli.metavar.date"), help=day_help)
@@ -1237,151 +1278,50 @@ def build_parser(lang: Lang = "id") -> argparse.ArgumentParser:
     return parser
 
 
-def _add_fleet_commands(commands: Any, runner_commands: Any, h: Translator) -> None:
-    """``antar markets add|import|list|update`` and ``antar runners add|import|list|update``:
-    options named as the CSV columns (``--capacity-kg`` is ``capacity_kg``)."""
-    clock, degrees = h("cli.metavar.clock"), h("cli.metavar.degrees")
-    markets = commands.add_parser("markets", help=h("cli.help.markets"))
-    market_commands = markets.add_subparsers(dest="markets_command", required=True)
-
-    def market_options(parser: argparse.ArgumentParser, *, new: bool) -> None:
-        parser.add_argument(
-            "--name", required=new, metavar=h("cli.metavar.name"), help=h("cli.help.name")
-        )
-        parser.add_argument(
-            "--address", metavar=h("cli.metavar.address"), help=h("cli.help.street")
-        )
-        parser.add_argument("--lat", required=new, metavar=degrees, help=h("cli.help.lat"))
-        parser.add_argument("--lon", required=new, metavar=degrees, help=h("cli.help.lon"))
-        parser.add_argument("--opens", metavar=clock, help=h("cli.help.opens"))
-        parser.add_argument("--closes", metavar=clock, help=h("cli.help.closes"))
-
-    madd = market_commands.add_parser("add", help=h("cli.help.markets_add"))
-    madd.add_argument(
-        "--code", required=True, metavar=h("cli.metavar.code"), help=h("cli.help.code")
-    )
-    market_options(madd, new=True)
-    madd.set_defaults(run=_markets_add)
-    mimport = market_commands.add_parser("import", help=h("cli.help.markets_import"))
-    mimport.add_argument(
-        "file", type=Path, metavar=h("cli.metavar.file"), help=h("cli.help.fleet_csv")
-    )
-    mimport.set_defaults(run=_markets_import)
-    market_commands.add_parser("list", help=h("cli.help.markets_list")).set_defaults(
-        run=_markets_list
-    )
-    mupdate = market_commands.add_parser("update", help=h("cli.help.markets_update"))
-    mupdate.add_argument("code", metavar=h("cli.metavar.code"), help=h("cli.help.market_code"))
-    market_options(mupdate, new=False)
-    mupdate.add_argument("--insertion", choices=("auto", "review"), help=h("cli.help.insertion"))
-    mupdate.set_defaults(run=_markets_update)
-
-    def runner_options(parser: argparse.ArgumentParser, *, new: bool) -> None:
-        parser.add_argument(
-            "--name", required=new, metavar=h("cli.metavar.name"), help=h("cli.help.name")
-        )
-        parser.add_argument(
-            "--phone",
-            required=new,
-            metavar=h("cli.metavar.phone"),
-            help=h("cli.help.phone" if new else "cli.help.new_phone"),
-        )
-        parser.add_argument(
-            "--capacity-kg", metavar=h("cli.metavar.kg"), help=h("cli.help.capacity_kg")
-        )
-        parser.add_argument("--shift-start", metavar=clock, help=h("cli.help.shift_start"))
-        parser.add_argument("--shift-end", metavar=clock, help=h("cli.help.shift_end"))
-
-    radd = runner_commands.add_parser("add", help=h("cli.help.runners_add"))
-    radd.add_argument(
-        "--market", required=True, metavar=h("cli.metavar.market"), help=h("cli.help.market")
-    )
-    runner_options(radd, new=True)
-    radd.set_defaults(run=_runners_add)
-    rimport = runner_commands.add_parser("import", help=h("cli.help.runners_import"))
-    rimport.add_argument(
-        "file", type=Path, metavar=h("cli.metavar.file"), help=h("cli.help.fleet_csv")
-    )
-    rimport.set_defaults(run=_runners_import)
-    rlist = runner_commands.add_parser("list", help=h("cli.help.runners_list"))
-    rlist.add_argument("--market", metavar=h("cli.metavar.market"), help=h("cli.help.list_market"))
-    rlist.set_defaults(run=_runners_list)
-    rupdate = runner_commands.add_parser("update", help=h("cli.help.runners_update"))
-    rupdate.add_argument("runner", metavar=h("cli.metavar.runner"), help=h("cli.help.runner_key"))
-    rupdate.add_argument(
-        "--market", metavar=h("cli.metavar.market"), help=h("cli.help.runner_market")
-    )
-    runner_options(rupdate, new=False)
-    rupdate.add_argument(
-        "--status", choices=[s.value for s in RunnerStatus], help=h("cli.help.runner_status")
-    )
-    rupdate.set_defaults(run=_runners_update)
+def _kind_commands(commands: Any, kind: Kind[Any], h: Translator) -> Any:
+    """``antar <kind>``'s subcommands."""
+    parser = commands.add_parser(kind.plural, help=h(f"cli.help.{kind.plural}"))
+    return parser.add_subparsers(dest=f"{kind.plural}_command", required=True)
 
 
-def _add_seller_commands(commands: Any, h: Translator) -> None:
-    """``antar sellers add|import|list|update``: options named as the CSV's columns."""
-    clock, degrees = h("cli.metavar.clock"), h("cli.metavar.degrees")
-    sellers = commands.add_parser("sellers", help=h("cli.help.sellers"))
-    seller_commands = sellers.add_subparsers(dest="sellers_command", required=True)
-    verifications = [v.value for v in SellerVerification]
-
-    def seller_options(parser: argparse.ArgumentParser, *, new: bool) -> None:
-        parser.add_argument(
-            "--name", required=new, metavar=h("cli.metavar.name"), help=h("cli.help.name")
-        )
-        parser.add_argument(
-            "--cluster",
-            required=new,
-            choices=[c.value for c in SellerCluster],
-            help=h("cli.help.cluster"),
-        )
-        parser.add_argument(
-            "--category",
-            required=new,
-            choices=[c.value for c in SellerCategory],
-            help=h("cli.help.category"),
-        )
-        parser.add_argument(
-            "--phone", required=new, metavar=h("cli.metavar.phone"), help=h("cli.help.seller_phone")
-        )
-        parser.add_argument(
-            "--address",
-            required=new,
-            metavar=h("cli.metavar.address"),
-            help=h("cli.help.street"),
-        )
-        parser.add_argument("--lat", required=new, metavar=degrees, help=h("cli.help.lat"))
-        parser.add_argument("--lon", required=new, metavar=degrees, help=h("cli.help.lon"))
-        parser.add_argument("--nib", metavar=h("cli.metavar.nib"), help=h("cli.help.nib"))
-        parser.add_argument(
-            "--market", metavar=h("cli.metavar.market"), help=h("cli.help.seller_market")
-        )
-        parser.add_argument("--opens", metavar=clock, help=h("cli.help.seller_opens"))
-        parser.add_argument("--closes", metavar=clock, help=h("cli.help.seller_closes"))
-        parser.add_argument(
-            "--verification", choices=verifications, help=h("cli.help.verification")
-        )
-
-    add = seller_commands.add_parser("add", help=h("cli.help.sellers_add"))
-    add.add_argument(
-        "--code", required=True, metavar=h("cli.metavar.code"), help=h("cli.help.seller_code")
+def _add_option(
+    parser: argparse.ArgumentParser, option: _Option, h: Translator, *, new: bool
+) -> None:
+    help_key = option.help if new or option.update_help is None else option.update_help
+    parser.add_argument(
+        "--" + option.column.replace("_", "-"),
+        required=new and option.required,
+        metavar=h(option.metavar) if option.metavar else None,
+        choices=option.choices or None,
+        help=h(help_key),
     )
-    seller_options(add, new=True)
-    add.set_defaults(run=_sellers_add)
-    imp = seller_commands.add_parser("import", help=h("cli.help.sellers_import"))
-    imp.add_argument(
-        "file", type=Path, metavar=h("cli.metavar.file"), help=h("cli.help.sellers_csv")
-    )
-    imp.add_argument("--verified", action="store_true", help=h("cli.help.import_verified"))
-    imp.set_defaults(run=_sellers_import)
-    lst = seller_commands.add_parser("list", help=h("cli.help.sellers_list"))
-    lst.add_argument("--market", metavar=h("cli.metavar.market"), help=h("cli.help.list_market"))
-    lst.add_argument("--verification", choices=verifications, help=h("cli.help.verification"))
-    lst.set_defaults(run=_sellers_list)
-    upd = seller_commands.add_parser("update", help=h("cli.help.sellers_update"))
-    upd.add_argument("code", metavar=h("cli.metavar.code"), help=h("cli.help.seller_key"))
-    seller_options(upd, new=False)
-    upd.set_defaults(run=_sellers_update)
+
+
+def _add_kind_commands(kind_commands: Any, spec: _Commands, h: Translator) -> None:
+    """``antar <kind> add|import|list|update`` on ``kind_commands``: options named as the
+    CSV's columns (``--capacity-kg`` is ``capacity_kg``)."""
+    plural = spec.kind.plural
+    add = kind_commands.add_parser("add", help=h(f"cli.help.{plural}_add"))
+    for option in spec.options:
+        if "add" in option.on:
+            _add_option(add, option, h, new=True)
+    add.set_defaults(run=partial(_add, spec))
+    imp = kind_commands.add_parser("import", help=h(f"cli.help.{plural}_import"))
+    imp.add_argument("file", type=Path, metavar=h("cli.metavar.file"), help=h(spec.file_help))
+    for preset in spec.kind.presets:
+        imp.add_argument(f"--{preset}", action="store_true", help=h(f"cli.help.import_{preset}"))
+    imp.set_defaults(run=partial(_import, spec))
+    lst = kind_commands.add_parser("list", help=h(f"cli.help.{plural}_list"))
+    for option in spec.filters:
+        _add_option(lst, option, h, new=True)
+    lst.set_defaults(run=partial(_list, spec))
+    upd = kind_commands.add_parser("update", help=h(f"cli.help.{plural}_update"))
+    name, metavar, help_key = spec.key
+    upd.add_argument(name, metavar=h(metavar), help=h(help_key))
+    for option in spec.options:
+        if "update" in option.on:
+            _add_option(upd, option, h, new=False)
+    upd.set_defaults(run=partial(_update, spec))
 
 
 def _share(text: str) -> float:

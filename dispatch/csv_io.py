@@ -1,5 +1,5 @@
 """CSV files: the order CSV's exact header, one reader that yields a file's rows with their
-line numbers (orders here; markets and runners with `dispatch.fleet`'s headers) and refuses,
+line numbers (orders here; markets, runners and sellers with `dispatch.kinds`) and refuses,
 line by line, what it cannot read, one-line refusal lines, and a writer that neutralises
 formulas in every CSV this service writes.
 

@@ -20,13 +20,13 @@ Texts (a CSV row, the command line's options, a console form) are read by `read_
 go straight to `add_market`, `update_market`, `add_runner` and `update_runner`, which apply
 the same rules. None of them commits: the caller does, once.
 
-CSV files (`MARKET_HEADER`, `RUNNER_HEADER`) are imported row by row; a bad row is refused
-with its line and the import goes on. A market is known by its code and a runner by its
-market and phone: importing a row whose market (or runner) exists already changes the values
-that differ and reports the fields it changed, and a row that matches what is stored changes
-nothing, so importing the same file twice changes nothing the second time. Empty opening
-hours, capacity or shift cells take the defaults (05:00-12:00; `Settings`' runner load and
-shift); runners' cash cap, orders per trip and status are not in the file and are kept.
+`MARKETS` and `RUNNERS` describe the two to `dispatch.kinds`, whose one import reads their
+CSV files (`MARKET_HEADER`, `RUNNER_HEADER`) row by row, as it reads the sellers'; the
+command line's and the console's pages are made from the same descriptions. A market is
+known by its code and a runner by its market and phone, so importing the same file twice
+changes nothing the second time. Empty opening hours, capacity or shift cells take the
+defaults (05:00-12:00; `Settings`' runner load and shift); runners' cash cap, orders per trip
+and status are not in the file and are kept.
 """
 
 from __future__ import annotations
@@ -34,24 +34,22 @@ from __future__ import annotations
 import os
 import re
 import uuid
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field, fields
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, fields
 from datetime import time
-from typing import Any, Final, TypeVar
+from typing import Any, Final
 
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from dispatch.csv_io import read_rows
-from dispatch.errors import DomainError, ValidationErrors
+from dispatch.errors import DomainError
 from dispatch.geo import inside_city, kelurahan_in
+from dispatch.kinds import Cells, Faults, ImportReport, Kind, Values, import_file, import_rows
 from dispatch.models import Market, Runner, RunnerStatus
 from dispatch.phones import normalise_phone
 from dispatch.settings import Settings
 from dispatch.validation import MAX_WEIGHT_G, parse_clock, parse_coordinate, parse_weight_g
-
-T = TypeVar("T")
 
 #: The columns of a markets CSV, exactly and in this order (times ``HH:MM`` WIB).
 MARKET_HEADER: Final[tuple[str, ...]] = ("code", "name", "address", "lat", "lon", "opens", "closes")
@@ -169,34 +167,6 @@ def parse_capacity_g(text: str | None) -> int:
     return grams
 
 
-class _Faults:
-    """The faults of one input, collected so that all of them are reported at once."""
-
-    def __init__(self, code: str, order: tuple[str, ...]) -> None:
-        self.code = code
-        self.order: dict[str, int] = {}
-        for k, name in enumerate(order):
-            self.order.setdefault(name, k)
-        self.errors: list[DomainError] = []
-
-    def attempt(self, work: Callable[[], T]) -> T | None:
-        try:
-            return work()
-        except ValidationErrors as many:
-            self.errors.extend(many.errors)
-        except DomainError as error:
-            self.errors.append(error)
-        return None
-
-    def raise_any(self) -> None:
-        """Raise the faults found, in the order of the input's fields."""
-        self.errors.sort(key=lambda e: self.order.get(e.field or "", len(self.order)))
-        if len(self.errors) == 1:
-            raise self.errors[0]
-        if self.errors:
-            raise ValidationErrors(self.errors, code=self.code)
-
-
 # -- markets -----------------------------------------------------------------------------------
 
 
@@ -223,9 +193,11 @@ MARKET_PLANNING: Final = ("balance_work", "balance_cost", "insertion")
 #: How a market takes a new order on a day that has a plan: inserted into it at once, or
 #: waiting for a coordinator's review with the suggested runner and place.
 INSERTION_MODES: Final = ("auto", "review")
+#: The texts `read_market` reads for an update: the file's columns and the insertion mode.
+MARKET_EDITS: Final = (*MARKET_HEADER, "insertion")
 
 
-def _market_faults(values: Mapping[str, Any], faults: _Faults) -> dict[str, Any]:
+def _market_faults(values: Mapping[str, Any], faults: Faults) -> dict[str, Any]:
     """Every rule on a market's typed values; the values as stored."""
     checked = dict(values)
     if "code" in values:
@@ -249,17 +221,20 @@ def read_market(
     """A market's texts (CSV cells, options, a form; keyed as `MARKET_HEADER`) read and
     checked: its typed values, ready for `MarketInput` or `update_market`.
 
-    ``only`` names the fields to read (an update's); by default every field, with
-    ``code``, ``name``, ``lat`` and ``lon`` required and empty hours the defaults. Raises
-    `DomainError`, or `ValidationErrors` (``market.invalid``) with every fault of the row.
+    ``only`` names the fields to read (an update's, which may name ``insertion`` too: left
+    empty, it stays); by default every column, with ``code``, ``name``, ``lat`` and ``lon``
+    required and empty hours the defaults. Raises `DomainError`, or `ValidationErrors`
+    (``market.invalid``) with every fault of the row.
     """
-    names = MARKET_HEADER if only is None else [n for n in MARKET_HEADER if n in only]
-    faults = _Faults("market.invalid", MARKET_HEADER)
+    names = MARKET_HEADER if only is None else [n for n in MARKET_EDITS if n in only]
+    faults = Faults("market.invalid", MARKET_HEADER)
     text = {name: (cells.get(name) or "").strip() for name in names}
     values: dict[str, Any] = {}
     for name in ("code", "name", "address"):
         if name in text:
             values[name] = text[name]
+    if text.get("insertion"):
+        values["insertion"] = text["insertion"]
     for name in ("lat", "lon"):
         if name in text:
             if not text[name]:
@@ -294,7 +269,7 @@ def market_of(session: Session, code: str) -> Market | None:
 def add_market(session: Session, market_in: MarketInput) -> Market:
     """Store a new market (flushed, not committed) after every rule; ``market.exists`` (409)
     when its code is taken."""
-    faults = _Faults("market.invalid", MARKET_HEADER)
+    faults = Faults("market.invalid", MARKET_HEADER)
     values = _market_faults(
         {f.name: getattr(market_in, f.name) for f in fields(MarketInput)}, faults
     )
@@ -333,7 +308,7 @@ def update_market(session: Session, market: Market, changes: Mapping[str, Any]) 
     merged = {name: getattr(market, name) for name in MARKET_CHANGEABLE} | dict(changes)
     if "address" in changes and "kelurahan" not in changes:
         merged["kelurahan"] = _kelurahan(merged["address"])
-    faults = _Faults("market.invalid", MARKET_HEADER)
+    faults = Faults("market.invalid", MARKET_HEADER)
     checked = _market_faults(merged, faults)
     faults.raise_any()
     checked |= planning
@@ -396,8 +371,18 @@ RUNNER_CHANGEABLE: Final = (
     "status",
 )
 
+#: The texts `read_runner` reads for an update: the file's columns and the status.
+RUNNER_EDITS: Final = (*RUNNER_HEADER, "status")
 
-def _runner_faults(values: Mapping[str, Any], faults: _Faults) -> dict[str, Any]:
+
+def _runner_status(value: str) -> RunnerStatus:
+    try:
+        return RunnerStatus(value)
+    except ValueError:
+        raise DomainError("request.invalid_value", field="status") from None
+
+
+def _runner_faults(values: Mapping[str, Any], faults: Faults) -> dict[str, Any]:
     """Every rule on a runner's typed values that needs no database; the values as stored."""
     checked = dict(values)
     if "name" in values:
@@ -420,11 +405,12 @@ def read_runner(
     """A runner's texts (keyed as `RUNNER_HEADER`) read and checked: its typed values
     (``capacity_kg`` becomes ``capacity_g``), ready for `RunnerInput` or `update_runner`.
 
-    ``only`` names the fields to read (an update's); by default every field, with
-    ``market``, ``name`` and ``phone`` required and an empty capacity or shift the
-    settings' default. Raises `DomainError`, or `ValidationErrors` (``runner.invalid``)."""
-    names = RUNNER_HEADER if only is None else [n for n in RUNNER_HEADER if n in only]
-    faults = _Faults("runner.invalid", (*RUNNER_HEADER, *RUNNER_CHANGEABLE))
+    ``only`` names the fields to read (an update's, which may name ``status`` too: left
+    empty, it stays); by default every column, with ``market``, ``name`` and ``phone``
+    required and an empty capacity or shift the settings' default. Raises `DomainError`, or
+    `ValidationErrors` (``runner.invalid``)."""
+    names = RUNNER_HEADER if only is None else [n for n in RUNNER_EDITS if n in only]
+    faults = Faults("runner.invalid", (*RUNNER_HEADER, *RUNNER_CHANGEABLE))
     text = {name: (cells.get(name) or "").strip() for name in names}
     values: dict[str, Any] = {}
     if "market" in text:
@@ -448,6 +434,8 @@ def read_runner(
         if name in text:
             moment = faults.attempt(lambda n=name: parse_clock(text[n], field=n))
             values[name] = moment if moment is not None or text[name] else default
+    if text.get("status"):
+        values["status"] = faults.attempt(lambda: _runner_status(text["status"]))
     checked = _runner_faults(values, faults)
     faults.raise_any()
     return checked
@@ -479,7 +467,7 @@ def add_runner(
     """Store a new runner of an existing market (flushed, not committed) after every rule;
     ``runner.exists`` (409) when a runner of that market has the phone already. ``market``,
     when given, is the market the caller has looked up (and may see)."""
-    faults = _Faults("runner.invalid", (*RUNNER_HEADER, *RUNNER_CHANGEABLE))
+    faults = Faults("runner.invalid", (*RUNNER_HEADER, *RUNNER_CHANGEABLE))
     values = _runner_faults(
         {f.name: getattr(runner_in, f.name) for f in fields(RunnerInput)}, faults
     )
@@ -519,7 +507,7 @@ def update_runner(session: Session, runner: Runner, changes: Mapping[str, Any]) 
         if value is None and name != "max_orders_per_trip":
             raise DomainError("request.required", field=name)
     merged = {name: getattr(runner, name) for name in RUNNER_CHANGEABLE} | dict(changes)
-    faults = _Faults("runner.invalid", (*RUNNER_HEADER, *RUNNER_CHANGEABLE))
+    faults = Faults("runner.invalid", (*RUNNER_HEADER, *RUNNER_CHANGEABLE))
     checked = _runner_faults(merged, faults)
     faults.raise_any()
     if checked["phone"] != runner.phone:
@@ -574,171 +562,105 @@ def list_runners(session: Session, *, market_id: Any = None) -> list[tuple[Runne
     return list(session.exec(query.order_by(col(Market.code), col(Runner.name))).all())
 
 
-# -- imports -----------------------------------------------------------------------------------
+# -- the kinds: what the command line, the console and imports know of them -------------------
 
 
-@dataclass(frozen=True)
-class RowRefusal:
-    """A CSV row that was not imported: its line, what it named and why."""
-
-    line: int
-    key: str
-    errors: tuple[DomainError, ...]
+def _needs(settings: Settings | None) -> Settings:
+    if settings is None:
+        msg = "runners are read with settings (their default load and shift)"
+        raise TypeError(msg)
+    return settings
 
 
-@dataclass
-class FleetImport:
-    """What an import of markets or runners did, row by row (``key``: a market's code, a
-    runner's ``market/name``)."""
-
-    added: list[tuple[int, str]] = field(default_factory=list)
-    updated: list[tuple[int, str, tuple[str, ...]]] = field(default_factory=list)
-    """Rows that changed a stored market or runner: line, key, the fields changed."""
-    unchanged: list[tuple[int, str]] = field(default_factory=list)
-    refused: list[RowRefusal] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        """Whether no row was refused."""
-        return not self.refused
-
-    @property
-    def changed(self) -> bool:
-        """Whether the import added or changed anything."""
-        return bool(self.added or self.updated)
+def _market_changes(session: Session, market: Market, changes: Values) -> list[str]:
+    """`update_market`'s changes as a person reads them: the kelurahan follows the address."""
+    changed = update_market(session, market, changes)
+    return [c for c in changed if c != "kelurahan"] or changed
 
 
-def _errors_of(error: DomainError) -> tuple[DomainError, ...]:
-    return tuple(error.errors) if isinstance(error, ValidationErrors) else (error,)
+MARKETS: Final[Kind[Market]] = Kind(
+    name="market",
+    plural="markets",
+    header=MARKET_HEADER,
+    read=lambda cells, _settings, only: read_market(cells, only=only),
+    read_row=lambda _session, cells, _settings: read_market(cells),
+    label=lambda cells: (cells.get("code") or "").strip().lower(),
+    unique="code",
+    key=lambda values: values["code"],
+    find=lambda session, values: market_of(session, values["code"]),
+    add=lambda session, values, _settings: add_market(session, market_input(values)),
+    update=_market_changes,
+    file_fields=MARKET_HEADER[1:],
+)
+"""Markets, known by their code."""
 
 
-def import_markets(
-    session: Session, rows: Iterable[tuple[int, Mapping[str, str | None]]]
-) -> FleetImport:
-    """Add or update the markets of numbered CSV rows (`MARKET_HEADER`), by code; a code
-    seen on an earlier line of the same file is refused (``market.duplicate_row``). Flushed,
-    not committed: the caller commits the rows that were taken."""
-    report = FleetImport()
-    seen: dict[str, int] = {}
-    for line, cells in rows:
-        key = (cells.get("code") or "").strip().lower()
-        try:
-            values = read_market(cells)
-            code = values["code"]
-            if code in seen:
-                raise DomainError(
-                    "market.duplicate_row",
-                    field="code",
-                    params={"code": code, "line": seen[code]},
-                )
-            seen[code] = line
-            existing = market_of(session, code)
-            if existing is None:
-                add_market(session, market_input(values))
-                report.added.append((line, code))
-                continue
-            changes = {n: values[n] for n in MARKET_CHANGEABLE if n in values}
-            changed = update_market(session, existing, changes)
-        except DomainError as error:
-            report.refused.append(RowRefusal(line, key, _errors_of(error)))
-            continue
-        if changed:
-            report.updated.append((line, code, tuple(c for c in changed if c != "kelurahan")))
-        else:
-            report.unchanged.append((line, code))
-    return report
+def _runner_row(session: Session, cells: Cells, settings: Settings | None) -> Values:
+    """A runners file's row: its values, its market's id among them."""
+    values = read_runner(cells, settings=_needs(settings))
+    values["market_id"] = known_market(session, values["market"]).id
+    return values
 
 
-#: The runner fields a runners CSV carries (what a re-import compares and updates).
-_RUNNER_FILE_FIELDS: Final = ("name", "capacity_g", "shift_start", "shift_end")
+def _add_runner(session: Session, values: Values, settings: Settings | None) -> Runner:
+    market = session.get(Market, values["market_id"]) if "market_id" in values else None
+    return add_runner(session, runner_input(values), settings=_needs(settings), market=market)
+
+
+RUNNERS: Final[Kind[Runner]] = Kind(
+    name="runner",
+    plural="runners",
+    header=RUNNER_HEADER,
+    read=lambda cells, settings, only: read_runner(cells, settings=_needs(settings), only=only),
+    read_row=_runner_row,
+    label=lambda cells: (
+        f"{(cells.get('market') or '').strip().lower()}/{(cells.get('name') or '').strip()}"
+    ),
+    unique="phone",
+    key=lambda values: (values["market"], values["phone"]),
+    find=lambda session, values: _same_phone(session, values["market_id"], values["phone"]),
+    add=_add_runner,
+    update=update_runner,
+    file_fields=("name", "capacity_g", "shift_start", "shift_end"),
+)
+"""Runners, known by their market and phone. A file carries no cash cap, orders per trip
+nor status: a new runner takes the settings' and is available, a stored one keeps its own."""
+
+
+def import_markets(session: Session, rows: Iterable[tuple[int, Cells]]) -> ImportReport:
+    """`dispatch.kinds.import_rows` of markets rows (`MARKET_HEADER`)."""
+    return import_rows(session, MARKETS, rows)
 
 
 def import_runners(
-    session: Session,
-    rows: Iterable[tuple[int, Mapping[str, str | None]]],
-    *,
-    settings: Settings,
-) -> FleetImport:
-    """Add or update the runners of numbered CSV rows (`RUNNER_HEADER`), known by market
-    and phone; a market and phone seen on an earlier line of the same file is refused
-    (``runner.duplicate_row``). Flushed, not committed."""
-    report = FleetImport()
-    seen: dict[tuple[str, str], int] = {}
-    markets: dict[str, Market] = {}
-    for line, cells in rows:
-        key = f"{(cells.get('market') or '').strip().lower()}/{(cells.get('name') or '').strip()}"
-        try:
-            values = read_runner(cells, settings=settings)
-            code = values["market"]
-            if code not in markets:
-                markets[code] = known_market(session, code)
-            market = markets[code]
-            pair = (market.code, values["phone"])
-            if pair in seen:
-                raise DomainError(
-                    "runner.duplicate_row",
-                    field="phone",
-                    params={"phone": values["phone"], "line": seen[pair]},
-                )
-            seen[pair] = line
-            existing = _same_phone(session, market.id, values["phone"])
-            if existing is None:
-                add_runner(session, runner_input(values), settings=settings, market=market)
-                report.added.append((line, key))
-                continue
-            changed = update_runner(session, existing, {n: values[n] for n in _RUNNER_FILE_FIELDS})
-        except DomainError as error:
-            report.refused.append(RowRefusal(line, key, _errors_of(error)))
-            continue
-        if changed:
-            report.updated.append((line, key, tuple(changed)))
-        else:
-            report.unchanged.append((line, key))
-    return report
+    session: Session, rows: Iterable[tuple[int, Cells]], *, settings: Settings
+) -> ImportReport:
+    """`dispatch.kinds.import_rows` of runners rows (`RUNNER_HEADER`)."""
+    return import_rows(session, RUNNERS, rows, settings=settings)
 
 
-def file_rows(
-    source: str | bytes | os.PathLike[str], header: tuple[str, ...], refused: list[RowRefusal]
-) -> Iterator[tuple[int, dict[str, str]]]:
-    """A CSV's rows; a row with the wrong number of cells is refused, the others go on."""
-
-    def bad_row(line: int, error: DomainError) -> None:
-        refused.append(RowRefusal(line, "", (error,)))
-
-    return read_rows(source, header, on_bad_row=bad_row)
-
-
-def with_bad_rows(report: FleetImport, bad: list[RowRefusal]) -> FleetImport:
-    report.refused = sorted([*report.refused, *bad], key=lambda refusal: refusal.line)
-    return report
-
-
-def import_market_file(session: Session, source: str | bytes | os.PathLike[str]) -> FleetImport:
-    """`import_markets` of a markets CSV (a path, its bytes, or the CSV's text): its header must be
-    `MARKET_HEADER` exactly (``csv.bad_header`` refuses the whole file); a row with the
-    wrong number of cells is refused and the import goes on."""
-    bad: list[RowRefusal] = []
-    return with_bad_rows(import_markets(session, file_rows(source, MARKET_HEADER, bad)), bad)
+def import_market_file(session: Session, source: str | bytes | os.PathLike[str]) -> ImportReport:
+    """`dispatch.kinds.import_file` of a markets CSV (a path, its bytes, or its text)."""
+    return import_file(session, MARKETS, source)
 
 
 def import_runner_file(
     session: Session, source: str | bytes | os.PathLike[str], *, settings: Settings
-) -> FleetImport:
-    """`import_runners` of a runners CSV (a path, its bytes, or the CSV's text), as
-    `import_market_file` reads a markets CSV."""
-    bad: list[RowRefusal] = []
-    rows = file_rows(source, RUNNER_HEADER, bad)
-    return with_bad_rows(import_runners(session, rows, settings=settings), bad)
+) -> ImportReport:
+    """`dispatch.kinds.import_file` of a runners CSV (a path, its bytes, or its text)."""
+    return import_file(session, RUNNERS, source, settings=settings)
 
 
 __all__ = [
+    "MARKETS",
+    "MARKET_EDITS",
     "MARKET_HEADER",
     "RESERVED_CODES",
+    "RUNNERS",
+    "RUNNER_EDITS",
     "RUNNER_HEADER",
-    "FleetImport",
     "MarketInput",
     "MarketListed",
-    "RowRefusal",
     "RunnerInput",
     "add_market",
     "add_runner",

@@ -23,12 +23,11 @@ Texts (a CSV row, the command line's options, a console form) are read by `read_
 which reports every fault of the row at once; typed values (the API's bodies) go straight to
 `add_seller` and `update_seller`, which apply the same rules. None of them commits.
 
-A sellers CSV (`SELLER_HEADER`) is imported row by row; a bad row is refused with its line
-and the import goes on. A seller is known by its code: a row of a seller that exists changes
-the values that differ and names them, a row that matches changes nothing, so importing a
-file twice changes nothing the second time. The file carries no verification: new sellers
-are ``pending`` (``verified`` when the import is told the operator has checked them), and a
-stored seller's verification is kept.
+`SELLERS` describes them to `dispatch.kinds`, whose one import reads a sellers CSV
+(`SELLER_HEADER`) row by row as it reads the markets' and runners'. A seller is known by
+its code, so importing a file twice changes nothing the second time. The file carries no
+verification: new sellers are ``pending`` (``verified`` when the import is told the operator
+has checked them), and a stored seller's verification is kept.
 """
 
 from __future__ import annotations
@@ -45,20 +44,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from dispatch.errors import DomainError, listed, shown
-from dispatch.fleet import (
-    MAX_ADDRESS,
-    MAX_NAME,
-    FleetImport,
-    RowRefusal,
-    _errors_of,
-    _Faults,
-    check_text,
-    file_rows,
-    known_market,
-    market_of,
-    with_bad_rows,
-)
+from dispatch.fleet import MAX_ADDRESS, MAX_NAME, check_text, known_market, market_of
 from dispatch.geo import inside_city, outside_coordinate
+from dispatch.kinds import (
+    Cells,
+    Faults,
+    ImportReport,
+    Kind,
+    errors_of,
+    import_file,
+    import_rows,
+)
 from dispatch.models import (
     Market,
     Seller,
@@ -223,26 +219,11 @@ class SellerInput:
 
 
 #: Fields of a seller that `update_seller` may change (the code is the seller's identity).
-SELLER_CHANGEABLE: Final = (
-    "name",
-    "cluster",
-    "category",
-    "phone",
-    "address",
-    "lat",
-    "lon",
-    "nib",
-    "market",
-    "opens",
-    "closes",
-    "verification",
-)
-#: The fields a sellers CSV carries (what a re-import compares and updates).
-_FILE_FIELDS: Final = tuple(n for n in SELLER_HEADER if n != "code")
+SELLER_CHANGEABLE: Final = (*SELLER_HEADER[1:], "verification")
 _ORDER: Final = (*SELLER_HEADER, "verification")
 
 
-def _seller_faults(values: Mapping[str, Any], faults: _Faults) -> dict[str, Any]:
+def _seller_faults(values: Mapping[str, Any], faults: Faults) -> dict[str, Any]:
     """Every rule on a seller's typed values but its market; the values as stored."""
     checked = dict(values)
     rules = {
@@ -282,7 +263,7 @@ def read_seller(
         names = [n for n in names if n in only]
     elif "verification" in cells:
         names.append("verification")
-    faults = _Faults("seller.invalid", _ORDER)
+    faults = Faults("seller.invalid", _ORDER)
     text = {name: (cells.get(name) or "").strip() for name in names}
     values: dict[str, Any] = {}
     for name in ("code", "name", "cluster", "category", "address", "nib", "verification"):
@@ -343,7 +324,7 @@ def add_seller(session: Session, seller_in: SellerInput, *, market: Market | Non
     """Store a new seller (flushed, not committed) after every rule; ``seller.exists``
     (409) when its code is taken. ``market``, when given, is the market the caller has
     looked up; else the input's market code, or the nearest market."""
-    faults = _Faults("seller.invalid", _ORDER)
+    faults = Faults("seller.invalid", _ORDER)
     values = _seller_faults(
         {f.name: getattr(seller_in, f.name) for f in fields(SellerInput)}, faults
     )
@@ -380,7 +361,7 @@ def update_seller(session: Session, seller: Seller, changes: Mapping[str, Any]) 
         if value is None and name != "nib":
             raise DomainError("request.required", field=name)
     merged = {name: _current(seller, name) for name in SELLER_CHANGEABLE} | dict(changes)
-    faults = _Faults("seller.invalid", _ORDER)
+    faults = Faults("seller.invalid", _ORDER)
     checked = _seller_faults(merged, faults)
     market = None
     if (merged["market"] or "").strip() or not faults.errors:
@@ -451,70 +432,55 @@ def _read_row(session: Session, cells: Mapping[str, str | None]) -> dict[str, An
         code = (cells.get("market") or "").strip()
         if not code or market_of(session, code) is not None:
             raise
-        faults = _Faults("seller.invalid", _ORDER)
+        faults = Faults("seller.invalid", _ORDER)
         faults.errors = [
-            *_errors_of(error),
+            *errors_of(error),
             DomainError("market.not_found", field="market", params={"code": code}),
         ]
         faults.raise_any()
         raise
 
 
+SELLERS: Final[Kind[Seller]] = Kind(
+    name="seller",
+    plural="sellers",
+    header=SELLER_HEADER,
+    read=lambda cells, _settings, only: read_seller(cells, only=only),
+    read_row=lambda session, cells, _settings: _read_row(session, cells),
+    label=lambda cells: (cells.get("code") or "").strip().lower(),
+    unique="code",
+    key=lambda values: values["code"],
+    find=lambda session, values: seller_of(session, values["code"]),
+    add=lambda session, values, _settings: add_seller(session, seller_input(values)),
+    update=update_seller,
+    file_fields=SELLER_HEADER[1:],
+    presets={"verified": {"verification": SellerVerification.VERIFIED}},
+)
+"""Sellers, known by their code. A file carries no verification: new sellers are
+``pending`` (``verified`` with the import's ``verified`` option: the operator has checked
+them), a stored seller keeps its own."""
+
+
 def import_sellers(
-    session: Session,
-    rows: Iterable[tuple[int, Mapping[str, str | None]]],
-    *,
-    verified: bool = False,
-) -> FleetImport:
-    """Add or update the sellers of numbered CSV rows (`SELLER_HEADER`), by code; a code
-    seen on an earlier line of the same file is refused (``seller.duplicate_row``). Sellers
-    added are ``verified`` when ``verified``, else ``pending``; a stored seller's
-    verification is kept. Flushed, not committed."""
-    report = FleetImport()
-    seen: dict[str, int] = {}
-    for line, cells in rows:
-        key = (cells.get("code") or "").strip().lower()
-        try:
-            values = _read_row(session, cells)
-            code = values["code"]
-            if code in seen:
-                raise DomainError(
-                    "seller.duplicate_row", field="code", params={"code": code, "line": seen[code]}
-                )
-            seen[code] = line
-            existing = seller_of(session, code)
-            if existing is None:
-                if verified:
-                    values["verification"] = SellerVerification.VERIFIED
-                add_seller(session, seller_input(values))
-                report.added.append((line, code))
-                continue
-            changed = update_seller(session, existing, {n: values[n] for n in _FILE_FIELDS})
-        except DomainError as error:
-            report.refused.append(RowRefusal(line, key, _errors_of(error)))
-            continue
-        if changed:
-            report.updated.append((line, code, tuple(changed)))
-        else:
-            report.unchanged.append((line, code))
-    return report
+    session: Session, rows: Iterable[tuple[int, Cells]], *, verified: bool = False
+) -> ImportReport:
+    """`dispatch.kinds.import_rows` of sellers rows (`SELLER_HEADER`); new sellers are
+    ``verified`` when ``verified``, else ``pending``."""
+    return import_rows(session, SELLERS, rows, presets=["verified"] if verified else [])
 
 
 def import_seller_file(
     session: Session, source: str | bytes | os.PathLike[str], *, verified: bool = False
-) -> FleetImport:
-    """`import_sellers` of a sellers CSV (a path, its bytes, or the CSV's text): its header
-    must be `SELLER_HEADER` exactly (``csv.bad_header`` refuses the whole file); a row with
-    the wrong number of cells is refused and the import goes on."""
-    bad: list[RowRefusal] = []
-    rows = file_rows(source, SELLER_HEADER, bad)
-    return with_bad_rows(import_sellers(session, rows, verified=verified), bad)
+) -> ImportReport:
+    """`dispatch.kinds.import_file` of a sellers CSV (a path, its bytes, or its text)."""
+    return import_file(session, SELLERS, source, presets=["verified"] if verified else [])
 
 
 __all__ = [
     "DEFAULT_CLOSES",
     "DEFAULT_OPENS",
     "RESERVED_CODES",
+    "SELLERS",
     "SELLER_CHANGEABLE",
     "SELLER_HEADER",
     "SellerInput",

@@ -43,8 +43,9 @@ from api.deps import EngineDep, SessionDep, SettingsDep
 from api.lang import request_lang
 from dispatch import fleet
 from dispatch.errors import DomainError
-from dispatch.fleet import MARKET_HEADER, RUNNER_HEADER, FleetImport
+from dispatch.fleet import MARKET_HEADER, RUNNER_HEADER
 from dispatch.i18n import Translator
+from dispatch.kinds import ImportReport
 from dispatch.models import Market, Runner, RunnerStatus
 from dispatch.planning import release_reviews
 from dispatch.settings import Settings
@@ -555,7 +556,7 @@ def _checked_upload(console: ConsoleSession, upload: Upload) -> bytes:
 def _import_page(
     request: Request,
     console: ConsoleSession,
-    report: FleetImport,
+    report: ImportReport,
     *,
     filename: str,
     back_url: str,
