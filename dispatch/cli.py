@@ -48,7 +48,7 @@ import sys
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import partial
 from pathlib import Path
@@ -273,9 +273,10 @@ class _Commands:
     columns: tuple[str, ...]
     """``list``'s columns (``cli.col_<name>``)."""
     cells: Callable[[Any, Translator], tuple[str, ...]]
-    changed: Callable[[Engine, Any, list[str], Settings], None] | None = None
-    """What an ``update`` sets going once committed: its engine, the thing's id, the fields
-    changed."""
+    follow_ups: Mapping[str, Callable[[Engine, uuid.UUID, Settings], None]] = field(
+        default_factory=dict
+    )
+    """What an ``update`` that changed a field sets going once committed."""
 
 
 def _given(args: argparse.Namespace, names: Iterable[str]) -> dict[str, str | None]:
@@ -295,16 +296,16 @@ def _add(spec: _Commands, args: argparse.Namespace) -> int:
 
 def _update(spec: _Commands, args: argparse.Namespace) -> int:
     settings, kind, t = args.settings, spec.kind, _t(args)
-    names = [o.column for o in spec.options if "update" in o.on and o.column != kind.header[0]]
-    cells = _given(args, names)
+    cells = _given(args, kind.edits[1:])
     values = kind.read(cells, settings, cells)
     with _database(settings) as engine:
         with session_scope(engine) as session:
             row = spec.locate(session, args)
             changed = kind.update(session, row, values)
             said, row_id = spec.said(row), row.id
-        if changed and spec.changed is not None:
-            spec.changed(engine, row_id, changed, settings)
+        for name, follow in spec.follow_ups.items():
+            if name in changed:
+                follow(engine, row_id, settings)
     if not changed:
         out.print(t(f"cli.{kind.name}_unchanged", **said), markup=False)
         return 0
@@ -324,14 +325,7 @@ def _import(spec: _Commands, args: argparse.Namespace) -> int:
     for line, key, changed in report.updated:
         fields = _fields_text(changed, t)
         out.print(t("cli.row_updated", line=line, key=key, fields=fields), markup=False)
-    summary = t(
-        "cli.fleet_import_done",
-        added=len(report.added),
-        updated=len(report.updated),
-        unchanged=len(report.unchanged),
-        refused=len(report.refused),
-    )
-    out.print(summary, markup=False)
+    out.print(t("cli.fleet_import_done", **report.counts), markup=False)
     return 0 if report.ok else 1
 
 
@@ -361,14 +355,6 @@ def _located_market(session: Session, args: argparse.Namespace) -> Market:
     if market is None:
         raise DomainError("market.not_found", field="code", params={"code": args.code})
     return market
-
-
-def _insertion_changed(
-    engine: Engine, market_id: uuid.UUID, changed: list[str], settings: Settings
-) -> None:
-    """Back to auto: the orders that waited for review go into their plans."""
-    if "insertion" in changed:
-        release_reviews(engine, market_id, settings)
 
 
 def _sellers_listed(session: Session, args: argparse.Namespace) -> list[Any]:
@@ -410,7 +396,8 @@ _MARKETS = _Commands(
         _hours(row.market.opens, row.market.closes, t),
         str(row.runners),
     ),
-    changed=_insertion_changed,
+    # Back to auto: the orders that waited for review go into their plans.
+    follow_ups={"insertion": release_reviews},
 )
 _RUNNERS = _Commands(
     kind=RUNNERS,

@@ -582,6 +582,7 @@ MARKETS: Final[Kind[Market]] = Kind(
     name="market",
     plural="markets",
     header=MARKET_HEADER,
+    edits=MARKET_EDITS,
     read=lambda cells, _settings, only: read_market(cells, only=only),
     read_row=lambda _session, cells, _settings: read_market(cells),
     label=lambda cells: (cells.get("code") or "").strip().lower(),
@@ -611,6 +612,7 @@ RUNNERS: Final[Kind[Runner]] = Kind(
     name="runner",
     plural="runners",
     header=RUNNER_HEADER,
+    edits=RUNNER_EDITS,
     read=lambda cells, settings, only: read_runner(cells, settings=_needs(settings), only=only),
     read_row=_runner_row,
     label=lambda cells: (

@@ -87,9 +87,12 @@ class Kind(Generic[Row]):
     header: tuple[str, ...]
     """The columns of its CSV, exactly and in this order. The first one names a new thing
     (a market's code, a runner's market) and is not changed afterwards."""
+    edits: tuple[str, ...]
+    """The texts `read` takes: the columns, and what may change that a file does not carry
+    (a runner's ``status``). Every one but the first for an update."""
     read: Callable[[Cells, Settings | None, Collection[str] | None], Values]
     """Texts (options, a form) read and checked, every fault at once: all the columns, or
-    only those named (an update's). Raises `DomainError` or `ValidationErrors`."""
+    only those of `edits` named (an update's). Raises `DomainError` or `ValidationErrors`."""
     read_row: Callable[[Session, Cells, Settings | None], Values]
     """A file's row read as `read` does, and what it names checked (a runner's market)."""
     label: Callable[[Cells], str]
@@ -139,6 +142,16 @@ class ImportReport:
     def changed(self) -> bool:
         """Whether the import added or changed anything."""
         return bool(self.added or self.updated)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """How many rows were added, updated, unchanged and refused (the summary's figures)."""
+        return {
+            "added": len(self.added),
+            "updated": len(self.updated),
+            "unchanged": len(self.unchanged),
+            "refused": len(self.refused),
+        }
 
 
 def import_rows(

@@ -220,7 +220,8 @@ class SellerInput:
 
 #: Fields of a seller that `update_seller` may change (the code is the seller's identity).
 SELLER_CHANGEABLE: Final = (*SELLER_HEADER[1:], "verification")
-_ORDER: Final = (*SELLER_HEADER, "verification")
+#: The texts `read_seller` reads: the file's columns and the verification.
+SELLER_EDITS: Final = (*SELLER_HEADER, "verification")
 
 
 def _seller_faults(values: Mapping[str, Any], faults: Faults) -> dict[str, Any]:
@@ -258,12 +259,12 @@ def read_seller(
     ``lon`` required, an empty market the nearest and empty hours the defaults. Raises
     `DomainError`, or `ValidationErrors` (``seller.invalid``) with every fault of the row.
     """
-    names = list(_ORDER if only is not None else SELLER_HEADER)
+    names = list(SELLER_EDITS if only is not None else SELLER_HEADER)
     if only is not None:
         names = [n for n in names if n in only]
     elif "verification" in cells:
         names.append("verification")
-    faults = Faults("seller.invalid", _ORDER)
+    faults = Faults("seller.invalid", SELLER_EDITS)
     text = {name: (cells.get(name) or "").strip() for name in names}
     values: dict[str, Any] = {}
     for name in ("code", "name", "cluster", "category", "address", "nib", "verification"):
@@ -324,7 +325,7 @@ def add_seller(session: Session, seller_in: SellerInput, *, market: Market | Non
     """Store a new seller (flushed, not committed) after every rule; ``seller.exists``
     (409) when its code is taken. ``market``, when given, is the market the caller has
     looked up; else the input's market code, or the nearest market."""
-    faults = Faults("seller.invalid", _ORDER)
+    faults = Faults("seller.invalid", SELLER_EDITS)
     values = _seller_faults(
         {f.name: getattr(seller_in, f.name) for f in fields(SellerInput)}, faults
     )
@@ -361,7 +362,7 @@ def update_seller(session: Session, seller: Seller, changes: Mapping[str, Any]) 
         if value is None and name != "nib":
             raise DomainError("request.required", field=name)
     merged = {name: _current(seller, name) for name in SELLER_CHANGEABLE} | dict(changes)
-    faults = Faults("seller.invalid", _ORDER)
+    faults = Faults("seller.invalid", SELLER_EDITS)
     checked = _seller_faults(merged, faults)
     market = None
     if (merged["market"] or "").strip() or not faults.errors:
@@ -432,7 +433,7 @@ def _read_row(session: Session, cells: Mapping[str, str | None]) -> dict[str, An
         code = (cells.get("market") or "").strip()
         if not code or market_of(session, code) is not None:
             raise
-        faults = Faults("seller.invalid", _ORDER)
+        faults = Faults("seller.invalid", SELLER_EDITS)
         faults.errors = [
             *errors_of(error),
             DomainError("market.not_found", field="market", params={"code": code}),
@@ -445,6 +446,7 @@ SELLERS: Final[Kind[Seller]] = Kind(
     name="seller",
     plural="sellers",
     header=SELLER_HEADER,
+    edits=SELLER_EDITS,
     read=lambda cells, _settings, only: read_seller(cells, only=only),
     read_row=lambda session, cells, _settings: _read_row(session, cells),
     label=lambda cells: (cells.get("code") or "").strip().lower(),
@@ -482,6 +484,7 @@ __all__ = [
     "RESERVED_CODES",
     "SELLERS",
     "SELLER_CHANGEABLE",
+    "SELLER_EDITS",
     "SELLER_HEADER",
     "SellerInput",
     "add_seller",

@@ -1,6 +1,7 @@
 """The coordinator's console: server-rendered pages under ``/console`` (see `routes`, and
 `replan` for moving orders, pins, locks, ends of shift and re-plans, `report` for the
-day's report, `fleet` for the city's markets and runners, `sellers` for the sellers)."""
+day's report, `fleet` for the city's markets and runners, `sellers` for the sellers, both
+made by `kinds`)."""
 
 from fastapi import APIRouter
 

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from api.console.fleet import MAX_UPLOAD_BYTES
+from api.console.kinds import MAX_UPLOAD_BYTES
 from dispatch.models import Market, Runner, RunnerStatus
 from tests.api.conftest import World
 from tests.api.test_console import csrf_of, sign_in
