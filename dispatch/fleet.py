@@ -45,11 +45,22 @@ from sqlmodel import Session, col, select
 
 from dispatch.errors import DomainError
 from dispatch.geo import inside_city, kelurahan_in
-from dispatch.kinds import Cells, Faults, ImportReport, Kind, Values, import_file, import_rows
+from dispatch.kinds import (
+    Cells,
+    Faults,
+    ImportReport,
+    Kind,
+    Values,
+    import_file,
+    import_rows,
+    read_clocks,
+    read_place,
+    texts,
+)
 from dispatch.models import Market, Runner, RunnerStatus
 from dispatch.phones import normalise_phone
 from dispatch.settings import Settings
-from dispatch.validation import MAX_WEIGHT_G, parse_clock, parse_coordinate, parse_weight_g
+from dispatch.validation import MAX_WEIGHT_G, parse_weight_g
 
 #: The columns of a markets CSV, exactly and in this order (times ``HH:MM`` WIB).
 MARKET_HEADER: Final[tuple[str, ...]] = ("code", "name", "address", "lat", "lon", "opens", "closes")
@@ -228,24 +239,15 @@ def read_market(
     """
     names = MARKET_HEADER if only is None else [n for n in MARKET_EDITS if n in only]
     faults = Faults("market.invalid", MARKET_HEADER)
-    text = {name: (cells.get(name) or "").strip() for name in names}
+    text = texts(cells, names)
     values: dict[str, Any] = {}
     for name in ("code", "name", "address"):
         if name in text:
             values[name] = text[name]
     if text.get("insertion"):
         values["insertion"] = text["insertion"]
-    for name in ("lat", "lon"):
-        if name in text:
-            if not text[name]:
-                faults.errors.append(DomainError("request.required", field=name))
-                values[name] = None
-                continue
-            values[name] = faults.attempt(lambda n=name: parse_coordinate(text[n], field=n))
-    for name, default in (("opens", DEFAULT_OPENS), ("closes", DEFAULT_CLOSES)):
-        if name in text:
-            moment = faults.attempt(lambda n=name: parse_clock(text[n], field=n))
-            values[name] = moment if moment is not None or text[name] else default
+    read_place(text, values, faults)
+    read_clocks(text, values, faults, {"opens": DEFAULT_OPENS, "closes": DEFAULT_CLOSES})
     checked = _market_faults(values, faults)
     faults.raise_any()
     return checked
@@ -411,7 +413,7 @@ def read_runner(
     `ValidationErrors` (``runner.invalid``)."""
     names = RUNNER_HEADER if only is None else [n for n in RUNNER_EDITS if n in only]
     faults = Faults("runner.invalid", (*RUNNER_HEADER, *RUNNER_CHANGEABLE))
-    text = {name: (cells.get(name) or "").strip() for name in names}
+    text = texts(cells, names)
     values: dict[str, Any] = {}
     if "market" in text:
         values["market"] = text["market"].lower()
@@ -429,11 +431,8 @@ def read_runner(
             if text["capacity_kg"]
             else settings.runner_capacity_g
         )
-    defaults = {"shift_start": settings.runner_shift_start, "shift_end": settings.runner_shift_end}
-    for name, default in defaults.items():
-        if name in text:
-            moment = faults.attempt(lambda n=name: parse_clock(text[n], field=n))
-            values[name] = moment if moment is not None or text[name] else default
+    shift = {"shift_start": settings.runner_shift_start, "shift_end": settings.runner_shift_end}
+    read_clocks(text, values, faults, shift)
     if text.get("status"):
         values["status"] = faults.attempt(lambda: _runner_status(text["status"]))
     checked = _runner_faults(values, faults)
@@ -585,9 +584,6 @@ MARKETS: Final[Kind[Market]] = Kind(
     edits=MARKET_EDITS,
     read=lambda cells, _settings, only: read_market(cells, only=only),
     read_row=lambda _session, cells, _settings: read_market(cells),
-    label=lambda cells: (cells.get("code") or "").strip().lower(),
-    unique="code",
-    key=lambda values: values["code"],
     find=lambda session, values: market_of(session, values["code"]),
     add=lambda session, values, _settings: add_market(session, market_input(values)),
     update=_market_changes,
@@ -654,6 +650,8 @@ def import_runner_file(
 
 
 __all__ = [
+    "DEFAULT_CLOSES",
+    "DEFAULT_OPENS",
     "MARKETS",
     "MARKET_EDITS",
     "MARKET_HEADER",

@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Collection, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import time
 from typing import Any, Generic, TypeVar
 
 from sqlmodel import Session
@@ -28,6 +29,7 @@ from sqlmodel import Session
 from dispatch.csv_io import read_rows
 from dispatch.errors import DomainError, ValidationErrors
 from dispatch.settings import Settings
+from dispatch.validation import parse_clock, parse_coordinate
 
 T = TypeVar("T")
 Row = TypeVar("Row")
@@ -67,6 +69,34 @@ class Faults:
             raise ValidationErrors(self.errors, code=self.code)
 
 
+def texts(cells: Cells, names: Iterable[str]) -> dict[str, str]:
+    """The cells of ``names``, trimmed (a missing one empty)."""
+    return {name: (cells.get(name) or "").strip() for name in names}
+
+
+def read_place(text: Mapping[str, str], values: Values, faults: Faults) -> None:
+    """``lat`` and ``lon`` of ``text`` (those it has) into ``values``, in degrees; both are
+    required."""
+    for name in ("lat", "lon"):
+        if name in text:
+            if not text[name]:
+                faults.errors.append(DomainError("request.required", field=name))
+                values[name] = None
+                continue
+            values[name] = faults.attempt(lambda n=name: parse_coordinate(text[n], field=n))
+
+
+def read_clocks(
+    text: Mapping[str, str], values: Values, faults: Faults, defaults: Mapping[str, time]
+) -> None:
+    """The times of ``defaults``' names in ``text`` (those it has; ``HH:MM`` WIB) into
+    ``values``; an empty one is its default."""
+    for name, default in defaults.items():
+        if name in text:
+            moment = faults.attempt(lambda n=name: parse_clock(text[n], field=n))
+            values[name] = moment if moment is not None or text[name] else default
+
+
 def errors_of(error: DomainError) -> tuple[DomainError, ...]:
     """Each fault ``error`` reports: itself, or those of a `ValidationErrors`."""
     return tuple(error.errors) if isinstance(error, ValidationErrors) else (error,)
@@ -74,7 +104,8 @@ def errors_of(error: DomainError) -> tuple[DomainError, ...]:
 
 @dataclass(frozen=True)
 class Kind(Generic[Row]):
-    """What the command line, the console and an import need to know of one kind of thing.
+    """What the command line, the console and an import need to know of one kind of thing
+    (by default, one known by its code).
 
     ``settings`` reach the functions that need them (a runner's default load and shift);
     ``None`` where the kind needs none."""
@@ -95,13 +126,6 @@ class Kind(Generic[Row]):
     only those of `edits` named (an update's). Raises `DomainError` or `ValidationErrors`."""
     read_row: Callable[[Session, Cells, Settings | None], Values]
     """A file's row read as `read` does, and what it names checked (a runner's market)."""
-    label: Callable[[Cells], str]
-    """What a report calls a row: a market's code, a runner's ``market/name``."""
-    unique: str
-    """The column a file names a thing by (``code``, a runner's ``phone``): the
-    ``duplicate_row`` refusal's field."""
-    key: Callable[[Values], Hashable]
-    """A row's values -> the same key for every row of the same thing."""
     find: Callable[[Session, Values], Row | None]
     """The stored thing a row's values are of, if any."""
     add: Callable[[Session, Values, Settings | None], Row]
@@ -110,6 +134,13 @@ class Kind(Generic[Row]):
     """Change a stored thing after every rule; the fields changed, as a person reads them."""
     file_fields: tuple[str, ...]
     """The values a file's row changes on a stored thing."""
+    label: Callable[[Cells], str] = lambda cells: (cells.get("code") or "").strip().lower()
+    """What a report calls a row: its code, a runner's ``market/name``."""
+    unique: str = "code"
+    """The column a file names a thing by (its code, a runner's ``phone``): the
+    ``duplicate_row`` refusal's field."""
+    key: Callable[[Values], Hashable] = lambda values: values["code"]
+    """A row's values -> the same key for every row of the same thing."""
     presets: Mapping[str, Values] = field(default_factory=dict)
     """An import's options (``verified``): the values each gives the things it adds."""
 
@@ -240,4 +271,7 @@ __all__ = [
     "file_rows",
     "import_file",
     "import_rows",
+    "read_clocks",
+    "read_place",
+    "texts",
 ]

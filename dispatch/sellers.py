@@ -54,6 +54,9 @@ from dispatch.kinds import (
     errors_of,
     import_file,
     import_rows,
+    read_clocks,
+    read_place,
+    texts,
 )
 from dispatch.models import (
     Market,
@@ -64,7 +67,7 @@ from dispatch.models import (
     utcnow,
 )
 from dispatch.phones import normalise_phone
-from dispatch.validation import SellerRef, parse_clock, parse_coordinate
+from dispatch.validation import SellerRef
 from routing.matrix import great_circle_m
 
 #: The columns of a sellers CSV, exactly and in this order (``market``: a market's code, or
@@ -265,7 +268,7 @@ def read_seller(
     elif "verification" in cells:
         names.append("verification")
     faults = Faults("seller.invalid", SELLER_EDITS)
-    text = {name: (cells.get(name) or "").strip() for name in names}
+    text = texts(cells, names)
     values: dict[str, Any] = {}
     for name in ("code", "name", "cluster", "category", "address", "nib", "verification"):
         if name in text:
@@ -277,17 +280,8 @@ def read_seller(
             faults.errors.append(DomainError("request.required", field="phone"))
     if "market" in text:
         values["market"] = text["market"].lower()
-    for name in ("lat", "lon"):
-        if name in text:
-            if not text[name]:
-                faults.errors.append(DomainError("request.required", field=name))
-                values[name] = None
-                continue
-            values[name] = faults.attempt(lambda n=name: parse_coordinate(text[n], field=n))
-    for name, default in (("opens", DEFAULT_OPENS), ("closes", DEFAULT_CLOSES)):
-        if name in text:
-            moment = faults.attempt(lambda n=name: parse_clock(text[n], field=n))
-            values[name] = moment if moment is not None or text[name] else default
+    read_place(text, values, faults)
+    read_clocks(text, values, faults, {"opens": DEFAULT_OPENS, "closes": DEFAULT_CLOSES})
     if only is not None and "verification" in values and not values["verification"]:
         del values["verification"]
     checked = _seller_faults(values, faults)
@@ -449,9 +443,6 @@ SELLERS: Final[Kind[Seller]] = Kind(
     edits=SELLER_EDITS,
     read=lambda cells, _settings, only: read_seller(cells, only=only),
     read_row=lambda session, cells, _settings: _read_row(session, cells),
-    label=lambda cells: (cells.get("code") or "").strip().lower(),
-    unique="code",
-    key=lambda values: values["code"],
     find=lambda session, values: seller_of(session, values["code"]),
     add=lambda session, values, _settings: add_seller(session, seller_input(values)),
     update=update_seller,

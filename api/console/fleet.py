@@ -12,21 +12,25 @@ from __future__ import annotations
 import uuid
 from typing import Any, Final
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from sqlmodel import Session
 
 from api.access import market_by_code, visible_row
 from api.console.kinds import (
+    NAME_FIELD,
+    PHONE_FIELD,
     Field,
     Pages,
-    add_pages,
     clock,
     clock_input,
+    code_field,
     hours,
+    hours_fields,
     market_choices,
     operator,
+    pages_router,
+    place_fields,
 )
-from api.console.routes import PREFIX, ConsoleRoute
 from api.console.session import ConsoleSession
 from dispatch import fleet
 from dispatch.errors import DomainError
@@ -35,25 +39,14 @@ from dispatch.models import Market, Runner, RunnerStatus
 from dispatch.planning import release_reviews
 from dispatch.settings import Settings
 
-router = APIRouter(prefix=PREFIX, route_class=ConsoleRoute, include_in_schema=False)
-
 
 def _market_fields(t: Translator, _settings: Settings, _session: Session) -> list[Field]:
-    clock_attrs = clock_input("05:00")
     return [
-        Field(
-            "code",
-            required=True,
-            hint=t("console.code_fixed"),
-            attrs='maxlength="40"',
-            on=("add",),
-        ),
-        Field("name", required=True, attrs='maxlength="120"'),
+        code_field(t("console.code_fixed")),
+        NAME_FIELD,
         Field("address", kind="textarea", attrs='maxlength="300"'),
-        Field("lat", required=True, attrs='inputmode="decimal" placeholder="-7.9446"'),
-        Field("lon", required=True, attrs='inputmode="decimal" placeholder="112.6460"'),
-        Field("opens", hint=t("console.default_hint", value="05.00"), attrs=clock_attrs),
-        Field("closes", hint=t("console.default_hint", value="12.00"), attrs=clock_attrs),
+        *place_fields("-7.9446", "112.6460"),
+        *hours_fields(t, fleet.DEFAULT_OPENS, fleet.DEFAULT_CLOSES),
         Field(
             "insertion",
             kind="select",
@@ -117,9 +110,7 @@ def _runner_fields(t: Translator, settings: Settings, session: Session) -> list[
     return [
         Field("market", kind="select", required=True, options=market_choices(session), on=("add",)),
         Field("name", required=True, attrs='maxlength="120" autocomplete="off"'),
-        Field(
-            "phone", kind="tel", required=True, attrs='inputmode="tel" placeholder="0812-3456-7890"'
-        ),
+        PHONE_FIELD,
         Field(
             "capacity_kg",
             hint=t("console.default_hint", value=t.kg(settings.runner_capacity_g)),
@@ -184,7 +175,6 @@ RUNNER_PAGES: Final = Pages(
     manage="markets",
 )
 
-add_pages(router, MARKET_PAGES)
-add_pages(router, RUNNER_PAGES)
+router = pages_router(MARKET_PAGES, RUNNER_PAGES)
 
 __all__ = ["MARKET_PAGES", "RUNNER_PAGES", "router"]

@@ -1,6 +1,6 @@
 """The console's pages of the things an operator keeps in CSV files (``/console/markets``,
 ``/console/runners``, ``/console/sellers``): list, add, edit, and import a file by upload,
-made by `add_pages` from one `Pages` description each (`api.console.fleet` for markets and
+made by `pages_router` from one `Pages` description each (`api.console.fleet` for markets and
 runners, `api.console.sellers` for the sellers).
 
 Operators manage them. Runners and sellers belong to a market (`Pages.per_market`): their
@@ -32,7 +32,15 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 
 from api.access import market_by_code
 from api.console.forms import FormErrors
-from api.console.routes import PREFIX, CheckedDep, ConsoleDep, FormDep, ReadSessionDep, _page
+from api.console.routes import (
+    PREFIX,
+    CheckedDep,
+    ConsoleDep,
+    ConsoleRoute,
+    FormDep,
+    ReadSessionDep,
+    _page,
+)
 from api.console.session import ConsoleSession, csrf_matches
 from api.deps import EngineDep, SessionDep, SettingsDep
 from api.lang import request_lang
@@ -138,6 +146,34 @@ def hours(start: time, end: time, t: Translator) -> str:
         return moment.hour * 3600 + moment.minute * 60
 
     return f"{t.clock_of_day(seconds(start))}–{t.clock_of_day(seconds(end))}"
+
+
+def code_field(hint: str) -> Field:
+    """A new thing's code (a slug), which stays."""
+    return Field("code", required=True, hint=hint, attrs='maxlength="40"', on=("add",))
+
+
+NAME_FIELD: Final = Field("name", required=True, attrs='maxlength="120"')
+PHONE_FIELD: Final = Field(
+    "phone", kind="tel", required=True, attrs='inputmode="tel" placeholder="0812-3456-7890"'
+)
+
+
+def place_fields(lat: str, lon: str) -> list[Field]:
+    """``lat`` and ``lon``, with examples."""
+    return [
+        Field(name, required=True, attrs=f'inputmode="decimal" placeholder="{example}"')
+        for name, example in (("lat", lat), ("lon", lon))
+    ]
+
+
+def hours_fields(t: Translator, opens: time, closes: time) -> list[Field]:
+    """Opening hours, each empty for its default."""
+    example = clock_input(clock(opens))
+    return [
+        Field(name, hint=t("console.default_hint", value=f"{default:%H.%M}"), attrs=example)
+        for name, default in (("opens", opens), ("closes", closes))
+    ]
 
 
 def market_choices(session: Session) -> tuple[tuple[str, str], ...]:
@@ -429,6 +465,14 @@ def _import_page(call: _Call, report: ImportReport, filename: str) -> HTMLRespon
 # -- the routes --------------------------------------------------------------------------------
 
 
+def pages_router(*kinds: Pages) -> APIRouter:
+    """The console's routes of the ``kinds``' pages (`add_pages`)."""
+    router = APIRouter(prefix=PREFIX, route_class=ConsoleRoute, include_in_schema=False)
+    for pages in kinds:
+        add_pages(router, pages)
+    return router
+
+
 def add_pages(router: APIRouter, pages: Pages) -> None:
     """The list, the new and edit forms and the import of ``pages`` on ``router``:
     ``/<plural>``, ``/<plural>/new``, ``/<plural>/{key}/edit``, ``/<plural>/import``."""
@@ -499,6 +543,8 @@ def add_pages(router: APIRouter, pages: Pages) -> None:
 
 __all__ = [
     "MAX_UPLOAD_BYTES",
+    "NAME_FIELD",
+    "PHONE_FIELD",
     "Field",
     "Filter",
     "Pages",
@@ -506,7 +552,11 @@ __all__ = [
     "add_pages",
     "clock",
     "clock_input",
+    "code_field",
     "hours",
+    "hours_fields",
     "market_choices",
     "operator",
+    "pages_router",
+    "place_fields",
 ]

@@ -9,21 +9,24 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from sqlmodel import Session
 
 from api.console.kinds import (
+    NAME_FIELD,
+    PHONE_FIELD,
     Field,
     Filter,
     Pages,
-    add_pages,
     clock,
-    clock_input,
+    code_field,
     hours,
+    hours_fields,
     market_choices,
     operator,
+    pages_router,
+    place_fields,
 )
-from api.console.routes import PREFIX, ConsoleRoute
 from api.console.session import ConsoleSession
 from dispatch import sellers
 from dispatch.errors import DomainError
@@ -31,21 +34,12 @@ from dispatch.i18n import Translator
 from dispatch.models import Market, Seller, SellerCategory, SellerCluster, SellerVerification
 from dispatch.settings import Settings
 
-router = APIRouter(prefix=PREFIX, route_class=ConsoleRoute, include_in_schema=False)
-
 
 def _seller_fields(t: Translator, _settings: Settings, session: Session) -> list[Field]:
-    clock_attrs = clock_input("07:00")
     nearest = (("", t("console.nearest_market")),)
     return [
-        Field(
-            "code",
-            required=True,
-            hint=t("console.seller_code_fixed"),
-            attrs='maxlength="40"',
-            on=("add",),
-        ),
-        Field("name", required=True, attrs='maxlength="120"'),
+        code_field(t("console.seller_code_fixed")),
+        NAME_FIELD,
         Field(
             "cluster",
             kind="select",
@@ -58,12 +52,9 @@ def _seller_fields(t: Translator, _settings: Settings, session: Session) -> list
             required=True,
             options=tuple((c.value, t(f"seller_category.{c.value}")) for c in SellerCategory),
         ),
-        Field(
-            "phone", kind="tel", required=True, attrs='inputmode="tel" placeholder="0812-3456-7890"'
-        ),
+        PHONE_FIELD,
         Field("address", kind="textarea", required=True, attrs='maxlength="300"'),
-        Field("lat", required=True, attrs='inputmode="decimal" placeholder="-7.9543"'),
-        Field("lon", required=True, attrs='inputmode="decimal" placeholder="112.6444"'),
+        *place_fields("-7.9543", "112.6444"),
         Field(
             "nib",
             hint=t("console.nib_hint"),
@@ -75,8 +66,7 @@ def _seller_fields(t: Translator, _settings: Settings, session: Session) -> list
             hint=t("console.seller_market_hint"),
             options=nearest + market_choices(session),
         ),
-        Field("opens", hint=t("console.default_hint", value="07.00"), attrs=clock_attrs),
-        Field("closes", hint=t("console.default_hint", value="17.00"), attrs=clock_attrs),
+        *hours_fields(t, sellers.DEFAULT_OPENS, sellers.DEFAULT_CLOSES),
         Field(
             "verification",
             kind="select",
@@ -162,6 +152,6 @@ SELLER_PAGES: Final = Pages(
     defaults={"verification": SellerVerification.PENDING.value},
 )
 
-add_pages(router, SELLER_PAGES)
+router = pages_router(SELLER_PAGES)
 
 __all__ = ["SELLER_PAGES", "router"]
