@@ -162,3 +162,19 @@ def test_a_coordinator_reads_its_own_runners_only(client: TestClient, world: Wor
     assert added.status_code == 403
     data = (CITY / "runners.csv").read_bytes()
     assert upload(client, "/console/runners/import", csrf, "r.csv", data).status_code == 403
+
+
+def test_a_market_edit_refuses_an_unknown_insertion_mode_beside_its_field(
+    client: TestClient, world: World, engine: Engine
+) -> None:
+    """The edit form reads the way of taking new orders as the command line does; a value
+    that is neither auto nor review is refused next to its field and nothing changes."""
+    assert sign_in(client, world.operator).status_code == 303
+    edit = client.get("/console/markets/sawojajar/edit")
+    values = dict(re.findall(r'name="(\w+)" value="([^"]*)"', edit.text))
+    refused = client.post("/console/markets/sawojajar/edit", data=values | {"insertion": "x"})
+    assert refused.status_code == 422
+    assert 'id="insertion-error"' in refused.text
+    with Session(engine) as session:
+        market = session.exec(select(Market).where(Market.code == "sawojajar")).one()
+        assert market.insertion == "auto"
