@@ -34,7 +34,7 @@ from __future__ import annotations
 import os
 import re
 import uuid
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, fields
 from datetime import time
 from typing import Any, Final
@@ -583,7 +583,7 @@ MARKETS: Final[Kind[Market]] = Kind(
     header=MARKET_HEADER,
     edits=MARKET_EDITS,
     read=lambda cells, _settings, only: read_market(cells, only=only),
-    read_row=lambda _session, cells, _settings: read_market(cells),
+    rows=lambda _session, _settings: read_market,
     find=lambda session, values: market_of(session, values["code"]),
     add=lambda session, values, _settings: add_market(session, market_input(values)),
     update=_market_changes,
@@ -592,11 +592,20 @@ MARKETS: Final[Kind[Market]] = Kind(
 """Markets, known by their code."""
 
 
-def _runner_row(session: Session, cells: Cells, settings: Settings | None) -> Values:
-    """A runners file's row: its values, its market's id among them."""
-    values = read_runner(cells, settings=_needs(settings))
-    values["market_id"] = known_market(session, values["market"]).id
-    return values
+def _runner_rows(session: Session, settings: Settings | None) -> Callable[[Cells], Values]:
+    """The reader of a runners file's rows: a row's values, its market's id among them
+    (each market looked up once)."""
+    markets: dict[str, uuid.UUID] = {}
+
+    def read(cells: Cells) -> Values:
+        values = read_runner(cells, settings=_needs(settings))
+        code = values["market"]
+        if code not in markets:
+            markets[code] = known_market(session, code).id
+        values["market_id"] = markets[code]
+        return values
+
+    return read
 
 
 def _add_runner(session: Session, values: Values, settings: Settings | None) -> Runner:
@@ -610,7 +619,7 @@ RUNNERS: Final[Kind[Runner]] = Kind(
     header=RUNNER_HEADER,
     edits=RUNNER_EDITS,
     read=lambda cells, settings, only: read_runner(cells, settings=_needs(settings), only=only),
-    read_row=_runner_row,
+    rows=_runner_rows,
     label=lambda cells: (
         f"{(cells.get('market') or '').strip().lower()}/{(cells.get('name') or '').strip()}"
     ),

@@ -124,8 +124,9 @@ class Kind(Generic[Row]):
     read: Callable[[Cells, Settings | None, Collection[str] | None], Values]
     """Texts (options, a form) read and checked, every fault at once: all the columns, or
     only those of `edits` named (an update's). Raises `DomainError` or `ValidationErrors`."""
-    read_row: Callable[[Session, Cells, Settings | None], Values]
-    """A file's row read as `read` does, and what it names checked (a runner's market)."""
+    rows: Callable[[Session, Settings | None], Callable[[Cells], Values]]
+    """The reader of one file's rows, made once per import: a row read as `read` does, and
+    what it names checked (a runner's market, looked up once per file)."""
     find: Callable[[Session, Values], Row | None]
     """The stored thing a row's values are of, if any."""
     add: Callable[[Session, Values, Settings | None], Row]
@@ -201,10 +202,11 @@ def import_rows(
         preset |= kind.presets[name]
     report = ImportReport()
     seen: dict[Hashable, int] = {}
+    read_row = kind.rows(session, settings)
     for line, cells in rows:
         label = kind.label(cells)
         try:
-            values = kind.read_row(session, cells, settings)
+            values = read_row(cells)
             key = kind.key(values)
             if key in seen:
                 unique = values[kind.unique]

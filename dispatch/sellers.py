@@ -37,6 +37,7 @@ import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, fields
 from datetime import time
+from functools import partial
 from typing import Any, Final
 
 import numpy as np
@@ -442,7 +443,7 @@ SELLERS: Final[Kind[Seller]] = Kind(
     header=SELLER_HEADER,
     edits=SELLER_EDITS,
     read=lambda cells, _settings, only: read_seller(cells, only=only),
-    read_row=lambda session, cells, _settings: _read_row(session, cells),
+    rows=lambda session, _settings: partial(_read_row, session),
     find=lambda session, values: seller_of(session, values["code"]),
     add=lambda session, values, _settings: add_seller(session, seller_input(values)),
     update=update_seller,
