@@ -594,15 +594,15 @@ MARKETS: Final[Kind[Market]] = Kind(
 
 def _runner_rows(session: Session, settings: Settings | None) -> Callable[[Cells], Values]:
     """The reader of a runners file's rows: a row's values, its market's id among them
-    (each market looked up once)."""
-    markets: dict[str, uuid.UUID] = {}
+    (each market looked up once, and kept loaded for `_add_runner`)."""
+    markets: dict[str, Market] = {}
 
     def read(cells: Cells) -> Values:
         values = read_runner(cells, settings=_needs(settings))
         code = values["market"]
         if code not in markets:
-            markets[code] = known_market(session, code).id
-        values["market_id"] = markets[code]
+            markets[code] = known_market(session, code)
+        values["market_id"] = markets[code].id
         return values
 
     return read
