@@ -23,11 +23,12 @@ import statistics
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from bench.trees import base_tree
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
@@ -37,26 +38,6 @@ STEPS = tuple(
     for kind in ("markets", "runners", "sellers")
     for attempt in ("first", "again")
 )
-
-
-@contextmanager
-def base_tree(rev: str) -> Iterator[Path]:
-    """A temporary git worktree of ``rev`` (removed afterwards)."""
-    with tempfile.TemporaryDirectory(prefix="imports-base-") as tmp:
-        tree = Path(tmp) / "tree"
-        subprocess.run(
-            ["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), rev],
-            check=True,
-            capture_output=True,
-        )
-        try:
-            yield tree
-        finally:
-            subprocess.run(
-                ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)],
-                check=False,
-                capture_output=True,
-            )
 
 
 def timed(tree: Path, rows: int) -> dict[str, Any]:
@@ -121,7 +102,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--base", default="main", help="commit to compare with")
     args = parser.parse_args(argv)
     runs: list[dict[str, Any]] = []
-    with base_tree(args.base) as tree:
+    with base_tree(args.base, prefix="imports-base-") as tree:
         for round_ in range(args.repeats):
             if round_ % 2:  # every other round the base goes first
                 theirs, ours = timed(tree, args.rows), timed(ROOT, args.rows)

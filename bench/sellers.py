@@ -44,8 +44,7 @@ import sys
 import tempfile
 import time
 import zlib
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -69,6 +68,7 @@ from bench.mornings import (
     read_boundary,
     read_markets,
 )
+from bench.trees import base_tree
 from routing import (
     MaxRuntime,
     Pickup,
@@ -275,26 +275,6 @@ def run_ours(morning: SellerMorning, solver: str, limit: float, seed: int) -> Ou
     )
 
 
-@contextmanager
-def base_tree(rev: str) -> Iterator[Path]:
-    """A temporary git worktree of ``rev`` (removed afterwards)."""
-    with tempfile.TemporaryDirectory(prefix="sellers-base-") as tmp:
-        tree = Path(tmp) / "tree"
-        subprocess.run(
-            ["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), rev],
-            check=True,
-            capture_output=True,
-        )
-        try:
-            yield tree
-        finally:
-            subprocess.run(
-                ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)],
-                check=False,
-                capture_output=True,
-            )
-
-
 def run_base(tree: Path, morning: SellerMorning, limit: float, seed: int) -> Outcome:
     """The base commit's engine on the market-only morning, through its own bench.market."""
     instance = morning.instance
@@ -463,7 +443,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     out: Path = args.out or RESULTS_DIR / f"sellers-{stamp}.jsonl"
     out.parent.mkdir(parents=True, exist_ok=True)
     outcomes: list[Outcome] = []
-    with base_tree(args.base) as tree, out.open("w", encoding="utf-8") as fh:
+    with (
+        base_tree(args.base, prefix="sellers-base-") as tree,
+        out.open("w", encoding="utf-8") as fh,
+    ):
         for limit in args.time_limits:
             for morning in mornings:
                 seed = int(morning.name.rsplit("-s", 1)[1])
