@@ -102,6 +102,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--base", default="main", help="commit to compare with")
     args = parser.parse_args(argv)
     runs: list[dict[str, Any]] = []
+    commits = {
+        name: subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "--short", rev],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+        for name, rev in (("this", "HEAD"), ("base", args.base))
+    }
     with base_tree(args.base, prefix="imports-base-") as tree:
         for round_ in range(args.repeats):
             if round_ % 2:  # every other round the base goes first
@@ -113,12 +122,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                     msg = f"{step}: this tree {ours[step]} but base {theirs[step]}"
                     raise SystemExit(msg)
             runs.append({"this": ours, "base": theirs})
-    text = table(runs, args.rows, args.base)
+    text = table(
+        runs, args.rows, f"{args.base} ({commits['base']}); this tree at {commits['this']}"
+    )
     print(text)
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     path = RESULTS / f"imports-{stamp}.json"
-    record = {"rows": args.rows, "base": args.base, "runs": runs}
+    record = {"rows": args.rows, "base": args.base, "commits": commits, "runs": runs}
     path.write_text(json.dumps(record, indent=1), encoding="utf-8")
     path.with_suffix(".txt").write_text(text + "\n", encoding="utf-8")
     print(f"\nwritten: {path.relative_to(ROOT)} and .txt")
