@@ -571,16 +571,7 @@ def _stops(
     if order_id is not None:
         query = query.where(RouteStop.order_id == order_id)
     rows = session.exec(query).all()
-    order_ids = list({row.id for row in rows})
-    items: dict[uuid.UUID, list[PlanItem]] = defaultdict(list)
-    if order_ids:
-        for oid, name, quantity, unit, weight in session.exec(
-            select(
-                OrderItem.order_id, OrderItem.name, OrderItem.quantity, OrderItem.unit,
-                OrderItem.weight_g,
-            ).where(col(OrderItem.order_id).in_(order_ids))
-        ).all():  # fmt: skip
-            items[oid].append(PlanItem(name, quantity, unit, weight))
+    items = order_items(session, {row.id for row in rows})
     seller_ids = list({row.seller_id for row in rows if row.seller_id is not None})
     sellers: dict[uuid.UUID, SellerInfo] = {}
     if seller_ids:
@@ -660,6 +651,23 @@ def _route(route: Route, runner: Runner, visits_in_order: Sequence[PlanStop]) ->
         cash=Cash.of(stops),
         visits=visits,
     )
+
+
+def order_items(
+    session: Session, order_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, list[PlanItem]]:
+    """The lines of ``order_ids``' orders as plain rows (one query; none for no orders)."""
+    ids = list(order_ids)
+    items: dict[uuid.UUID, list[PlanItem]] = defaultdict(list)
+    if ids:
+        for oid, name, quantity, unit, weight in session.exec(
+            select(
+                OrderItem.order_id, OrderItem.name, OrderItem.quantity, OrderItem.unit,
+                OrderItem.weight_g,
+            ).where(col(OrderItem.order_id).in_(ids))
+        ).all():  # fmt: skip
+            items[oid].append(PlanItem(name, quantity, unit, weight))
+    return items
 
 
 def _stop(row: Row[Any], items: tuple[PlanItem, ...], seller: SellerInfo | None) -> PlanStop:

@@ -29,7 +29,6 @@ from dispatch.models import (
     Market,
     Order,
     OrderEvent,
-    OrderItem,
     OrderStatus,
     OrderStatusChange,
     Payment,
@@ -43,6 +42,7 @@ from dispatch.plans import (
     PlanItem,
     PlanStop,
     market_plan,
+    order_items,
     previous_run_id,
     run_plan,
 )
@@ -239,16 +239,7 @@ def listed_orders(
         .order_by(col(Order.created_at).desc(), col(Order.id))
         .limit(limit)
     ).all()
-    ids = [row.id for row in rows]
-    items: dict[uuid.UUID, list[PlanItem]] = {}
-    if ids:
-        for order_id, name, quantity, unit, weight in session.exec(
-            select(
-                OrderItem.order_id, OrderItem.name, OrderItem.quantity, OrderItem.unit,
-                OrderItem.weight_g,
-            ).where(col(OrderItem.order_id).in_(ids))
-        ).all():  # fmt: skip
-            items.setdefault(order_id, []).append(PlanItem(name, quantity, unit, weight))
+    items = order_items(session, (row.id for row in rows))
     seller_ids = list({row.seller_id for row in rows if row.seller_id is not None})
     sellers: dict[uuid.UUID, str] = {}
     if seller_ids:
