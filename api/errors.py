@@ -51,6 +51,7 @@ STATUS: Final[Mapping[str, int]] = {
     "dispatch.unknown_market": 404,
     "order.unknown_market": 422,
     "order.invalid_transition": 409,
+    "seller.open_orders": 409,
     "dispatch.market_busy": 409,
     "replan.other_market": 422,
     "replan.runner_unavailable": 409,

@@ -42,7 +42,7 @@ from typing import Any, Final
 
 import numpy as np
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from dispatch.errors import DomainError, listed, shown
 from dispatch.fleet import MAX_ADDRESS, MAX_NAME, check_text, known_market, market_of
@@ -61,6 +61,8 @@ from dispatch.kinds import (
 )
 from dispatch.models import (
     Market,
+    Order,
+    OrderStatus,
     Seller,
     SellerCategory,
     SellerCluster,
@@ -70,6 +72,9 @@ from dispatch.models import (
 from dispatch.phones import normalise_phone
 from dispatch.validation import SellerRef
 from routing.matrix import great_circle_m
+
+#: An order still to deliver: its seller stays with the order's market until it is done.
+OPEN_STATUSES = (OrderStatus.PENDING, OrderStatus.ASSIGNED, OrderStatus.PICKED_UP)
 
 #: The columns of a sellers CSV, exactly and in this order (``market``: a market's code, or
 #: empty for the nearest; ``nib`` may be empty; times ``HH:MM`` WIB, empty for 07:00-17:00).
@@ -368,6 +373,8 @@ def update_seller(session: Session, seller: Seller, changes: Mapping[str, Any]) 
     assert market is not None
     checked["market"] = market.code
     changed = [n for n in SELLER_CHANGEABLE if checked[n] != _current(seller, n)]
+    if "market" in changed:
+        _no_open_orders(session, seller)
     for name in changed:
         if name == "market":
             seller.market_id = market.id
@@ -379,6 +386,19 @@ def update_seller(session: Session, seller: Seller, changes: Mapping[str, Any]) 
         session.add(seller)
         session.flush()
     return changed
+
+
+def _no_open_orders(session: Session, seller: Seller) -> None:
+    """A seller changes market only without open orders: they are planned with the runners
+    of the market they were taken for."""
+    open_orders = session.exec(
+        select(func.count())
+        .select_from(Order)
+        .where(Order.seller_id == seller.id)
+        .where(col(Order.status).in_(OPEN_STATUSES))
+    ).one()
+    if open_orders:
+        raise DomainError("seller.open_orders", field="market", params={"count": open_orders})
 
 
 def list_sellers(

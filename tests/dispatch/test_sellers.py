@@ -19,10 +19,12 @@ from dispatch.csv_io import ORDER_COLUMNS, read_order_rows
 from dispatch.errors import DomainError, ValidationErrors
 from dispatch.generate import MarketSpot, SellerSpot, generate_orders
 from dispatch.geo import inside_city, kelurahan_list
+from dispatch.i18n import text
 from dispatch.intake import import_orders
 from dispatch.models import (
     Market,
     Order,
+    OrderStatus,
     Seller,
     SellerCategory,
     SellerCluster,
@@ -252,6 +254,29 @@ def test_a_seller_edit_keeps_the_rules(session: Session) -> None:
     assert seller.market.code == "bareng"
     assert seller.verification is SellerVerification.VERIFIED
     assert update_seller(session, seller, {"closes": time(17)}) == []
+
+
+def test_a_seller_with_open_orders_keeps_its_market(session: Session) -> None:
+    """Its open orders are planned with their market's runners: moving the seller to
+    another market is refused (409 in Bahasa) until they are done or cancelled."""
+    seller = add_seller(session, _sanan(market="sawojajar", verification="verified"))
+    fields = order_fields(external_id="open-1", seller=seller.code)
+    lines = [",".join(ORDER_COLUMNS), ",".join(f'"{fields.get(c, "")}"' for c in ORDER_COLUMNS)]
+    report = import_orders(
+        session, read_order_rows("\n".join(lines) + "\n"), service_date=DAY, tz=WIB
+    )
+    [(_, order_id)] = report.created
+    order = session.get(Order, order_id)
+    assert order is not None
+    with pytest.raises(DomainError) as refused:
+        update_seller(session, seller, {"market": "bareng"})
+    assert (refused.value.code, refused.value.field) == ("seller.open_orders", "market")
+    assert text("seller.open_orders", "id", count=1).startswith("Penjual ini masih punya 1")
+    assert seller.market.code == "sawojajar"
+    order.status = OrderStatus.CANCELLED
+    session.add(order)
+    session.flush()
+    assert update_seller(session, seller, {"market": "bareng"}) == ["market"]
 
 
 # -- imports --------------------------------------------------------------------------------------
