@@ -25,6 +25,11 @@ CODE_TAKEN: dict[int | str, dict[str, Any]] = {
     409: {"model": ErrorResponse, "description": "a seller with that code exists"}
 }
 
+#: A change of market while the seller has open orders.
+OPEN_ORDERS: dict[int | str, dict[str, Any]] = {
+    409: {"model": ErrorResponse, "description": "the seller has open orders at its market"}
+}
+
 
 def seller_out(seller: Seller) -> SellerOut:
     """A seller as the API shows it."""
@@ -81,7 +86,7 @@ def create_seller(body: SellerCreateIn, session: SessionDep, principal: Operator
     return seller_out(seller)
 
 
-@router.patch("/{seller_code}", response_model=SellerOut)
+@router.patch("/{seller_code}", response_model=SellerOut, responses=OPEN_ORDERS)
 def update_seller(
     seller_code: str, body: SellerUpdateIn, session: SessionDep, principal: OperatorDep
 ) -> SellerOut:
