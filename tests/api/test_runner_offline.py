@@ -116,7 +116,7 @@ def _phone(p: Any) -> tuple[Any, Any, list[str]]:
     context = browser.new_context(
         viewport={"width": 390, "height": 844}, locale="id-ID", service_workers="allow"
     )
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(30_000)  # a loaded machine opened the first page in > 15 s
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
