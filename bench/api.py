@@ -681,14 +681,21 @@ def reads_cpu_run(
             "load_average": os.getloadavg(), "cpus": os.cpu_count()}  # fmt: skip
 
 
+def _wrk_and_head(flag: str) -> str | None:
+    """This tree's short commit, or ``None`` (said on stderr) when ``wrk`` is missing."""
+    if shutil.which("wrk") is None:
+        print(f"bench.api {flag} needs wrk (apt-get install wrk)", file=sys.stderr)
+        return None
+    root = Path(__file__).resolve().parent.parent
+    return subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
+                          capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+
+
 def reads_cpu_main(args: argparse.Namespace) -> int:
     """``--reads-cpu``: the server's CPU per read, base tree against this one (kept, anew)."""
-    if shutil.which("wrk") is None:
-        print("bench.api --reads-cpu needs wrk (apt-get install wrk)", file=sys.stderr)
+    head = _wrk_and_head("--reads-cpu")
+    if head is None:
         return 2
-    root = Path(__file__).resolve().parent.parent
-    head = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
-                          capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
     rows = []
     if args.base:
         with base_tree(args.base) as tree:
@@ -725,12 +732,9 @@ def reads_cpu_main(args: argparse.Namespace) -> int:
 
 
 def reads_main(args: argparse.Namespace) -> int:
-    if shutil.which("wrk") is None:
-        print("bench.api --reads needs wrk (apt-get install wrk)", file=sys.stderr)
+    head = _wrk_and_head("--reads")
+    if head is None:
         return 2
-    root = Path(__file__).resolve().parent.parent
-    head = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
-                          capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
     rows = []
     if args.base:
         with base_tree(args.base) as tree:
