@@ -20,6 +20,7 @@ from sqlmodel import Session
 
 from api.errors import request_lang
 from api.guard import gated
+from api.planner import Planner
 from dispatch.auth import Principal, Role, authenticate_with_markets
 from dispatch.db import POOL_SIZE, read_only
 from dispatch.errors import DomainError, Lang
@@ -68,7 +69,14 @@ async def get_settings(request: Request) -> Settings:
     return settings
 
 
+async def get_planner(request: Request) -> Planner:
+    """The application's planner: where committed orders are placed into the plan."""
+    planner: Planner = request.app.state.planner
+    return planner
+
+
 EngineDep = Annotated[Engine, Depends(get_engine)]
+PlannerDep = Annotated[Planner, Depends(get_planner)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 

@@ -23,6 +23,7 @@ from api.deps import set_up_threads
 from api.errors import install_error_handlers
 from api.headers import DOCS_CDN, SecurityHeaders, content_security_policy
 from api.jobs import RunJobs
+from api.planner import Planner
 from api.read_cache import ReadCache
 from api.routes import (
     dispatch_runs,
@@ -121,9 +122,12 @@ def create_app(
         if prepare_database:
             await run_in_threadpool(prepare, active)
         jobs = RunJobs(active, keyed)
+        planner = Planner(active, keyed)
+        planner.start()
         app.state.engine = active
         app.state.jobs = jobs
-        app.state.whatsapp = WhatsAppWorker(active, keyed)
+        app.state.planner = planner
+        app.state.whatsapp = WhatsAppWorker(active, keyed, arrived=planner.orders_arrived)
         await run_in_threadpool(app.state.whatsapp.start)
         try:
             yield
@@ -132,6 +136,7 @@ def create_app(
                 log.warning("the WhatsApp worker was still busy at shutdown")
             if not await run_in_threadpool(jobs.join, SHUTDOWN_WAIT_S):
                 log.warning("dispatch runs still executing at shutdown are left to fail")
+            await run_in_threadpool(planner.close)
             if own_engine:
                 active.dispose()
 

@@ -79,7 +79,7 @@ from api.console.views import (
     shift_label,
     stop_views,
 )
-from api.deps import EngineDep, SessionDep, SettingsDep, actor
+from api.deps import EngineDep, PlannerDep, SessionDep, SettingsDep, actor
 from api.errors import status_for, validation_error
 from api.guard import BodyTooLarge, GuardedRoute, gated
 from api.headers import content_security_policy
@@ -122,7 +122,6 @@ from dispatch.planning import (
     accept_suggestion,
     create_run,
     moved_orders,
-    orders_arrived,
     preview_moves,
     replan_if_planned,
 )
@@ -1018,7 +1017,7 @@ def create_order(
     form: FormDep,
     session: SessionDep,
     settings: SettingsDep,
-    engine: EngineDep,
+    planner: PlannerDep,
 ) -> Response:
     """Take the order in through the intake; a repeated submission finds the first order."""
     lang = request_lang(request)
@@ -1049,7 +1048,7 @@ def create_order(
     submitted = submit_order(session, draft, service_date=day, by=actor(console.principal))
     session.commit()
     # Committed: on a day with a plan, the order goes into it now (or waits for review).
-    orders_arrived(engine, arrived_in(session), settings, by=actor(console.principal))
+    planner.orders_arrived(arrived_in(session), by=actor(console.principal))
     flash = "order_created" if submitted.created else "order_exists"
     return _redirect(_market_url(row, day, ok=flash) + f"#order-{submitted.order_id}")
 

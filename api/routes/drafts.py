@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, col, func, select
 
 from api.access import market_by_code, visible_markets
-from api.deps import EngineDep, LangDep, PrincipalDep, SessionDep, SettingsDep, actor
+from api.deps import LangDep, PlannerDep, PrincipalDep, SessionDep, SettingsDep, actor
 from api.errors import error_body
 from api.fields import Flag, line, number, text, whole_number
 from api.guard import GuardedRoute
@@ -32,7 +32,6 @@ from dispatch.auth import Principal
 from dispatch.errors import DomainError
 from dispatch.intake import arrived_in
 from dispatch.models import DraftStatus, Market, WhatsAppDraft
-from dispatch.planning import orders_arrived
 from dispatch.whatsapp.inbound import Corrections, ItemFix, mark_ordered, submit_draft
 from dispatch.whatsapp.outbound import queue_message, rejected_text
 
@@ -263,7 +262,7 @@ def accept_draft(
     principal: PrincipalDep,
     settings: SettingsDep,
     lang: LangDep,
-    engine: EngineDep,
+    planner: PlannerDep,
     body: DraftAcceptIn | None = None,
 ) -> DraftOut | JSONResponse:
     """Make the draft an order (with corrections); a second accept returns the same order."""
@@ -284,7 +283,7 @@ def accept_draft(
     out = draft_out(draft, _codes(session))
     session.commit()
     # Committed: on a day with a plan, the order goes into it now (or waits for review).
-    orders_arrived(engine, arrived_in(session), settings, by=actor(principal))
+    planner.orders_arrived(arrived_in(session), by=actor(principal))
     wake_whatsapp(request)
     return out
 

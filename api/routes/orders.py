@@ -21,6 +21,7 @@ from sqlmodel import Session, col, func, select
 from api.access import today, visible_row, visible_version
 from api.deps import (
     EngineDep,
+    PlannerDep,
     PrincipalDep,
     SessionDep,
     SettingsDep,
@@ -49,7 +50,7 @@ from dispatch.errors import DomainError
 from dispatch.geo import geocoder_from_setting
 from dispatch.intake import store_order_at_once, submit_order
 from dispatch.models import Fulfilment, Market, Order, OrderItem, OrderStatus, Seller
-from dispatch.planning import orders_arrived, replan_if_planned
+from dispatch.planning import replan_if_planned
 from dispatch.sellers import seller_refs
 from dispatch.settings import Settings
 from dispatch.validation import SellerRef, validate_order
@@ -94,6 +95,7 @@ async def create_order(
     engine: EngineDep,
     principal: PrincipalDep,
     settings: SettingsDep,
+    planner: PlannerDep,
     idempotency_key: Annotated[
         str | None,
         Header(
@@ -120,7 +122,7 @@ async def create_order(
         return out
     # Committed: on a day with a plan, the order goes into it now (or waits for review).
     placed = await to_thread.run_sync(
-        partial(orders_arrived, engine, [out.id], settings, by=actor(principal))
+        partial(planner.orders_arrived, [out.id], by=actor(principal))
     )
     if placed and placed[0].result != "no_plan":  # a day without a plan: as a repeat says
         out.placement = PlacementOut.model_validate(asdict(placed[0]))

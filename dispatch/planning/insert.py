@@ -24,7 +24,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Literal
+from typing import Literal, Protocol
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
@@ -70,6 +70,13 @@ class Inserted:
     runner_id: uuid.UUID | None = None
     position: int | None = None
     reason_code: str | None = None
+
+
+class Arrived(Protocol):
+    """Who places committed orders for a caller that has no engine of its own to spend on
+    it (the web server's planner, `api.planner.Planner.orders_arrived`)."""
+
+    def __call__(self, order_ids: Iterable[uuid.UUID], *, by: str) -> list[Inserted]: ...
 
 
 def orders_arrived(

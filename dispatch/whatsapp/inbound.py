@@ -64,7 +64,7 @@ from dispatch.models import (
     WhatsAppMessage,
     WhatsAppRefusal,
 )
-from dispatch.planning.insert import orders_arrived
+from dispatch.planning.insert import Arrived, orders_arrived
 from dispatch.settings import Settings
 from dispatch.validation import GRAMS_PER_UNIT, MAX_WEIGHT_G, UNITS, ItemDraft, validate_order
 from dispatch.whatsapp.outbound import (
@@ -420,10 +420,17 @@ def _message_row(message: IncomingMessage, now: datetime) -> dict[str, Any]:
 
 
 def process_pending(
-    engine: Engine, settings: Settings, *, now: datetime | None = None, limit: int = 500
+    engine: Engine,
+    settings: Settings,
+    *,
+    now: datetime | None = None,
+    limit: int = 500,
+    arrived: Arrived | None = None,
 ) -> int:
     """Handle stored messages not processed yet, oldest first, each in its own transaction;
-    how many this call handled. A message that fails is logged and not tried again."""
+    how many this call handled. A message that fails is logged and not tried again. The
+    orders made are placed by ``arrived`` (the web server's planner), by default
+    `dispatch.planning.orders_arrived` in this thread."""
     with Session(engine) as session:
         ids = session.exec(
             select(WhatsAppMessage.id)
@@ -439,7 +446,10 @@ def process_pending(
                     handle_message(session, message_id, settings, now=now)
                     handled += 1
             # Committed: an order on a day with a plan goes into it (or waits for review).
-            orders_arrived(engine, arrived_in(session), settings, by="whatsapp", now=now)
+            if arrived is not None:
+                arrived(arrived_in(session), by="whatsapp")
+            else:
+                orders_arrived(engine, arrived_in(session), settings, by="whatsapp", now=now)
         except OperationalError:
             # The database is busy or gone: leave the message for the next cycle.
             log.warning("database unavailable; WhatsApp messages wait for the next cycle")

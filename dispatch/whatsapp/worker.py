@@ -15,6 +15,7 @@ import threading
 
 from sqlalchemy.engine import Engine
 
+from dispatch.planning.insert import Arrived
 from dispatch.settings import Settings
 from dispatch.whatsapp.inbound import expire_waiting_drafts, process_pending
 from dispatch.whatsapp.outbound import GraphClient, requeue_interrupted, send_queued
@@ -26,10 +27,15 @@ class WhatsAppWorker:
     """Processes WhatsApp messages and sends replies in a daemon thread."""
 
     def __init__(
-        self, engine: Engine, settings: Settings, client: GraphClient | None = None
+        self,
+        engine: Engine,
+        settings: Settings,
+        client: GraphClient | None = None,
+        arrived: Arrived | None = None,
     ) -> None:
         self._engine = engine
         self._settings = settings
+        self._arrived = arrived
         self._client = client if client is not None else GraphClient.from_settings(settings)
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -83,7 +89,7 @@ class WhatsAppWorker:
                 log.exception("WhatsApp worker step %s failed", step.__name__)
 
     def _process(self) -> None:
-        process_pending(self._engine, self._settings)
+        process_pending(self._engine, self._settings, arrived=self._arrived)
 
     def _expire(self) -> None:
         expire_waiting_drafts(self._engine, self._settings)
