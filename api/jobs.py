@@ -1,10 +1,11 @@
 """Dispatch runs as background jobs of the web server.
 
 The run itself is a row in the database (``queued -> running -> done | failed``); this only
-owns the threads that execute runs, one market after another (``workers=1``: no process pool
-inside the web server). A run whose thread dies unexpectedly is marked failed; a run cut off
-by a restart stops renewing its lease, and whoever next needs its markets (or the next start,
-`dispatch.planning.fail_lapsed_runs`) marks it failed once the lease has lapsed.
+owns the threads that wait for the runs, each executed by the planner (`api.planner`: in a
+planning process of its own, one market after another). A run whose process dies
+unexpectedly is marked failed; a run cut off by a restart stops renewing its lease, and
+whoever next needs its markets (or the next start, `dispatch.planning.fail_lapsed_runs`)
+marks it failed once the lease has lapsed.
 """
 
 from __future__ import annotations
@@ -17,10 +18,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy.engine import Engine
 
+from api.planner import Planner
 from dispatch.db import session_scope
 from dispatch.models import DispatchRun, RunStatus
-from dispatch.planning import execute_run
-from dispatch.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -28,9 +28,9 @@ log = logging.getLogger(__name__)
 class RunJobs:
     """Executes dispatch runs in daemon threads and waits for them on shutdown."""
 
-    def __init__(self, engine: Engine, settings: Settings) -> None:
+    def __init__(self, engine: Engine, planner: Planner) -> None:
         self._engine = engine
-        self._settings = settings
+        self._planner = planner
         self._threads: dict[uuid.UUID, threading.Thread] = {}
         self._lock = threading.Lock()
 
@@ -45,7 +45,7 @@ class RunJobs:
 
     def _execute(self, run_id: uuid.UUID) -> None:
         try:
-            execute_run(self._engine, run_id, self._settings, workers=1)
+            self._planner.execute_run(run_id)
         except Exception as exc:
             log.exception("dispatch run %s failed", run_id)
             self._fail(run_id, f"{type(exc).__name__}: {exc}")

@@ -121,8 +121,8 @@ def create_app(
         active = make_engine(keyed.database_url) if engine is None else engine
         if prepare_database:
             await run_in_threadpool(prepare, active)
-        jobs = RunJobs(active, keyed)
         planner = Planner(active, keyed)
+        jobs = RunJobs(active, planner)
         planner.start()
         app.state.engine = active
         app.state.jobs = jobs

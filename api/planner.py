@@ -1,5 +1,5 @@
-"""Plan work beside the web worker: each `antar serve` worker's insertions run in a planning
-process of its own, at a lower CPU priority.
+"""Plan work beside the web worker: each `antar serve` worker's insertions and dispatch runs
+run in planning processes, at a lower CPU priority.
 
 An insertion (`dispatch.planning.orders_arrived`) costs 70-150 ms of CPU; run in the web
 worker it shares the GIL and the machine's cores with the reads a runner or a coordinator
@@ -7,7 +7,8 @@ waits on, so each order posted slowed every read beside it. Here the web worker 
 order and hands its id to the planning process, niced by `PLANNER_NICE`: when the cores are
 busy the reads are served first and the plan follows. Orders handed over while the process
 works are inserted together by its next call (one insertion run for all of them instead of
-one each), and each caller still gets its own order's place.
+one each), and each caller still gets its own order's place. A dispatch run (seconds of
+solving) runs in a process of its own, forked for it, so that it never waits behind another.
 
 A database in memory cannot be shared with another process: there the insertions run in the
 caller's thread, as before.
@@ -15,6 +16,7 @@ caller's thread, as before.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -28,7 +30,7 @@ from datetime import datetime
 from sqlalchemy.engine import Engine
 
 from dispatch.db import make_engine
-from dispatch.planning import Inserted, orders_arrived
+from dispatch.planning import Inserted, execute_run, orders_arrived
 from dispatch.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -53,6 +55,7 @@ class Planner:
         self._url = None if in_memory else url.render_as_string(hide_password=False)
         self._pool: ProcessPoolExecutor | None = None
         self._pid: int | None = None
+        self._runs: dict[uuid.UUID, int] = {}
         self._calls: list[_Call] = []
         self._lock = threading.Lock()
         self._wake = threading.Condition(self._lock)
@@ -128,10 +131,39 @@ class Planner:
             for call_ids, _, done in calls:
                 done.set_result([placed[i] for i in call_ids if i in placed])
 
+    def execute_run(self, run_id: uuid.UUID) -> None:
+        """Execute queued run ``run_id`` (`dispatch.planning.execute_run`) in a planning
+        process of its own; blocks until it ends. The run records its own failures; a process
+        that dies is reported here (its run's lease lapses as any killed run's)."""
+        if self._url is None:
+            execute_run(self._engine, run_id, self._settings, workers=1)
+            return
+        process = _context().Process(
+            target=_execute, args=(self._url, self._settings, run_id), name=f"run-{run_id}"
+        )
+        process.start()
+        assert process.pid is not None
+        with contextlib.suppress(ProcessLookupError):  # already over
+            os.setpriority(os.PRIO_PROCESS, process.pid, os.nice(0) + PLANNER_NICE)
+        with self._lock:
+            self._runs[run_id] = process.pid
+        try:
+            process.join()
+        finally:
+            with self._lock:
+                self._runs.pop(run_id, None)
+        if process.exitcode != 0:
+            raise RuntimeError(f"the planning process ended with exit code {process.exitcode}")
+
     @property
     def process_id(self) -> int | None:
-        """The planning process's pid, once it runs (for an operator's ``ps``)."""
+        """The insertions' planning process's pid, once it runs (for an operator's ``ps``)."""
         return self._pid
+
+    def run_process_id(self, run_id: uuid.UUID) -> int | None:
+        """The pid of the process executing run ``run_id``, while it does."""
+        with self._lock:
+            return self._runs.get(run_id)
 
     def _open(self) -> ProcessPoolExecutor:
         """A new planning process, started and with its engine open."""
@@ -160,13 +192,17 @@ class Planner:
         raise AssertionError("unreachable")
 
 
-def _start_pool(url: str, settings: Settings) -> ProcessPoolExecutor:
-    # forkserver: the planning process is forked from a server process that has imported
-    # the planning code once, not from this threaded worker (fork) nor from scratch (spawn).
+def _context() -> multiprocessing.context.ForkServerContext:
+    """Planning processes are forked from a server process that has imported the planning
+    code once: not from this threaded worker (fork), nor from scratch (spawn)."""
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["api.planner"])
+    return context
+
+
+def _start_pool(url: str, settings: Settings) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(
-        max_workers=1, mp_context=context, initializer=_open, initargs=(url, settings)
+        max_workers=1, mp_context=_context(), initializer=_open, initargs=(url, settings)
     )
 
 
@@ -179,6 +215,14 @@ def _open(url: str, settings: Settings) -> None:
     global _process
     os.nice(PLANNER_NICE)
     _process = (make_engine(url), settings)
+
+
+def _execute(url: str, settings: Settings, run_id: uuid.UUID) -> None:
+    engine = make_engine(url)
+    try:
+        execute_run(engine, run_id, settings, workers=1)
+    finally:
+        engine.dispose()
 
 
 def _ready() -> int:

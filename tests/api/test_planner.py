@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 import signal
+import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -18,7 +20,9 @@ from sqlmodel import Session, select
 
 from dispatch.models import DispatchRun
 from tests.api.conftest import World
+from tests.api.test_dispatch_runs import RUNS, poll
 from tests.api.test_insertion import ORDERS, new_order, plan_of, planned_day, where
+from tests.api.test_replan import orders_near_sawojajar
 
 
 def post(client: TestClient, world: World, cells: dict[str, Any]) -> dict[str, Any]:
@@ -70,3 +74,37 @@ def test_a_planning_process_that_dies_is_replaced_and_the_order_still_placed(
     for order in (first, second):
         assert order["placement"]["result"] == "inserted", order
         assert where(plan, order["id"]) == [order["placement"]["runner_id"]]
+
+
+def test_a_dispatch_run_runs_in_a_process_of_its_own_whose_death_fails_only_that_run(
+    client: TestClient, world: World
+) -> None:
+    orders_near_sawojajar(client.app.state.engine, world, count=12)  # type: ignore[attr-defined]
+    headers = world.auth(world.coordinator)
+    body = {"markets": ["sawojajar"], "time_limit_s": 30, "date": world.day.isoformat()}
+    accepted = client.post(RUNS, json=body, headers=headers)
+    assert accepted.status_code == 202, accepted.text
+    run_id = uuid.UUID(accepted.json()["id"])
+    planner = client.app.state.planner  # type: ignore[attr-defined]
+    deadline = time.monotonic() + 60
+    while (pid := planner.run_process_id(run_id)) is None:
+        assert time.monotonic() < deadline, "the run did not start"
+        time.sleep(0.02)
+    assert pid != os.getpid()
+    assert os.getpriority(os.PRIO_PROCESS, pid) > os.getpriority(os.PRIO_PROCESS, 0)
+
+    os.kill(pid, signal.SIGKILL)
+
+    failed = poll(client, str(run_id), headers)
+    assert failed["status"] == "failed"
+    # The market is free at once (not only once the lease lapses), and nothing was half
+    # stored: a run after it plans every order.
+    body["time_limit_s"] = 0.5
+    again = client.post(RUNS, json=body, headers=headers)
+    assert again.status_code == 202, again.text
+    done = poll(client, again.json()["id"], headers)
+    assert done["status"] == "done", done["error"]
+    assert (
+        len({s["order_id"] for r in done["routes"] for s in r["stops"]}) + len(done["dropped"])
+        == 12
+    )
