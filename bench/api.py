@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import re
@@ -459,17 +460,22 @@ def reads_beside_intake(
     connections: int,
     intake_connections: int,
     others: Sequence[dict[str, Any]] = (),
+    dispatching: bool = False,
 ) -> dict[str, Any]:
     """``wrk`` posting orders (``intake_connections``; ``body`` each time, or ``others`` in
-    turn when given) while one ``wrk`` per load of ``loads`` (`READS`) reads with
-    ``connections``: the figures of each."""
+    turn when given), or ``dispatching`` every market back to back (`dispatch_all`), while
+    one ``wrk`` per load of ``loads`` (`READS`) reads with ``connections``: the figures of
+    each."""
     results: dict[str, Any] = {}
     script = f"TOKEN = {json.dumps(setup['token'])}\nBODY = {json.dumps(json.dumps(body))}\n"
     if others:
         script += "BODIES = {" + ", ".join(json.dumps(json.dumps(b)) for b in others) + "}\n"
 
     def intake() -> None:
-        results["intake"] = _wrk(base, script + WRK_SCRIPT, seconds, intake_connections)
+        if dispatching:
+            results["intake"] = dispatch_all(base, setup, seconds)
+        else:
+            results["intake"] = _wrk(base, script + WRK_SCRIPT, seconds, intake_connections)
 
     def read(load: str) -> None:
         path = READS[load].format(**setup)
@@ -483,6 +489,29 @@ def reads_beside_intake(
     for thread in threads:
         thread.join()
     return results
+
+
+#: A "Dispatch semua" of ``--intake dispatch``: seconds each market's solve takes at most.
+DISPATCH_LIMIT_S = 2.0
+
+
+def dispatch_all(base: str, setup: dict[str, str], seconds: float) -> dict[str, Any]:
+    """The operator's "Dispatch semua" (a run of every market, `DISPATCH_LIMIT_S` each)
+    again as soon as the last ends, for ``seconds``: runs a second, as wrk's ``rps``."""
+    headers = {"Authorization": f"Bearer {setup['token']}"}
+    body = {"date": setup["day"], "time_limit_s": DISPATCH_LIMIT_S}
+    started, runs = time.monotonic(), 0
+    with httpx.Client(base_url=base, headers=headers, timeout=120) as client:
+        while time.monotonic() - started < seconds:
+            run = client.post("/api/v1/dispatch-runs", json=body)
+            assert run.status_code == 202, run.text[:300]
+            while client.get(f"/api/v1/dispatch-runs/{run.json()['id']}").json()["status"] in (
+                "queued",
+                "running",
+            ):
+                time.sleep(0.1)
+            runs += 1
+    return {"rps": runs / (time.monotonic() - started), "runs": runs}
 
 
 def reads_run(tree: Path | None, name: str, args: argparse.Namespace) -> dict[str, Any]:
@@ -512,12 +541,13 @@ def reads_run(tree: Path | None, name: str, args: argparse.Namespace) -> dict[st
                     base, setup, cookie, body, [load], seconds=args.wrk_seconds,
                     connections=args.read_connections,
                     intake_connections=args.intake_connections, others=others,
+                    dispatching=args.intake == "dispatch",
                 )  # fmt: skip
                 print(f"{name} {load}: {figures[load]}", file=sys.stderr)
             figures["all"] = reads_beside_intake(
                 base, setup, cookie, body, list(READS), seconds=args.wrk_seconds,
                 connections=args.read_connections, intake_connections=args.intake_connections,
-                others=others,
+                others=others, dispatching=args.intake == "dispatch",
             )  # fmt: skip
             print(f"{name} all at once: {figures['all']}", file=sys.stderr)
     return {
@@ -602,6 +632,8 @@ KEYS = ("rps", "p50_ms", "p99_ms")
 INTAKE: Final = {
     "same": f"into {READ_MARKET}, the market read",
     "others": f"into the five markets other than {READ_MARKET}",
+    "dispatch": f"none: Dispatch semua back to back, {DISPATCH_LIMIT_S:g} s a market; "
+    "orders/s: runs/s",
 }
 
 
@@ -620,12 +652,15 @@ def base_tree(rev: str) -> Iterator[Path]:
 
 
 def process_cpu_s(root: int) -> float:
-    """CPU seconds (user and system) of process ``root`` and its children (a server's
-    workers), from ``/proc``."""
-    pids = [root]
-    children = Path(f"/proc/{root}/task/{root}/children")
-    if children.exists():
-        pids += [int(p) for p in children.read_text().split()]
+    """CPU seconds (user and system) of process ``root`` and its descendants (a server's
+    workers and their planning processes, those ended included), from ``/proc``."""
+    pids, pending = [], [root]
+    while pending:  # the workers, their planning processes, theirs
+        pid = pending.pop()
+        pids.append(pid)
+        for task in Path(f"/proc/{pid}/task").glob("*/children"):
+            with contextlib.suppress(OSError):
+                pending += [int(p) for p in task.read_text().split()]
     tick = os.sysconf("SC_CLK_TCK")
     total = 0.0
     for pid in pids:
@@ -633,7 +668,7 @@ def process_cpu_s(root: int) -> float:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except FileNotFoundError:
             continue
-        total += (int(fields[11]) + int(fields[12])) / tick
+        total += sum(int(f) for f in fields[11:15]) / tick  # its own and its reaped children's
     return total
 
 
