@@ -19,11 +19,14 @@ this process sends ``POST /api/v1/orders`` with an operator token:
    a market's order list read from 24 connections, then runners' positions posted from 8:
    what the consoles and the phones ask while orders arrive.
 
-``--reads [--base COMMIT] [--intake same|others]``: instead, a dispatched morning's reads
-(`READS`: the runner's route and page, a market's order list, the console's market page),
-each read beside the intake and then all at once, on this tree and on ``COMMIT`` (target
-p50 <= 30 ms, p99 <= 150 ms); ``--intake others`` posts the orders into the five other
-markets instead of the market read. ``--reads-cpu``: the server's CPU per answer of each
+``--reads [--base COMMIT] [--intake same|others|dispatch] [--intake-rate R]``: instead, a
+dispatched morning's reads (`READS`: the runner's route and page, a market's order list, the
+console's market page), each read beside the intake and then all at once, on this tree and
+on ``COMMIT`` (target p50 <= 30 ms, p99 <= 150 ms); ``--intake others`` posts the orders
+into the five other markets instead of the market read, ``--intake dispatch`` runs "Dispatch
+semua" back to back instead of posting orders; ``--intake-rate`` posts about R orders a
+second (a morning: a market takes about one a minute) instead of as fast as answered.
+``--reads-cpu``: the server's CPU per answer of each
 read alone and of the intake (this tree with its kept reads, and with none kept).
 ``--reads-medians FILES``: the medians of several ``--reads`` runs.
 
@@ -221,8 +224,10 @@ async def steady(
 
 WRK_SCRIPT = """
 -- POST /api/v1/orders: a new Idempotency-Key each time, every fifth a repeat of an earlier one
--- (BODIES, when set: the bodies to post in turn, e.g. one per market)
+-- (BODIES, when set: the bodies to post in turn, e.g. one per market; DELAY_MS, when set: the
+-- pause of each connection between two orders, for a steady rate)
 local counter, sent = 0, {}
+if DELAY_MS then function delay() return DELAY_MS end end
 function setup(thread) thread:set("tag", tostring(math.random(1, 1e9))) end
 function request()
   counter = counter + 1
@@ -461,15 +466,19 @@ def reads_beside_intake(
     intake_connections: int,
     others: Sequence[dict[str, Any]] = (),
     dispatching: bool = False,
+    rate: float | None = None,
 ) -> dict[str, Any]:
     """``wrk`` posting orders (``intake_connections``; ``body`` each time, or ``others`` in
-    turn when given), or ``dispatching`` every market back to back (`dispatch_all`), while
+    turn when given; about ``rate`` a second when given, else as fast as answered), or
+    ``dispatching`` every market back to back (`dispatch_all`), while
     one ``wrk`` per load of ``loads`` (`READS`) reads with ``connections``: the figures of
     each."""
     results: dict[str, Any] = {}
     script = f"TOKEN = {json.dumps(setup['token'])}\nBODY = {json.dumps(json.dumps(body))}\n"
     if others:
         script += "BODIES = {" + ", ".join(json.dumps(json.dumps(b)) for b in others) + "}\n"
+    if rate:
+        script += f"DELAY_MS = {round(1000 * intake_connections / rate)}\n"
 
     def intake() -> None:
         if dispatching:
@@ -541,13 +550,13 @@ def reads_run(tree: Path | None, name: str, args: argparse.Namespace) -> dict[st
                     base, setup, cookie, body, [load], seconds=args.wrk_seconds,
                     connections=args.read_connections,
                     intake_connections=args.intake_connections, others=others,
-                    dispatching=args.intake == "dispatch",
+                    dispatching=args.intake == "dispatch", rate=args.intake_rate,
                 )  # fmt: skip
                 print(f"{name} {load}: {figures[load]}", file=sys.stderr)
             figures["all"] = reads_beside_intake(
                 base, setup, cookie, body, list(READS), seconds=args.wrk_seconds,
                 connections=args.read_connections, intake_connections=args.intake_connections,
-                others=others, dispatching=args.intake == "dispatch",
+                others=others, dispatching=args.intake == "dispatch", rate=args.intake_rate,
             )  # fmt: skip
             print(f"{name} all at once: {figures['all']}", file=sys.stderr)
     return {
@@ -567,7 +576,9 @@ def reads_table(rows: list[dict[str, Any]], args: argparse.Namespace) -> str:
     lines = [
         f"SQLite, {args.workers} workers; {args.per_market} orders a market dispatched; reads "
         f"from {args.read_connections} connections each, orders posted from "
-        f"{args.intake_connections} ({INTAKE[args.intake]}); wrk {args.wrk_seconds:g} s. "
+        f"{args.intake_connections} ({INTAKE[args.intake]}"
+        f"{f', about {args.intake_rate:g} a second' if args.intake_rate else ''}); "
+        f"wrk {args.wrk_seconds:g} s. "
         "Target p50 <= 30 ms, "
         "p99 <= 150 ms. t/o: requests wrk gave up on after 2 s (not in p50/p99; a read with "
         "none answered shows p50 0).",
@@ -812,6 +823,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--per-market", type=int, default=40, help="with --reads")
     parser.add_argument("--read-connections", type=int, default=8, help="with --reads")
     parser.add_argument("--intake-connections", type=int, default=8, help="with --reads")
+    parser.add_argument(
+        "--intake-rate",
+        type=float,
+        help="with --reads: orders a second, about (default: as fast as they are answered)",
+    )
     parser.add_argument(
         "--intake",
         choices=sorted(INTAKE),
