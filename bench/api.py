@@ -51,7 +51,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -192,33 +192,51 @@ async def throughput(
 async def steady(
     base: str, token: str, requests: list[dict[str, Any]], rate: float
 ) -> dict[str, Any]:
-    """Open loop: one request every 1/rate seconds, whatever the answers' speed."""
+    """Open loop: one order posted every 1/rate seconds, whatever the answers' speed."""
+    return await open_loop(
+        base,
+        {"Authorization": f"Bearer {token}"},
+        len(requests),
+        rate,
+        lambda client, k: client.post("/api/v1/orders", json=requests[k], timeout=60),
+    )
+
+
+async def open_loop(
+    base: str,
+    headers: dict[str, str],
+    count: int,
+    rate: float,
+    send: Callable[[httpx.AsyncClient, int], Awaitable[httpx.Response]],
+) -> dict[str, Any]:
+    """``send`` ``count`` times, the k-th at k/rate seconds whatever the answers' speed
+    (an answer late by a slow one before it counts from when it was due)."""
     latencies: list[float] = []
     statuses: dict[int, int] = {}
-    headers = {"Authorization": f"Bearer {token}"}
     limits = httpx.Limits(max_connections=1000, max_keepalive_connections=100)
     async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits) as client:
 
-        async def one(body: dict[str, Any]) -> None:
-            started = time.perf_counter()
-            response = await client.post("/api/v1/orders", json=body, timeout=60)
-            latencies.append(time.perf_counter() - started)
+        async def one(k: int, due: float) -> None:
+            response = await send(client, k)
+            latencies.append(time.perf_counter() - due)
             statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
 
         tasks = []
         t0 = time.perf_counter()
-        for k, body in enumerate(requests):
-            delay = t0 + k / rate - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(one(body)))
+        for k in range(count):
+            due = t0 + k / rate
+            if due > time.perf_counter():
+                await asyncio.sleep(due - time.perf_counter())
+            tasks.append(asyncio.create_task(one(k, due)))
         await asyncio.gather(*tasks)
     return {
-        "requests": len(requests),
+        "requests": count,
         "rate": rate,
+        "rps": round(count / (time.perf_counter() - t0), 2),
         "p50_ms": round(1000 * statistics.median(latencies), 2),
         "p99_ms": round(1000 * percentile(latencies, 99), 2),
         "statuses": statuses,
+        "timeouts": 0,
     }
 
 
@@ -467,12 +485,13 @@ def reads_beside_intake(
     others: Sequence[dict[str, Any]] = (),
     dispatching: bool = False,
     rate: float | None = None,
+    read_rate: float | None = None,
 ) -> dict[str, Any]:
     """``wrk`` posting orders (``intake_connections``; ``body`` each time, or ``others`` in
     turn when given; about ``rate`` a second when given, else as fast as answered), or
-    ``dispatching`` every market back to back (`dispatch_all`), while
-    one ``wrk`` per load of ``loads`` (`READS`) reads with ``connections``: the figures of
-    each."""
+    ``dispatching`` every market back to back (`dispatch_all`), while one ``wrk`` per load of
+    ``loads`` (`READS`) reads with ``connections`` (or, given ``read_rate``, a steady
+    ``read_rate`` a second each, `open_loop`): the figures of each."""
     results: dict[str, Any] = {}
     script = f"TOKEN = {json.dumps(setup['token'])}\nBODY = {json.dumps(json.dumps(body))}\n"
     if others:
@@ -486,13 +505,31 @@ def reads_beside_intake(
         else:
             results["intake"] = _wrk(base, script + WRK_SCRIPT, seconds, intake_connections)
 
+    headers = {"Authorization": f"Bearer {setup['token']}", "Cookie": cookie}
+
     def read(load: str) -> None:
         path = READS[load].format(**setup)
-        headers = {"Authorization": f"Bearer {setup['token']}", "Cookie": cookie}
         results[load] = _wrk(base + path, _read_script(path, headers), seconds, connections)
 
+    async def paced(rate: float) -> None:
+        # One event loop for every load: the client's own work stays small beside the server.
+        def get(path: str) -> Callable[[httpx.AsyncClient, int], Awaitable[httpx.Response]]:
+            return lambda client, k: client.get(path, timeout=30)
+
+        count = round(rate * seconds)
+        found = await asyncio.gather(
+            *(
+                open_loop(base, headers, count, rate, get(READS[load].format(**setup)))
+                for load in loads
+            )
+        )
+        results.update(zip(loads, found, strict=True))
+
     threads = [threading.Thread(target=intake)] * (intake_connections > 0)
-    threads += [threading.Thread(target=read, args=(load,)) for load in loads]
+    if read_rate:
+        threads.append(threading.Thread(target=asyncio.run, args=(paced(read_rate),)))
+    else:
+        threads += [threading.Thread(target=read, args=(load,)) for load in loads]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -551,12 +588,14 @@ def reads_run(tree: Path | None, name: str, args: argparse.Namespace) -> dict[st
                     connections=args.read_connections,
                     intake_connections=args.intake_connections, others=others,
                     dispatching=args.intake == "dispatch", rate=args.intake_rate,
+                    read_rate=args.read_rate,
                 )  # fmt: skip
                 print(f"{name} {load}: {figures[load]}", file=sys.stderr)
             figures["all"] = reads_beside_intake(
                 base, setup, cookie, body, list(READS), seconds=args.wrk_seconds,
                 connections=args.read_connections, intake_connections=args.intake_connections,
                 others=others, dispatching=args.intake == "dispatch", rate=args.intake_rate,
+                read_rate=args.read_rate,
             )  # fmt: skip
             print(f"{name} all at once: {figures['all']}", file=sys.stderr)
     return {
@@ -575,7 +614,12 @@ def reads_table(rows: list[dict[str, Any]], args: argparse.Namespace) -> str:
     head += f"{'all: req/s':>12}{'p50 ms':>8}{'p99 ms':>8}{'t/o':>5}{'orders/s':>10}"
     lines = [
         f"SQLite, {args.workers} workers; {args.per_market} orders a market dispatched; reads "
-        f"from {args.read_connections} connections each, orders posted from "
+        + (
+            f"{args.read_rate:g} a second each, steadily (latency from when each was due)"
+            if args.read_rate
+            else f"from {args.read_connections} connections each"
+        )
+        + ", orders posted from "
         f"{args.intake_connections} ({INTAKE[args.intake]}"
         f"{f', about {args.intake_rate:g} a second' if args.intake_rate else ''}); "
         f"wrk {args.wrk_seconds:g} s. "
@@ -823,6 +867,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--per-market", type=int, default=40, help="with --reads")
     parser.add_argument("--read-connections", type=int, default=8, help="with --reads")
     parser.add_argument("--intake-connections", type=int, default=8, help="with --reads")
+    parser.add_argument(
+        "--read-rate",
+        type=float,
+        help="with --reads: each read this many times a second, steadily (open loop), "
+        "instead of wrk's as fast as answered from --read-connections",
+    )
     parser.add_argument(
         "--intake-rate",
         type=float,
