@@ -637,7 +637,7 @@ def reads_table(rows: list[dict[str, Any]], args: argparse.Namespace) -> str:
                 f"{row['tree']:<16}{load:<16}{alone['rps']:>13.0f}{alone['p50_ms']:>8.1f}"
                 f"{alone['p99_ms']:>8.1f}{alone['timeouts']:>5}{together['rps']:>12.0f}"
                 f"{together['p50_ms']:>8.1f}{together['p99_ms']:>8.1f}{together['timeouts']:>5}"
-                f"{figures['all']['intake']['rps']:>10.0f}"
+                f"{figures['all']['intake']['rps']:>10.2f}"
             )
     for row in rows:
         if "load_average" in row:
