@@ -25,7 +25,6 @@ import uuid
 from collections.abc import Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from datetime import datetime
 
 from sqlalchemy.engine import Engine
 
@@ -44,8 +43,9 @@ _Call = tuple[list[uuid.UUID], str, "Future[list[Inserted]]"]
 
 
 class Planner:
-    """The planning process of one web worker (started at its first order) and the thread
-    that feeds it: `orders_arrived` as `dispatch.planning.orders_arrived`, run there."""
+    """One web worker's planning: the insertions' process (`start`ed with the worker) and the
+    thread that feeds it, `orders_arrived` as `dispatch.planning.orders_arrived` run there;
+    and `execute_run`, a process forked for each dispatch run."""
 
     def __init__(self, engine: Engine, settings: Settings) -> None:
         self._engine = engine
@@ -62,17 +62,14 @@ class Planner:
         self._feeder: threading.Thread | None = None
         self._closed = False
 
-    def orders_arrived(
-        self, order_ids: Iterable[uuid.UUID], *, by: str, now: datetime | None = None
-    ) -> list[Inserted]:
+    def orders_arrived(self, order_ids: Iterable[uuid.UUID], *, by: str) -> list[Inserted]:
         """Place the committed orders ``order_ids`` into their days' current plans (see
         `dispatch.planning.orders_arrived`); blocks the calling thread until they are."""
         ids = list(dict.fromkeys(order_ids))
         if not ids:
             return []
-        if self._url is None or now is not None:
-            # In memory, or a caller's clock (tests): in this thread.
-            return orders_arrived(self._engine, ids, self._settings, by=by, now=now)
+        if self._url is None:  # a database in memory: in this thread
+            return orders_arrived(self._engine, ids, self._settings, by=by)
         done: Future[list[Inserted]] = Future()
         with self._wake:
             if self._closed:
@@ -134,7 +131,7 @@ class Planner:
     def execute_run(self, run_id: uuid.UUID) -> None:
         """Execute queued run ``run_id`` (`dispatch.planning.execute_run`) in a planning
         process of its own; blocks until it ends. The run records its own failures; a process
-        that dies is reported here (its run's lease lapses as any killed run's)."""
+        that dies raises here (`api.jobs.RunJobs` marks its run failed)."""
         if self._url is None:
             execute_run(self._engine, run_id, self._settings, workers=1)
             return
