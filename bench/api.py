@@ -655,11 +655,16 @@ def reads_medians(files: Sequence[Path]) -> str:
     loaded = [json.loads(f.read_text()) for f in files]
     runs = [data["rows"] for data in loaded]
     modes = sorted({data["args"].get("intake", "same") for data in loaded})
+    rates = sorted(
+        {f"{data['args'].get('intake_rate') or 'as fast as answered'}" for data in loaded}
+    )
+    reads = sorted({f"{data['args'].get('read_rate') or 'wrk'}" for data in loaded})
     head = f"{'tree':<6}{'read':<16}{'alone: req/s':>13}{'p50 ms':>8}{'p99 ms':>8}"
     head += f"{'all: req/s':>12}{'p50 ms':>8}{'p99 ms':>8}"
     lines = [
         f"Medians of {len(runs)} runs ({', '.join(f.name for f in files)}), intake "
-        f"{' and '.join(INTAKE[m] for m in modes)}; "
+        f"{' and '.join(INTAKE[m] for m in modes)} (orders a second: {', '.join(rates)}; "
+        f"reads a second each: {', '.join(reads)}); "
         "trees: " + "; ".join(" vs ".join(row["tree"] for row in rows) for rows in runs),
         head,
         "-" * len(head),
