@@ -619,10 +619,13 @@ def reads_table(rows: list[dict[str, Any]], args: argparse.Namespace) -> str:
             if args.read_rate
             else f"from {args.read_connections} connections each"
         )
-        + ", orders posted from "
-        f"{args.intake_connections} ({INTAKE[args.intake]}"
-        f"{f', about {args.intake_rate:g} a second' if args.intake_rate else ''}); "
-        f"wrk {args.wrk_seconds:g} s. "
+        + (
+            f"; {INTAKE['dispatch']}"
+            if args.intake == "dispatch"
+            else f", orders posted from {args.intake_connections} ({INTAKE[args.intake]}"
+            f"{f', about {args.intake_rate:g} a second' if args.intake_rate else ''})"
+        )
+        + f"; wrk {args.wrk_seconds:g} s. "
         "Target p50 <= 30 ms, "
         "p99 <= 150 ms. t/o: requests wrk gave up on after 2 s (not in p50/p99; a read with "
         "none answered shows p50 0).",
