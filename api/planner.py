@@ -1,5 +1,5 @@
-"""Plan work beside the web worker: each `antar serve` worker's insertions and dispatch runs
-run in planning processes, at a lower CPU priority.
+"""Plan work beside the web worker: each `antar serve` worker's insertions, re-plans and
+dispatch runs run in planning processes, at a lower CPU priority.
 
 An insertion (`dispatch.planning.orders_arrived`) costs 70-150 ms of CPU; run in the web
 worker it shares the GIL and the machine's cores with the reads a runner or a coordinator
@@ -7,10 +7,12 @@ waits on, so each order posted slowed every read beside it. Here the web worker 
 order and hands its id to the planning process, niced by `PLANNER_NICE`: when the cores are
 busy the reads are served first and the plan follows. Orders handed over while the process
 works are inserted together by its next call (one insertion run for all of them instead of
-one each), and each caller still gets its own order's place. A dispatch run (seconds of
-solving) runs in a process of its own, forked for it, so that it never waits behind another.
+one each), and each caller still gets its own order's place. A coordinator's re-plan (move,
+off shift, an edit, ...) runs in the same process, in turn (`Planner.call`). A dispatch run
+(seconds of solving) runs in a process of its own, forked for it, so that it never waits
+behind another.
 
-A database in memory cannot be shared with another process: there the insertions run in the
+A database in memory cannot be shared with another process: there the plan work runs in the
 caller's thread, as before.
 """
 
@@ -22,9 +24,10 @@ import multiprocessing
 import os
 import threading
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from typing import Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy.engine import Engine
 
@@ -33,6 +36,9 @@ from dispatch.planning import Inserted, execute_run, orders_arrived
 from dispatch.settings import Settings
 
 log = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 #: How much lower the planning process's CPU priority is than the web worker's (Linux nice:
 #: at +10 it gets about a tenth of a core a busy web worker wants, and all of an idle one).
@@ -58,6 +64,7 @@ class Planner:
         self._runs: dict[uuid.UUID, int] = {}
         self._calls: list[_Call] = []
         self._lock = threading.Lock()
+        self._opening = threading.Lock()
         self._wake = threading.Condition(self._lock)
         self._feeder: threading.Thread | None = None
         self._closed = False
@@ -104,10 +111,9 @@ class Planner:
     def _feed(self) -> None:
         """Start the process; hand every waiting call to it at once, answer each, again."""
         try:
-            self._open()
+            self._opened()
         except Exception:  # the first call starts another and reports why
             log.exception("the planning process did not start")
-            self._pool = None
         while True:
             with self._wake:
                 while not self._calls and not self._closed:
@@ -120,13 +126,22 @@ class Planner:
             ids = [i for call_ids, _, _ in calls for i in call_ids]
             by = ", ".join(dict.fromkeys(by for _, by, _ in calls))
             try:
-                placed = {p.order_id: p for p in self._run(ids, by)}
+                placed = {p.order_id: p for p in self._submit(_insert, ids, by)}
             except BaseException as error:  # each caller hears what went wrong
                 for _, _, done in calls:
                     done.set_exception(error)
                 continue
             for call_ids, _, done in calls:
                 done.set_result([placed[i] for i in call_ids if i in placed])
+
+    def call(self, fn: Callable[Concatenate[Engine, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """``fn(engine, *args, **kwargs)`` in the planning process, after what was handed
+        over before it: a coordinator's re-plan (move, off shift, an edit, ...), answered
+        with its outcome or its refusal (`DomainError`) as if called here. ``fn`` is a
+        module's function (the process finds it by name)."""
+        if self._url is None:
+            return fn(self._engine, *args, **kwargs)
+        return self._submit(_call, fn, args, kwargs)
 
     def execute_run(self, run_id: uuid.UUID) -> None:
         """Execute queued run ``run_id`` (`dispatch.planning.execute_run`) in a planning
@@ -162,31 +177,35 @@ class Planner:
         with self._lock:
             return self._runs.get(run_id)
 
-    def _open(self) -> ProcessPoolExecutor:
-        """A new planning process, started and with its engine open."""
-        pool = _start_pool(self._url or "", self._settings)
-        try:
-            self._pid = pool.submit(_ready).result()
-        except BaseException:
-            pool.shutdown(wait=False)
-            raise
-        self._pool = pool
-        return pool
-
-    def _run(self, ids: list[uuid.UUID], by: str) -> list[Inserted]:
+    def _submit(self, fn: Callable[..., T], *args: object) -> T:
+        """``fn(*args)`` in the planning process (started first when it is not running); a
+        process that died is replaced and ``fn`` tried once more."""
         for attempt in range(2):
             try:
-                pool = self._pool or self._open()
-                return pool.submit(_insert, ids, by).result()
+                return self._opened().submit(fn, *args).result()
             except BrokenProcessPool:
                 # The process died (killed, out of memory): a new one tries again. A run it
                 # was executing holds its market until the lease lapses; meanwhile the
                 # orders wait for the next plan, as beside any run.
                 log.warning("the planning process stopped; starting another")
-                self._pool = None
+                with self._opening:
+                    self._pool = None
                 if attempt:
                     raise
         raise AssertionError("unreachable")
+
+    def _opened(self) -> ProcessPoolExecutor:
+        """The planning process, started and with its engine open."""
+        with self._opening:
+            if self._pool is None:
+                pool = _start_pool(self._url or "", self._settings)
+                try:
+                    self._pid = pool.submit(_ready).result()
+                except BaseException:
+                    pool.shutdown(wait=False)
+                    raise
+                self._pool = pool
+            return self._pool
 
 
 def _context() -> multiprocessing.context.ForkServerContext:
@@ -225,6 +244,11 @@ def _execute(url: str, settings: Settings, run_id: uuid.UUID) -> None:
 def _ready() -> int:
     """The process's pid: it has started and opened its engine."""
     return os.getpid()
+
+
+def _call(fn: Callable[..., T], args: tuple[object, ...], kwargs: dict[str, object]) -> T:
+    assert _process is not None, "the planning process opens its engine first"
+    return fn(_process[0], *args, **kwargs)
 
 
 def _insert(ids: list[uuid.UUID], by: str) -> list[Inserted]:

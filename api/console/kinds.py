@@ -42,8 +42,9 @@ from api.console.routes import (
     _page,
 )
 from api.console.session import ConsoleSession, csrf_matches
-from api.deps import EngineDep, SessionDep, SettingsDep
+from api.deps import PlannerDep, SessionDep, SettingsDep
 from api.lang import request_lang
+from api.planner import Planner
 from dispatch import fleet
 from dispatch.errors import DomainError
 from dispatch.i18n import Translator
@@ -338,7 +339,7 @@ def _edit_form(call: _Call, key: str) -> HTMLResponse:
     return _form(call, call.pages.values(thing), FormErrors(), editing=thing)
 
 
-def _edit(call: _Call, key: str, form: dict[str, str], engine: Engine) -> Response:
+def _edit(call: _Call, key: str, form: dict[str, str], planner: Planner) -> Response:
     """Save the changed values by the same rules; a form that changes nothing says so."""
     pages, session, settings = call.pages, call.session, call.settings
     kind = pages.kind
@@ -356,7 +357,7 @@ def _edit(call: _Call, key: str, form: dict[str, str], engine: Engine) -> Respon
         thing_id = thing.id
         session.close()  # its transaction ends first: on SQLite it would hold the write lock
         for follow in follow_ups:
-            follow(engine, thing_id, settings)
+            planner.call(follow, thing_id, settings)  # in the planning process
     return done
 
 
@@ -512,10 +513,10 @@ def add_pages(router: APIRouter, pages: Pages) -> None:
         console: CheckedDep,
         form: FormDep,
         session: SessionDep,
-        engine: EngineDep,
+        planner: PlannerDep,
         settings: SettingsDep,
     ) -> Response:
-        return _edit(_Call(pages, request, console, session, settings), key, form, engine)
+        return _edit(_Call(pages, request, console, session, settings), key, form, planner)
 
     def import_upload(
         request: Request,

@@ -46,9 +46,10 @@ from api.console.views import (
     order_row,
     runner_rows,
 )
-from api.deps import EngineDep, SettingsDep, actor
+from api.deps import EngineDep, PlannerDep, SettingsDep, actor
 from api.lang import request_lang
 from api.pages import wa_number
+from api.planner import Planner
 from dispatch import formats
 from dispatch.db import read_only
 from dispatch.errors import DomainError
@@ -149,6 +150,7 @@ def move(
     row: ConsoleMarketDep,
     form: FormDep,
     engine: EngineDep,
+    planner: PlannerDep,
     settings: SettingsDep,
 ) -> Response:
     """Give the order to the chosen runner (pinned there) and re-plan the market."""
@@ -157,8 +159,8 @@ def move(
     if runner_id is None:
         raise DomainError("request.required", field="runner_id")
     _runner(engine, console, row, runner_id)
-    outcome = move_order(
-        engine,
+    outcome = planner.call(
+        move_order,
         order_id,
         runner_id,
         by=actor(console.principal),
@@ -306,10 +308,11 @@ def off_shift(
     row: ConsoleMarketDep,
     form: FormDep,
     engine: EngineDep,
+    planner: PlannerDep,
     settings: SettingsDep,
 ) -> Response:
     """The runner stops for the day: its orders not picked up go to the others."""
-    return _shift_change(runner_off_shift, row, runner_id, console, form, engine, settings)
+    return _shift_change(runner_off_shift, row, runner_id, console, form, engine, planner, settings)
 
 
 @router.post("/{market}/runners/{runner_id}/on-shift")
@@ -319,10 +322,11 @@ def on_shift(
     row: ConsoleMarketDep,
     form: FormDep,
     engine: EngineDep,
+    planner: PlannerDep,
     settings: SettingsDep,
 ) -> Response:
     """The runner is back on shift: the market is re-planned with it."""
-    return _shift_change(runner_on_shift, row, runner_id, console, form, engine, settings)
+    return _shift_change(runner_on_shift, row, runner_id, console, form, engine, planner, settings)
 
 
 def _shift_change(
@@ -332,11 +336,12 @@ def _shift_change(
     console: ConsoleSession,
     form: Mapping[str, str],
     engine: Engine,
+    planner: Planner,
     settings: Settings,
 ) -> Response:
     _runner(engine, console, row, runner_id)
-    outcome = change(
-        engine,
+    outcome = planner.call(
+        change,
         runner_id,
         day=parse_day(form.get("tanggal"), today(settings)),
         by=actor(console.principal),
@@ -354,12 +359,12 @@ def replan(
     console: CheckedDep,
     row: ConsoleMarketDep,
     form: FormDep,
-    engine: EngineDep,
+    planner: PlannerDep,
     settings: SettingsDep,
 ) -> Response:
     """Re-plan the market's day from where the runners are now."""
-    outcome = replan_market(
-        engine,
+    outcome = planner.call(
+        replan_market,
         row.id,
         parse_day(form.get("tanggal"), today(settings)),
         by=actor(console.principal),

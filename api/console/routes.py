@@ -823,6 +823,7 @@ def start_dispatch(
     row: ConsoleMarketDep,
     form: FormDep,
     engine: EngineDep,
+    planner: PlannerDep,
     settings: SettingsDep,
 ) -> Response:
     """Queue a dispatch run of this market for the day and start it in the background. When
@@ -832,7 +833,7 @@ def start_dispatch(
     day = parse_day(form.get("tanggal"), today(settings))
     limit = parse_time_limit(form.get("time_limit_s"))
     if form.get("confirm") != "1":
-        moved = preview_moves(engine, row.id, day, settings, time_limit_s=min(limit, 2.0))
+        moved = planner.call(preview_moves, row.id, day, settings, time_limit_s=min(limit, 2.0))
         if moved:
             return _confirm_dispatch(request, console, row, day, form, moved)
     params = {
@@ -1059,11 +1060,12 @@ def accept_insertion(
     console: CheckedDep,
     row: ConsoleMarketDep,
     engine: EngineDep,
+    planner: PlannerDep,
     settings: SettingsDep,
 ) -> Response:
     """Accept the suggested insertion of a new order that waits for review (one click);
     back to the order's day."""
-    accept_suggestion(engine, row.id, order_id, settings, by=actor(console.principal))
+    planner.call(accept_suggestion, row.id, order_id, settings, by=actor(console.principal))
     with Session(read_only(engine)) as session:
         order = session.get(Order, order_id)
         assert order is not None
@@ -1163,8 +1165,8 @@ def _replan_after(session: Session, request: Request, order: Order, by: str) -> 
     delivery = order.fulfilment == Fulfilment.DELIVERY
     session.rollback()
     if delivery:
-        replan_if_planned(
-            request.app.state.engine,
+        request.app.state.planner.call(
+            replan_if_planned,
             market_id,
             day,
             by=by,

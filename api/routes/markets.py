@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from api.access import market_by_code, visible_markets
-from api.deps import EngineDep, OperatorDep, PrincipalDep, SessionDep, SettingsDep
+from api.deps import OperatorDep, PlannerDep, PrincipalDep, SessionDep, SettingsDep
 from api.guard import GuardedRoute
 from api.schemas import ErrorResponse, MarketCreateIn, MarketList, MarketOut, MarketUpdateIn
 from dispatch import fleet
@@ -51,7 +51,7 @@ def update_market(
     body: MarketUpdateIn,
     session: SessionDep,
     principal: OperatorDep,
-    engine: EngineDep,
+    planner: PlannerDep,
     settings: SettingsDep,
 ) -> MarketOut:
     """Change a market's name, place, hours, whether its deliveries need a photo, or its
@@ -69,5 +69,5 @@ def update_market(
     out = MarketOut.model_validate(market)
     if body.insertion == "auto":
         session.close()  # its transaction ends first: on SQLite it would hold the write lock
-        release_reviews(engine, market.id, settings)
+        planner.call(release_reviews, market.id, settings)
     return out

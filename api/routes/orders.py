@@ -31,6 +31,7 @@ from api.deps import (
 )
 from api.fields import LINE_PATTERN, IsoDate
 from api.guard import GuardedRoute
+from api.planner import Planner
 from api.read_cache import Answer, ReadCache, accepts_gzip, cached_response, reads_of
 from api.schemas import (
     CancelIn,
@@ -319,14 +320,14 @@ def get_order(order_id: uuid.UUID, session: SessionDep, principal: PrincipalDep)
 
 
 def replan_after(
-    session: Session, engine: Engine, settings: Settings, out: OrderOut, by: str
+    session: Session, planner: Planner, settings: Settings, out: OrderOut, by: str
 ) -> None:
     """After a cancel or an edit, the order's day is planned again when it has a plan (the
     request's own transaction ended first: on SQLite it would hold the write lock)."""
     session.rollback()
     if out.fulfilment == Fulfilment.DELIVERY:
-        replan_if_planned(
-            engine,
+        planner.call(
+            replan_if_planned,
             out.market_id,
             out.service_date,
             by=by,
@@ -340,7 +341,7 @@ def cancel(
     order_id: uuid.UUID,
     session: SessionDep,
     principal: PrincipalDep,
-    engine: EngineDep,
+    planner: PlannerDep,
     settings: SettingsDep,
     body: CancelIn | None = None,
 ) -> OrderOut:
@@ -351,7 +352,7 @@ def cancel(
     session.commit()
     session.refresh(order)
     out = order_out(order, _market_code(session, order))
-    replan_after(session, engine, settings, out, actor(principal))
+    replan_after(session, planner, settings, out, actor(principal))
     return out
 
 
@@ -361,7 +362,7 @@ def edit(
     body: OrderUpdateIn,
     session: SessionDep,
     principal: PrincipalDep,
-    engine: EngineDep,
+    planner: PlannerDep,
     settings: SettingsDep,
 ) -> OrderOut:
     """Edit an order before it is picked up (409 afterwards); the intake's checks apply; its
@@ -374,5 +375,5 @@ def edit(
     session.commit()
     session.refresh(order)
     out = order_out(order, _market_code(session, order))
-    replan_after(session, engine, settings, out, actor(principal))
+    replan_after(session, planner, settings, out, actor(principal))
     return out

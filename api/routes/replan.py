@@ -22,9 +22,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from api.access import market_by_code, today, visible_row
-from api.deps import EngineDep, PrincipalDep, SettingsDep, actor
+from api.deps import EngineDep, PlannerDep, PrincipalDep, SettingsDep, actor
 from api.fields import Flag, IsoDate, number, text
 from api.guard import GuardedRoute
+from api.planner import Planner
 from api.plans import market_plan_out
 from api.schemas import ErrorResponse, MarketPlanOut, PlacementOut
 from dispatch.auth import Principal
@@ -243,6 +244,7 @@ def move(
     order_id: uuid.UUID,
     body: MoveIn,
     engine: EngineDep,
+    planner: PlannerDep,
     principal: PrincipalDep,
     settings: SettingsDep,
 ) -> ReplanOut:
@@ -250,8 +252,8 @@ def move(
     around it; 409 once the order is picked up."""
     order = _visible_order(engine, principal, order_id)
     _visible_runner(engine, principal, body.runner_id)
-    outcome = move_order(
-        engine,
+    outcome = planner.call(
+        move_order,
         order_id,
         body.runner_id,
         by=actor(principal),
@@ -304,6 +306,7 @@ def lock(
 def off_shift(
     runner_id: uuid.UUID,
     engine: EngineDep,
+    planner: PlannerDep,
     principal: PrincipalDep,
     settings: SettingsDep,
     body: Annotated[OffShiftIn | None, Body()] = None,
@@ -312,34 +315,36 @@ def off_shift(
     go to the other runners (or are dropped with a reason) as that day's plan of its market
     is re-planned; what it carries stays with it until delivered or failed. Other days keep
     the runner (its standing ``status`` does not change)."""
-    return _shift_change(runner_off_shift, runner_id, engine, principal, settings, body)
+    return _shift_change(runner_off_shift, runner_id, engine, planner, principal, settings, body)
 
 
 @router.post("/runners/{runner_id}/on-shift", response_model=ReplanOut, responses=REFUSALS)
 def on_shift(
     runner_id: uuid.UUID,
     engine: EngineDep,
+    planner: PlannerDep,
     principal: PrincipalDep,
     settings: SettingsDep,
     body: Annotated[OffShiftIn | None, Body()] = None,
 ) -> ReplanOut:
     """The runner is back on shift: the named day's plan (default today, WIB) of its market
     is re-planned with it."""
-    return _shift_change(runner_on_shift, runner_id, engine, principal, settings, body)
+    return _shift_change(runner_on_shift, runner_id, engine, planner, principal, settings, body)
 
 
 def _shift_change(
     change: Callable[..., ReplanOutcome],
     runner_id: uuid.UUID,
     engine: Engine,
+    planner: Planner,
     principal: Principal,
     settings: Settings,
     body: OffShiftIn | None,
 ) -> ReplanOut:
     runner = _visible_runner(engine, principal, runner_id)
     body = body or OffShiftIn()
-    outcome = change(
-        engine,
+    outcome = planner.call(
+        change,
         runner_id,
         day=body.date or today(settings),
         by=actor(principal),
@@ -353,6 +358,7 @@ def _shift_change(
 def replan(
     code: str,
     engine: EngineDep,
+    planner: PlannerDep,
     principal: PrincipalDep,
     settings: SettingsDep,
     body: Annotated[ReplanIn | None, Body()] = None,
@@ -362,8 +368,8 @@ def replan(
     body = body or ReplanIn()
     with Session(read_only(engine)) as session:
         market_id = market_by_code(session, principal, code).id
-    outcome = replan_market(
-        engine,
+    outcome = planner.call(
+        replan_market,
         market_id,
         body.date or today(settings),
         by=actor(principal),
@@ -376,13 +382,19 @@ def replan(
 
 @router.post("/orders/{order_id}/accept-insertion", response_model=PlacementOut, responses=REFUSALS)
 def accept_insertion(
-    order_id: uuid.UUID, engine: EngineDep, principal: PrincipalDep, settings: SettingsDep
+    order_id: uuid.UUID,
+    engine: EngineDep,
+    planner: PlannerDep,
+    principal: PrincipalDep,
+    settings: SettingsDep,
 ) -> PlacementOut:
     """Accept the insertion of a new order that waits for review (a market on ``review``):
     it goes into the day's plan, where it fits best now. 409 ``insertion.not_waiting`` for an
     order that does not wait."""
     order = _visible_order(engine, principal, order_id)
-    placed = accept_suggestion(engine, order.market_id, order_id, settings, by=actor(principal))
+    placed = planner.call(
+        accept_suggestion, order.market_id, order_id, settings, by=actor(principal)
+    )
     return PlacementOut.model_validate(asdict(placed))
 
 

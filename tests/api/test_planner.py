@@ -22,7 +22,7 @@ from dispatch.models import DispatchRun
 from tests.api.conftest import World
 from tests.api.test_dispatch_runs import RUNS, poll
 from tests.api.test_insertion import ORDERS, new_order, plan_of, planned_day, where
-from tests.api.test_replan import orders_near_sawojajar
+from tests.api.test_replan import FAST, orders_near_sawojajar, replan, runner_of
 
 
 def post(client: TestClient, world: World, cells: dict[str, Any]) -> dict[str, Any]:
@@ -108,3 +108,38 @@ def test_a_dispatch_run_runs_in_a_process_of_its_own_whose_death_fails_only_that
         len({s["order_id"] for r in done["routes"] for s in r["stops"]}) + len(done["dropped"])
         == 12
     )
+
+
+def test_a_coordinators_replans_are_solved_by_the_planning_process(
+    client: TestClient, world: World
+) -> None:
+    """A re-plan and a move: their runs are held by the planning process (its pid in the
+    lease), and a refusal raised there reaches the coordinator as if raised here."""
+    orders = orders_near_sawojajar(client.app.state.engine, world, count=3)  # type: ignore[attr-defined]
+    headers = world.auth(world.coordinator)
+    planner = client.app.state.planner  # type: ignore[attr-defined]
+    first = replan(client, world, world.coordinator).json()
+    target = next(r for r in world.runners["sawojajar"] if r.name != runner_of(first, orders[0].id))
+    moved = client.post(
+        f"/api/v1/orders/{orders[0].id}/move",
+        json={"runner_id": str(target.id), "time_limit_s": FAST},
+        headers=headers,
+    )
+    assert moved.status_code == 200, moved.text
+
+    with Session(client.app.state.engine) as session:  # type: ignore[attr-defined]
+        owners = {
+            run.id: run.lease_owner
+            for run in session.exec(select(DispatchRun)).all()
+            if str(run.id) in (first["run_id"], moved.json()["run_id"])
+        }
+    assert len(owners) == 2
+    assert {owner.split(":")[1] for owner in owners.values() if owner} == {str(planner.process_id)}
+    nothing = client.post(
+        "/api/v1/markets/sawojajar/replan",
+        json={"date": "2020-01-01", "time_limit_s": FAST},
+        headers=headers,
+    )
+    assert nothing.status_code == 409, nothing.text
+    assert nothing.json()["error"]["code"] == "replan.no_orders"
+    assert "Tidak ada pesanan" in nothing.json()["error"]["message"]
