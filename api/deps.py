@@ -70,7 +70,7 @@ async def get_settings(request: Request) -> Settings:
 
 
 async def get_planner(request: Request) -> Planner:
-    """The application's planner: where committed orders are placed into the plan."""
+    """The application's planner: where its plan work runs (`api.planner`)."""
     planner: Planner = request.app.state.planner
     return planner
 
