@@ -415,6 +415,9 @@
       if (sentAny) { sentAny = false; refreshRoute(); }
       return;
     }
+    // The phone knows it has no network: the actions wait for "online" instead of a request
+    // that cannot arrive (or, past the service worker, may arrive with its answer lost).
+    if (navigator.onLine === false) { say(W.kept_offline); return; }
     flushing = true;
     var action = queue[0];
     send(action).then(function (answer) {
