@@ -1,6 +1,8 @@
-"""The planning process beside the web worker (`api.planner`): orders posted at once are each
-placed once, in a process of lower CPU priority; a planning process that dies is replaced
-and no order is lost.
+"""The planning processes beside the web worker (`api.planner`): orders posted at once are
+each placed once, in a process of lower CPU priority; a planning process that dies is
+replaced and no order is lost; a dispatch run runs in a process of its own, whose death
+fails only that run; the coordinator's re-plans are solved there and their refusals come
+back unchanged.
 
 Real solves and a real forked process, through the API on the SQLite file (or PostgreSQL)
 the tests' engine opens.
