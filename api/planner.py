@@ -181,15 +181,18 @@ class Planner:
         """``fn(*args)`` in the planning process (started first when it is not running); a
         process that died is replaced and ``fn`` tried once more."""
         for attempt in range(2):
+            pool = self._opened()
             try:
-                return self._opened().submit(fn, *args).result()
+                return pool.submit(fn, *args).result()
             except BrokenProcessPool:
                 # The process died (killed, out of memory): a new one tries again. A run it
                 # was executing holds its market until the lease lapses; meanwhile the
                 # orders wait for the next plan, as beside any run.
                 log.warning("the planning process stopped; starting another")
                 with self._opening:
-                    self._pool = None
+                    if self._pool is pool:  # not yet replaced by another caller
+                        self._pool = None
+                pool.shutdown(wait=False)
                 if attempt:
                     raise
         raise AssertionError("unreachable")
