@@ -61,6 +61,7 @@ import httpx
 from sqlmodel import Session, col, func, select
 
 from bench.dispatch import postgres_url, sqlite_url
+from bench.trees import base_tree
 from dispatch.auth import Role, create_token, runner_link_token
 from dispatch.db import make_engine, session_scope, upgrade
 from dispatch.generate import MarketSpot, generate_orders
@@ -698,20 +699,6 @@ INTAKE: Final = {
     "dispatch": f"none: Dispatch semua back to back, {DISPATCH_LIMIT_S:g} s a market; "
     "orders/s: runs/s",
 }
-
-
-@contextmanager
-def base_tree(rev: str) -> Iterator[Path]:
-    """Commit ``rev`` checked out in a temporary git worktree."""
-    root = Path(__file__).resolve().parent.parent
-    with tempfile.TemporaryDirectory() as folder:
-        tree = Path(folder) / "base"
-        git = ["git", "-C", str(root), "worktree"]
-        subprocess.run([*git, "add", "--detach", "-q", str(tree), rev], check=True)
-        try:
-            yield tree
-        finally:
-            subprocess.run([*git, "remove", "--force", str(tree)], check=False)
 
 
 def process_cpu_s(root: int) -> float:

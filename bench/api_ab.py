@@ -21,7 +21,6 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
@@ -39,6 +38,7 @@ from bench.api import (
     wrk_throughput,
 )
 from bench.dispatch import postgres_url, sqlite_url
+from bench.trees import base_tree
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -98,33 +98,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         check=True,
     ).stdout.strip()
     rows: list[dict[str, Any]] = []
-    with tempfile.TemporaryDirectory() as folder:
-        base_tree = Path(folder) / "base"
-        subprocess.run(
-            [
-                "git",
-                "-C",
-                str(ROOT),
-                "worktree",
-                "add",
-                "--detach",
-                "-q",
-                str(base_tree),
-                args.base,
-            ],
-            check=True,
-        )
-        try:
-            for k in range(1, args.rounds + 1):
-                for name, tree in ((args.base, base_tree), (head, None)):
-                    result = one_run(tree, args)
-                    rows.append({"round": k, "tree": name, **result})
-                    print(f"round {k} {name}: {result}", file=sys.stderr)
-        finally:
-            subprocess.run(
-                ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(base_tree)],
-                check=False,
-            )
+    with base_tree(args.base) as base:
+        for k in range(1, args.rounds + 1):
+            for name, tree in ((args.base, base), (head, None)):
+                result = one_run(tree, args)
+                rows.append({"round": k, "tree": name, **result})
+                print(f"round {k} {name}: {result}", file=sys.stderr)
     ratios = [b["rps"] / a["rps"] for a, b in zip(rows[::2], rows[1::2], strict=True)]
     lines = [f"{'round':<7}{'tree':<12}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'timeouts':>10}"]
     lines += [

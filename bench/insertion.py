@@ -52,6 +52,8 @@ from pathlib import Path
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
+from bench.trees import base_tree as worktree
+
 RESULTS = Path(__file__).resolve().parent / "results"
 ROOT = Path(__file__).resolve().parent.parent
 DAY = date(2026, 12, 3)
@@ -339,22 +341,9 @@ def take_turns(
 def base_tree(rev: str) -> Iterator[Path]:
     """Tree ``rev`` in a temporary worktree, with this very benchmark in it (run as a module
     of that tree, its code on the path)."""
-    with tempfile.TemporaryDirectory() as tmp:
-        tree = Path(tmp) / "base"
-        subprocess.run(
-            ["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), rev],
-            check=True,
-            capture_output=True,
-        )
-        try:
-            shutil.copy(Path(__file__), tree / "bench" / "insertion.py")
-            yield tree
-        finally:
-            subprocess.run(
-                ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)],
-                check=False,
-                capture_output=True,
-            )
+    with worktree(rev) as tree:
+        shutil.copy(Path(__file__), tree / "bench" / "insertion.py")
+        yield tree
 
 
 def _copy_database(source: Path, target: Path) -> Path:
